@@ -1,0 +1,116 @@
+//! Test support shared by the workspace's test suites.
+//!
+//! [`cfn_lint`] runs the pinned cfn-lint over synthesized templates. cfn-lint comes from
+//! `tests/support/tools.sh`, which installs it on first use, so `cargo test` alone works on a
+//! fresh machine; `tests/run-all.sh` exports `SDLF_CFN_LINT` so nothing is looked up twice.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The repository root (this crate lives in `infra/testkit`).
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("repository root exists")
+}
+
+/// One cfn-lint finding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LintFinding {
+    pub template: String,
+    /// `Error`, `Warning` or `Informational`.
+    pub level: String,
+    /// e.g. `E3012`.
+    pub rule: String,
+    pub message: String,
+    /// e.g. `Resources/Queue/Properties/VisibilityTimeout`.
+    pub path: String,
+}
+
+impl std::fmt::Display for LintFinding {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {} [{}] {}: {}", self.template, self.level, self.rule, self.path, self.message)
+    }
+}
+
+/// The cfn-lint executable: `$SDLF_CFN_LINT`, else the one `tests/support/tools.sh` installs.
+pub fn cfn_lint_path() -> PathBuf {
+    if let Some(p) = std::env::var_os("SDLF_CFN_LINT") {
+        return PathBuf::from(p);
+    }
+    let script = repo_root().join("tests/support/tools.sh");
+    let out = Command::new("bash")
+        .arg(&script)
+        .args(["path", "cfn-lint"])
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {}: {e}", script.display()));
+    assert!(
+        out.status.success(),
+        "installing cfn-lint with {} failed:\n{}",
+        script.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    PathBuf::from(String::from_utf8(out.stdout).expect("a UTF-8 path").trim())
+}
+
+/// Lints templates given as `(name, JSON body)`; returns every finding, whatever its level.
+pub fn cfn_lint(templates: &[(&str, &str)]) -> Vec<LintFinding> {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let files: Vec<PathBuf> = templates
+        .iter()
+        .map(|(name, body)| {
+            let file = dir.path().join(format!("{name}.json"));
+            std::fs::write(&file, body).expect("write template");
+            file
+        })
+        .collect();
+    let out = Command::new(cfn_lint_path())
+        .args(["--format", "json", "--regions", "us-east-1", "--"])
+        .args(&files)
+        .output()
+        .expect("cfn-lint runs");
+    // Exit codes are a bit mask of the levels found; the JSON report is the source of truth.
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "cfn-lint printed no JSON report ({e}); exit {:?}\nstderr:\n{}",
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    let text = |v: &serde_json::Value| v.as_str().unwrap_or_default().to_owned();
+    report
+        .as_array()
+        .expect("cfn-lint reports a list")
+        .iter()
+        .map(|f| {
+            let filename = text(&f["Filename"]);
+            LintFinding {
+                template: Path::new(&filename)
+                    .file_stem()
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .unwrap_or(filename),
+                level: text(&f["Level"]),
+                rule: text(&f["Rule"]["Id"]),
+                message: text(&f["Message"]),
+                path: f["Location"]["Path"]
+                    .as_array()
+                    .map(|p| p.iter().map(|s| s.to_string().trim_matches('"').to_owned()).collect::<Vec<_>>().join("/"))
+                    .unwrap_or_default(),
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cfn_lint_reports_a_wrong_property_type_with_its_path() {
+        let bad = r#"{"Resources": {"Q": {"Type": "AWS::SQS::Queue", "Properties": {"VisibilityTimeout": "abc"}}}}"#;
+        let good = r#"{"Resources": {"Q": {"Type": "AWS::SQS::Queue", "Properties": {"VisibilityTimeout": 30}}}}"#;
+        let findings = cfn_lint(&[("bad", bad), ("good", good)]);
+        assert_eq!(findings.len(), 1, "{findings:#?}");
+        let f = &findings[0];
+        assert_eq!((f.template.as_str(), f.level.as_str(), f.rule.as_str()), ("bad", "Error", "E3012"));
+        assert_eq!(f.path, "Resources/Q/Properties/VisibilityTimeout");
+    }
+}
