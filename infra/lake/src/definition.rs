@@ -1,0 +1,255 @@
+//! The lake definition: what a user edits and reviews in pull requests.
+//!
+//! Plain data with defaults that match the reference architecture; [`crate::names`] checks it
+//! before anything is synthesized.
+
+use std::collections::BTreeMap;
+
+/// A whole data lake: one organisation's domain, its environments and its teams.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Lake {
+    /// Organisation, `[a-z0-9]{2,10}`; prefixes every physical name.
+    pub org: String,
+    /// Data domain, `[a-z0-9]{2,9}`.
+    pub domain: String,
+    pub environments: Vec<Environment>,
+    pub teams: Vec<Team>,
+}
+
+/// Where one copy of the lake lives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Environment {
+    /// `[a-z][a-z0-9]{1,7}`: dev, test, prod, local.
+    pub name: String,
+    pub target: Target,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// A real AWS account.
+    Aws { account: String, region: String },
+    /// The local emulator (MiniStack): resource types it rejects are left out of the stacks.
+    Local { region: String },
+}
+
+/// The account every local emulator reports.
+pub const LOCAL_ACCOUNT: &str = "000000000000";
+
+impl Environment {
+    pub fn aws(name: &str, account: &str, region: &str) -> Environment {
+        Environment { name: name.into(), target: Target::Aws { account: account.into(), region: region.into() } }
+    }
+
+    pub fn local(name: &str) -> Environment {
+        Environment { name: name.into(), target: Target::Local { region: "us-east-1".into() } }
+    }
+
+    pub fn account(&self) -> &str {
+        match &self.target {
+            Target::Aws { account, .. } => account,
+            Target::Local { .. } => LOCAL_ACCOUNT,
+        }
+    }
+
+    pub fn region(&self) -> &str {
+        match &self.target {
+            Target::Aws { region, .. } | Target::Local { region } => region,
+        }
+    }
+
+    pub fn is_local(&self) -> bool {
+        matches!(self.target, Target::Local { .. })
+    }
+}
+
+/// A team: owns pipelines and datasets, isolated from other teams by prefixes and keys.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Team {
+    /// `[a-z0-9]{2,12}`.
+    pub name: String,
+    pub pipelines: Vec<Pipeline>,
+    pub datasets: Vec<Dataset>,
+}
+
+/// A two-stage pipeline: stage A (light, per object, Lambda) then stage B (heavy, per batch, Glue).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pipeline {
+    /// `[a-z0-9]{2,12}`.
+    pub name: String,
+    pub stage_a: StageA,
+}
+
+/// Settings of the light-transform stage's functions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StageA {
+    /// Memory of the light-transform function, MB (128–10,240).
+    pub transform_memory_mb: u32,
+    /// Timeout of the light-transform function, seconds (1–900).
+    pub transform_timeout_seconds: u32,
+}
+
+impl Default for StageA {
+    fn default() -> StageA {
+        StageA { transform_memory_mb: 1536, transform_timeout_seconds: 600 }
+    }
+}
+
+impl Pipeline {
+    pub fn new(name: &str) -> Pipeline {
+        Pipeline { name: name.into(), stage_a: StageA::default() }
+    }
+}
+
+/// A dataset: which pipeline processes it and how.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Dataset {
+    /// `[a-z0-9]{2,14}`.
+    pub name: String,
+    /// The team's pipeline that processes it.
+    pub pipeline: String,
+    pub light_transform: LightTransform,
+    /// How many stage-A outputs a stage-B run takes.
+    pub batch: Batch,
+    /// When stage B looks for queued work.
+    pub schedule: Schedule,
+    pub glue_job: GlueJob,
+    pub crawler: Crawler,
+    /// Glue Data Quality rules evaluated after the heavy transform.
+    pub quality_rules: Vec<crate::quality::Rule>,
+}
+
+/// Stage A's format conversion.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LightTransform {
+    pub input: InputFormat,
+    pub target: TargetFormat,
+    /// Columns and types; inferred from the data when empty.
+    pub schema: Vec<Column>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InputFormat {
+    Csv { delimiter: char, quote: char, header: bool },
+    JsonLines,
+    JsonArray,
+}
+
+impl InputFormat {
+    pub fn csv() -> InputFormat {
+        InputFormat::Csv { delimiter: ',', quote: '"', header: true }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TargetFormat {
+    /// Parquet with Snappy compression.
+    Parquet,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Column {
+    pub name: String,
+    pub data_type: ColumnType,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColumnType {
+    String,
+    Int64,
+    Float64,
+    Boolean,
+    Timestamp,
+}
+
+/// Items per stage-B execution.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Batch {
+    /// Stage B waits until at least this many items are queued.
+    pub min_items: u32,
+    /// One execution takes at most this many.
+    pub max_items: u32,
+}
+
+impl Default for Batch {
+    fn default() -> Batch {
+        Batch { min_items: 1, max_items: 100 }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Schedule {
+    /// Every N minutes.
+    EveryMinutes(u32),
+    /// An EventBridge Scheduler cron expression, e.g. `cron(0 2 * * ? *)`.
+    Cron(String),
+}
+
+impl Schedule {
+    /// The Scheduler `ScheduleExpression`.
+    pub fn expression(&self) -> String {
+        match self {
+            Schedule::EveryMinutes(1) => "rate(1 minute)".to_owned(),
+            Schedule::EveryMinutes(n) => format!("rate({n} minutes)"),
+            Schedule::Cron(c) => c.clone(),
+        }
+    }
+}
+
+impl Default for Schedule {
+    fn default() -> Schedule {
+        Schedule::EveryMinutes(5)
+    }
+}
+
+/// The heavy transform.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GlueJob {
+    pub worker_type: WorkerType,
+    pub workers: u32,
+    /// Extra job arguments (`--key` → value).
+    pub arguments: BTreeMap<String, String>,
+    /// The PySpark script, relative to the repository root; shipped as an asset.
+    pub script: String,
+    /// Glue version, e.g. `4.0`.
+    pub glue_version: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WorkerType {
+    G025X,
+    G1X,
+    G2X,
+    G4X,
+    G8X,
+}
+
+impl WorkerType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WorkerType::G025X => "G.025X",
+            WorkerType::G1X => "G.1X",
+            WorkerType::G2X => "G.2X",
+            WorkerType::G4X => "G.4X",
+            WorkerType::G8X => "G.8X",
+        }
+    }
+}
+
+/// The crawler that catalogues the heavy transform's output.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Crawler {
+    /// Prefix of the tables it creates.
+    pub table_prefix: Option<String>,
+}
+
+impl Lake {
+    pub fn environment(&self, name: &str) -> Option<&Environment> {
+        self.environments.iter().find(|e| e.name == name)
+    }
+}
+
+impl Team {
+    pub fn pipeline(&self, name: &str) -> Option<&Pipeline> {
+        self.pipelines.iter().find(|p| p.name == name)
+    }
+}

@@ -1,0 +1,12 @@
+//! The data lake as typed stacks.
+//!
+//! A [`Lake`] describes an organisation's data domain: environments, teams, their pipelines
+//! and datasets. [`names::validate`] checks every name and every physical name derived from
+//! them before anything is synthesized.
+
+pub mod definition;
+pub mod names;
+pub mod quality;
+
+pub use definition::*;
+pub use names::{DefinitionError, Layer, Names};

@@ -1,0 +1,96 @@
+//! The lake this repository deploys. Edit it, review it in a pull request, and
+//! `cargo run -- diff` shows what the change does to each stack.
+
+use std::collections::BTreeMap;
+
+use sdlf_lake::quality::{Comparison, Rule};
+use sdlf_lake::{
+    Batch, Column, ColumnType, Crawler, Dataset, Environment, GlueJob, InputFormat, Lake, LightTransform, Pipeline,
+    Schedule, TargetFormat, Team, WorkerType,
+};
+
+/// The example lake: organisation `anycompany`, domain `datalake`; team `engineering` runs
+/// pipeline `main` over dataset `legislators`, and team `marketing` shows that teams are
+/// isolated from each other (own keys, prefixes, roles and topics).
+pub fn lake() -> Lake {
+    Lake {
+        org: "anycompany".into(),
+        domain: "datalake".into(),
+        environments: vec![
+            Environment::aws("dev", "111111111111", "us-east-1"),
+            Environment::aws("test", "222222222222", "us-east-1"),
+            Environment::aws("prod", "333333333333", "eu-west-1"),
+            Environment::local("local"),
+        ],
+        teams: vec![
+            Team { name: "engineering".into(), pipelines: vec![Pipeline::new("main")], datasets: vec![legislators()] },
+            Team { name: "marketing".into(), pipelines: vec![Pipeline::new("main")], datasets: vec![campaigns()] },
+        ],
+    }
+}
+
+fn legislators() -> Dataset {
+    Dataset {
+        name: "legislators".into(),
+        pipeline: "main".into(),
+        light_transform: LightTransform {
+            input: InputFormat::JsonLines,
+            target: TargetFormat::Parquet,
+            schema: vec![],
+        },
+        batch: Batch { min_items: 1, max_items: 100 },
+        schedule: Schedule::EveryMinutes(5),
+        glue_job: GlueJob {
+            worker_type: WorkerType::G1X,
+            workers: 10,
+            arguments: BTreeMap::from([("--enable-auto-scaling".into(), "true".into())]),
+            script: "pipelines/glue/legislators.py".into(),
+            glue_version: "4.0".into(),
+        },
+        crawler: Crawler::default(),
+        quality_rules: vec![
+            Rule::RowCount(Comparison::GreaterThan(0.0)),
+            Rule::IsComplete("id".into()),
+            Rule::IsUnique("id".into()),
+            Rule::ColumnExists("name".into()),
+        ],
+    }
+}
+
+fn campaigns() -> Dataset {
+    Dataset {
+        name: "campaigns".into(),
+        pipeline: "main".into(),
+        light_transform: LightTransform {
+            input: InputFormat::csv(),
+            target: TargetFormat::Parquet,
+            schema: vec![
+                Column { name: "campaign_id".into(), data_type: ColumnType::String },
+                Column { name: "spend".into(), data_type: ColumnType::Float64 },
+                Column { name: "clicks".into(), data_type: ColumnType::Int64 },
+            ],
+        },
+        batch: Batch { min_items: 2, max_items: 50 },
+        schedule: Schedule::Cron("cron(0/15 * * * ? *)".into()),
+        glue_job: GlueJob {
+            worker_type: WorkerType::G025X,
+            workers: 2,
+            arguments: BTreeMap::new(),
+            script: "pipelines/glue/campaigns.py".into(),
+            glue_version: "4.0".into(),
+        },
+        crawler: Crawler { table_prefix: Some("mkt_".into()) },
+        quality_rules: vec![
+            Rule::IsComplete("campaign_id".into()),
+            Rule::ColumnValuesBetween { column: "spend".into(), min: 0.0, max: 1_000_000.0 },
+        ],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_example_lake_is_valid() {
+        assert_eq!(sdlf_lake::names::validate(&super::lake()), Ok(()));
+    }
+}
