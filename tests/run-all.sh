@@ -5,6 +5,7 @@
 #   2. fmt       cargo fmt --all -- --check
 #   3. codegen   the generated CloudFormation types are up to date (sdlf-cfn-codegen generate --check)
 #   4. test      cargo test --workspace --all-targets --locked
+#   5. doctest   cargo test --workspace --doc --locked (--all-targets leaves doc tests out)
 #
 # Stops at the first failing step and names it. Exported for the tests:
 #   PATH                   the tools venv's bin first (cfn-lint, ministack, cargo-lambda, zig via python3 -m ziglang, moto_server)
@@ -45,5 +46,6 @@ export SDLF_MINISTACK_SCRIPT="$SUPPORT/ministack.sh"
 step fmt cargo fmt --all -- --check
 step codegen cargo run -q --locked -p sdlf-cfn-codegen -- generate --check
 step test cargo test --workspace --all-targets --locked
+step doctest cargo test --workspace --doc --locked
 
 printf '\n==> all steps passed (%d s)\n' $((SECONDS - RUN_START))
