@@ -7,6 +7,8 @@
 pub mod definition;
 pub mod names;
 pub mod quality;
+pub mod stack;
 
 pub use definition::*;
 pub use names::{DefinitionError, Layer, Names};
+pub use stack::{Assembly, AssemblyError, LeftOut, Published, Stack};
