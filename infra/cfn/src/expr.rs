@@ -338,18 +338,17 @@ pub mod dynamic {
 
     /// `{{resolve:ssm:name}}`, optionally pinned to a version.
     pub fn ssm(name: &str, version: Option<u32>) -> Expr {
-        match version {
-            Some(v) => Expr::String(format!("{{{{resolve:ssm:{name}:{v}}}}}")),
-            None => Expr::String(format!("{{{{resolve:ssm:{name}}}}}")),
-        }
+        parameter_store("ssm", name, version)
     }
 
     /// `{{resolve:ssm-secure:name}}` (only some properties accept it).
     pub fn ssm_secure(name: &str, version: Option<u32>) -> Expr {
-        match version {
-            Some(v) => Expr::String(format!("{{{{resolve:ssm-secure:{name}:{v}}}}}")),
-            None => Expr::String(format!("{{{{resolve:ssm-secure:{name}}}}}")),
-        }
+        parameter_store("ssm-secure", name, version)
+    }
+
+    fn parameter_store(service: &str, name: &str, version: Option<u32>) -> Expr {
+        let version = version.map(|v| format!(":{v}")).unwrap_or_default();
+        Expr::String(format!("{{{{resolve:{service}:{name}{version}}}}}"))
     }
 
     /// `{{resolve:secretsmanager:secret-id:SecretString:json-key:version-stage:version-id}}`;

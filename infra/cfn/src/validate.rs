@@ -184,7 +184,7 @@ pub fn synth<S: SpecLookup + ?Sized>(template: &Template, specs: &S) -> Result<S
 
 /// Checks names, references, attributes, conditions, cycles and limits; reports all problems.
 pub fn validate<S: SpecLookup + ?Sized>(template: &Template, specs: &S) -> Result<(), SynthErrors> {
-    let mut v = Validator { t: template, specs, errors: Vec::new() };
+    let mut v = Validator { t: template, specs, errors: Vec::new(), current: None, edges: HashMap::new() };
     v.names_and_limits();
     v.references();
     v.cycles();
@@ -236,9 +236,14 @@ struct Validator<'a, S: ?Sized> {
     t: &'a Template,
     specs: &'a S,
     errors: Vec<SynthError>,
+    /// The resource whose properties are being walked: references found there are
+    /// dependencies, collected for the cycle check in the same pass.
+    current: Option<&'a str>,
+    /// Resource → resources it depends on (DependsOn first, then property references).
+    edges: HashMap<&'a str, Vec<&'a str>>,
 }
 
-impl<S: SpecLookup + ?Sized> Validator<'_, S> {
+impl<'a, S: SpecLookup + ?Sized> Validator<'a, S> {
     fn error(&mut self, path: impl Into<String>, kind: SynthErrorKind) {
         self.errors.push(SynthError { template: self.t.name.clone(), path: path.into(), kind });
     }
@@ -283,7 +288,7 @@ impl<S: SpecLookup + ?Sized> Validator<'_, S> {
 
     fn references(&mut self) {
         let t = self.t;
-        let visit = |v: &mut Self, e: &Expr, segs: &[Seg<'_>], scope| {
+        let visit = |v: &mut Self, e: &'a Expr, segs: &[Seg<'a>], scope| {
             let mut path = Vec::with_capacity(16);
             v.visit_child(e, &mut path, segs, scope);
         };
@@ -313,15 +318,19 @@ impl<S: SpecLookup + ?Sized> Validator<'_, S> {
                     self.error(render(&dep_path), SynthErrorKind::DependsOnItself);
                 } else if !t.resources.contains_key(dep) {
                     self.error(render(&dep_path), SynthErrorKind::DanglingDependsOn { target: dep.clone() });
+                } else {
+                    self.edges.entry(id).or_default().push(dep);
                 }
             }
             if let Some(m) = &r.metadata {
                 visit(self, m, &[Seg::Key("Resources"), Seg::Key(id), Seg::Key("Metadata")], Scope::General);
             }
+            self.current = Some(id);
             for (k, v) in &r.properties {
                 let segs = [Seg::Key("Resources"), Seg::Key(id), Seg::Key("Properties"), Seg::Key(k)];
                 visit(self, v, &segs, Scope::General);
             }
+            self.current = None;
             for (key, policy) in [("UpdatePolicy", &r.update_policy), ("CreationPolicy", &r.creation_policy)] {
                 if let Some(p) = policy {
                     visit(self, p, &[Seg::Key("Resources"), Seg::Key(id), Seg::Key(key)], Scope::General);
@@ -346,7 +355,14 @@ impl<S: SpecLookup + ?Sized> Validator<'_, S> {
         }
     }
 
-    fn check_ref(&mut self, target: &str, path: &[Seg<'_>], scope: Scope) {
+    /// Records that the resource being walked depends on `target`, an existing resource.
+    fn depend_on(&mut self, target: &'a str) {
+        if let Some(current) = self.current.filter(|c| *c != target) {
+            self.edges.entry(current).or_default().push(target);
+        }
+    }
+
+    fn check_ref(&mut self, target: &'a str, path: &[Seg<'_>], scope: Scope) {
         let t = self.t;
         if t.parameters.contains_key(target) || Pseudo::from_name(target).is_some() {
             return;
@@ -355,16 +371,18 @@ impl<S: SpecLookup + ?Sized> Validator<'_, S> {
             if scope == Scope::Condition {
                 self.error(render(path), SynthErrorKind::RefToResourceInCondition { target: target.to_owned() });
             }
+            self.depend_on(target);
             return;
         }
         self.error(render(path), SynthErrorKind::DanglingRef { target: target.to_owned() });
     }
 
-    fn check_get_att(&mut self, resource: &str, attribute: &str, path: &[Seg<'_>]) {
+    fn check_get_att(&mut self, resource: &'a str, attribute: &str, path: &[Seg<'_>]) {
         let Some(r) = self.t.resources.get(resource) else {
             self.error(render(path), SynthErrorKind::DanglingGetAtt { resource: resource.to_owned() });
             return;
         };
+        self.depend_on(resource);
         if has_open_attributes(&r.type_name) {
             return;
         }
@@ -387,7 +405,7 @@ impl<S: SpecLookup + ?Sized> Validator<'_, S> {
     }
 
     /// Visits `e` with `segs` appended to the path, restoring the path afterwards.
-    fn visit_child<'e>(&mut self, e: &'e Expr, path: &mut Vec<Seg<'e>>, segs: &[Seg<'e>], scope: Scope) {
+    fn visit_child(&mut self, e: &'a Expr, path: &mut Vec<Seg<'a>>, segs: &[Seg<'a>], scope: Scope) {
         let len = path.len();
         path.extend_from_slice(segs);
         self.walk(e, path, scope);
@@ -396,7 +414,7 @@ impl<S: SpecLookup + ?Sized> Validator<'_, S> {
 
     /// Checks every reference inside `e`. The path is a stack of segments, rendered to a
     /// string only for an error: building strings per node dominated synthesis time.
-    fn walk<'e>(&mut self, e: &'e Expr, path: &mut Vec<Seg<'e>>, scope: Scope) {
+    fn walk(&mut self, e: &'a Expr, path: &mut Vec<Seg<'a>>, scope: Scope) {
         match e {
             Expr::Null | Expr::Bool(_) | Expr::Number(_) | Expr::String(_) => {}
             Expr::List(items) => {
@@ -481,21 +499,11 @@ impl<S: SpecLookup + ?Sized> Validator<'_, S> {
         }
     }
 
-    /// Finds one cycle among resources (through Ref, GetAtt, Fn::Sub and DependsOn), if any.
+    /// Finds one cycle among resources (through Ref, GetAtt, Fn::Sub and DependsOn), if any,
+    /// over the dependencies [`Self::references`] collected.
     fn cycles(&mut self) {
         let t = self.t;
-        let edges: HashMap<&str, Vec<&str>> = t
-            .resources
-            .iter()
-            .map(|(id, r)| {
-                let mut targets: Vec<&str> = r.depends_on.iter().map(String::as_str).collect();
-                for v in r.properties.values() {
-                    collect_resource_refs(v, &mut targets);
-                }
-                targets.retain(|x| t.resources.contains_key(*x) && *x != id);
-                (id.as_str(), targets)
-            })
-            .collect();
+        let edges = std::mem::take(&mut self.edges);
         // Iterative depth-first search with colours; the grey stack is the current path.
         let mut done: HashSet<&str> = HashSet::new();
         for start in t.resources.keys() {
@@ -506,7 +514,7 @@ impl<S: SpecLookup + ?Sized> Validator<'_, S> {
             let mut on_path: HashSet<&str> = HashSet::from([start.as_str()]);
             while let Some((node, next)) = path.last_mut() {
                 let node_id: &str = node;
-                let targets = &edges[node_id];
+                let targets = edges.get(node_id).map_or(&[][..], Vec::as_slice);
                 if *next < targets.len() {
                     let target = targets[*next];
                     *next += 1;
@@ -546,59 +554,6 @@ fn sub_variables(template: &str) -> impl Iterator<Item = &str> {
             }
         }
     })
-}
-
-/// Resource names a value refers to (candidates; the caller filters to real resources).
-fn collect_resource_refs<'e>(e: &'e Expr, out: &mut Vec<&'e str>) {
-    match e {
-        Expr::Ref(target) => out.push(target),
-        Expr::GetAtt { resource, .. } => out.push(resource),
-        Expr::Sub { template, vars } => {
-            for var in sub_variables(template) {
-                if vars.as_ref().is_some_and(|v| v.contains_key(var)) {
-                    continue;
-                }
-                out.push(var.split_once('.').map_or(var, |(r, _)| r));
-            }
-            for v in vars.iter().flat_map(|v| v.values()) {
-                collect_resource_refs(v, out);
-            }
-        }
-        Expr::List(items) | Expr::And(items) | Expr::Or(items) => {
-            items.iter().for_each(|x| collect_resource_refs(x, out))
-        }
-        Expr::Map(entries) => entries.values().for_each(|x| collect_resource_refs(x, out)),
-        Expr::Join { values: x, .. }
-        | Expr::Split { source: x, .. }
-        | Expr::Not(x)
-        | Expr::ImportValue(x)
-        | Expr::Base64(x)
-        | Expr::GetAzs(x)
-        | Expr::Function { args: x, .. } => collect_resource_refs(x, out),
-        Expr::Select { index, list } => {
-            collect_resource_refs(index, out);
-            collect_resource_refs(list, out);
-        }
-        Expr::If { then, otherwise, .. } => {
-            collect_resource_refs(then, out);
-            collect_resource_refs(otherwise, out);
-        }
-        Expr::Equals(a, b) => {
-            collect_resource_refs(a, out);
-            collect_resource_refs(b, out);
-        }
-        Expr::FindInMap { map, top_key, second_key } => {
-            for x in [map, top_key, second_key] {
-                collect_resource_refs(x, out);
-            }
-        }
-        Expr::Cidr { ip_block, count, cidr_bits } => {
-            for x in [ip_block, count, cidr_bits] {
-                collect_resource_refs(x, out);
-            }
-        }
-        Expr::Null | Expr::Bool(_) | Expr::Number(_) | Expr::String(_) | Expr::Condition(_) => {}
-    }
 }
 
 #[cfg(test)]
