@@ -2,12 +2,14 @@
 //!
 //! A [`Lake`] describes an organisation's data domain: environments, teams, their pipelines
 //! and datasets. [`names::validate`] checks every name and every physical name derived from
-//! them before anything is synthesized.
+//! them; [`stacks::synthesize`] builds the stacks of one environment.
 
+pub mod assets;
 pub mod definition;
 pub mod names;
 pub mod quality;
 pub mod stack;
+pub mod stacks;
 
 pub use definition::*;
 pub use names::{DefinitionError, Layer, Names};

@@ -360,3 +360,15 @@ fn physical_names(n: &Names<'_>, errors: &mut Vec<DefinitionError>) {
 pub fn environment<'a>(lake: &'a Lake, name: &str) -> Result<&'a Environment, DefinitionError> {
     lake.environment(name).ok_or_else(|| DefinitionError::UnknownEnvironment(name.to_owned()))
 }
+
+/// Object layout of the data buckets: every object of a team is under `{team}/`, every object
+/// of a dataset under `{team}/{dataset}/` — in raw (as it arrived), stage (stage A's output)
+/// and analytics (stage B's output). Permissions boundaries, crawlers and Lake Formation
+/// grants are all scoped by these prefixes.
+pub fn team_prefix(team: &str) -> String {
+    format!("{team}/")
+}
+
+pub fn dataset_prefix(team: &str, dataset: &str) -> String {
+    format!("{team}/{dataset}/")
+}

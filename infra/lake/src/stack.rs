@@ -13,6 +13,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use sdlf_cfn::{Expr, Handle, Parameter, ResourceOptions, ResourceType, Template};
 use sdlf_cfn_types::ssm;
 
+use crate::assets::Asset;
+
 /// A value a stack publishes through SSM. Only [`Stack::publish`] makes one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Published {
@@ -58,6 +60,7 @@ pub struct Stack {
     published: Vec<Published>,
     imports: Vec<Published>,
     left_out: Vec<LeftOut>,
+    assets: Vec<Asset>,
 }
 
 impl Stack {
@@ -69,6 +72,7 @@ impl Stack {
             published: Vec::new(),
             imports: Vec::new(),
             left_out: Vec::new(),
+            assets: Vec::new(),
         }
     }
 
@@ -86,6 +90,18 @@ impl Stack {
 
     pub fn left_out(&self) -> &[LeftOut] {
         &self.left_out
+    }
+
+    /// The assets the stack's resources reference, each once, in first-use order.
+    pub fn assets(&self) -> &[Asset] {
+        &self.assets
+    }
+
+    /// Records an asset the stack references (the deploy uploads it before the stack).
+    pub fn use_asset(&mut self, asset: Asset) {
+        if !self.assets.contains(&asset) {
+            self.assets.push(asset);
+        }
     }
 
     /// Publishes `value` as the SSM String parameter `ssm_name` (a resource `logical_id`).

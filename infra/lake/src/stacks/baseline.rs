@@ -1,0 +1,23 @@
+//! The security baseline's accepted exceptions — the one place that lists every wildcard the
+//! lake's policies use, with the reason. [`synthesize`](super::synthesize) refuses stacks with
+//! any other wildcard action, resource or principal.
+
+use sdlf_policy::{Allowance, Allowlist, FindingKind};
+
+pub fn allowlist() -> Allowlist {
+    Allowlist::new()
+        .allow(Allowance::resource_type(
+            "AWS::KMS::Key",
+            FindingKind::WildcardResource,
+            "in a key policy, Resource \"*\" means the key itself",
+        ))
+        .allow(
+            Allowance::resource_type(
+                "AWS::KMS::Key",
+                FindingKind::WildcardAction,
+                "the account administers its keys through IAM, as in AWS's default key policy; without it a key \
+                 can become unmanageable",
+            )
+            .actions("kms:*"),
+        )
+}

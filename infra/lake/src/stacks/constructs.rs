@@ -1,0 +1,318 @@
+//! Building blocks several stacks share: keys, encrypted queue pairs, functions with their
+//! role and log group, and the IAM statements that go with them.
+//!
+//! Logical ids are `{id}{Part}` (`CatalogQueue`, `CatalogDeadLetterQueue`, `RoutingFunction`,
+//! `RoutingRole`, `RoutingLogs`), so a construct's resources sort together in a template.
+
+use sdlf_cfn::{Expr, Handle, ResourceOptions};
+use sdlf_cfn_types::{iam, kms, lambda, logs, sqs};
+use sdlf_policy::{Condition, PolicyDocument, Principal, Statement};
+
+use crate::assets::AssetSource;
+use crate::stack::Stack;
+use crate::stacks::BuildError;
+use crate::stacks::context::{Ctx, LOG_RETENTION_DAYS};
+
+/// `arn:${AWS::Partition}:{service}:${AWS::Region}:${AWS::AccountId}:{resource}` as `Fn::Sub`;
+/// `resource` may itself hold `${...}` references.
+pub fn arn(service: &str, resource: &str) -> Expr {
+    Expr::sub(format!("arn:${{AWS::Partition}}:{service}:${{AWS::Region}}:${{AWS::AccountId}}:{resource}"))
+}
+
+/// ARN of an S3 bucket (or, with `/...`, of objects) given the bucket's name as an expression.
+pub fn s3_arn(bucket_name: Expr, suffix: &str) -> Expr {
+    Expr::join("", [Expr::sub("arn:${AWS::Partition}:s3:::"), bucket_name, Expr::string(suffix)])
+}
+
+/// ARN of a DynamoDB table (and its indexes with `/index/*`) given its name.
+pub fn table_arn(table_name: Expr, suffix: &str) -> Expr {
+    Expr::join("", [arn("dynamodb", "table/"), table_name, Expr::string(suffix)])
+}
+
+/// Turns a policy document into a template value, or a build error naming the resource.
+pub fn document(stack: &Stack, resource: &str, doc: &PolicyDocument) -> Result<Expr, BuildError> {
+    doc.try_build().map_err(|errors| BuildError::Policy {
+        stack: stack.name().to_owned(),
+        resource: resource.to_owned(),
+        problems: errors.to_string(),
+    })
+}
+
+/// A customer-managed key with rotation on. Its policy lets the account administer it
+/// (through IAM, as AWS's default key policy does) and lets each listed service principal
+/// use it on behalf of this account only.
+pub struct KeySpec<'s> {
+    pub id: &'s str,
+    pub alias: String,
+    pub description: String,
+    /// Service principals, e.g. `sqs.amazonaws.com`; `logs.{region}.amazonaws.com` is always added.
+    pub services: &'s [&'s str],
+    pub extra_statements: Vec<Statement>,
+}
+
+pub fn key(stack: &mut Stack, ctx: &Ctx, spec: KeySpec) -> Result<Handle<kms::Key>, BuildError> {
+    let mut doc = PolicyDocument::new().statement(
+        Statement::allow()
+            .sid("AccountAdministersThroughIam")
+            .principal(Principal::aws(Expr::sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:root")))
+            .action("kms:*")
+            .resource("*"),
+    );
+    let use_actions = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"];
+    doc.push(
+        Statement::allow()
+            .sid("CloudWatchLogsEncrypt")
+            .principal(Principal::service(Expr::sub("logs.${AWS::Region}.amazonaws.com")))
+            .actions(use_actions)
+            .resource("*")
+            .condition(Condition::arn_like(
+                "kms:EncryptionContext:aws:logs:arn",
+                arn("logs", "log-group:*"),
+            )),
+    );
+    if !spec.services.is_empty() {
+        doc.push(
+            Statement::allow()
+                .sid("ServicesUseForThisAccount")
+                .principals(spec.services.iter().map(|s| Principal::service(*s)))
+                .actions(use_actions)
+                .resource("*")
+                .condition(Condition::string_equals("aws:SourceAccount", Expr::sub("${AWS::AccountId}"))),
+        );
+    }
+    doc = doc.statements(spec.extra_statements);
+    let key_policy = document(stack, &format!("{}Key", spec.id), &doc)?;
+    let key = stack.template.add_with(
+        format!("{}Key", spec.id),
+        kms::Key {
+            description: Some(spec.description.into()),
+            enable_key_rotation: Some(true.into()),
+            key_policy: Some(key_policy),
+            ..kms::Key::default()
+        },
+        ctx.stateful(),
+    );
+    stack.template.add(format!("{}KeyAlias", spec.id), kms::Alias::new(spec.alias, key.reference()));
+    Ok(key)
+}
+
+/// An encrypted queue with its dead-letter queue and a policy that refuses plain HTTP.
+pub struct QueueSpec<'s> {
+    pub id: &'s str,
+    /// Physical name; the dead-letter queue is `{name}-dlq`.
+    pub name: String,
+    pub key_arn: Expr,
+    /// At least the consumer's timeout (AWS recommends 6× for Lambda event sources).
+    pub visibility_timeout_seconds: i64,
+    /// Receives before a message moves to the dead-letter queue.
+    pub max_receive_count: i64,
+    /// Statements for the main queue beyond TLS-only (e.g. who may send).
+    pub extra_statements: Vec<Statement>,
+}
+
+pub struct Queues {
+    pub queue: Handle<sqs::Queue>,
+    pub dead_letter: Handle<sqs::Queue>,
+    pub policy: Handle<sqs::QueuePolicy>,
+}
+
+/// Messages are kept 4 days in a work queue and 14 (the maximum) in a dead-letter queue, to
+/// leave time for a redrive.
+const QUEUE_RETENTION_SECONDS: i64 = 4 * 24 * 3600;
+const DEAD_LETTER_RETENTION_SECONDS: i64 = 14 * 24 * 3600;
+
+pub fn queue_with_dlq(stack: &mut Stack, spec: QueueSpec) -> Result<Queues, BuildError> {
+    let dead_letter = stack.template.add(
+        format!("{}DeadLetterQueue", spec.id),
+        sqs::Queue {
+            queue_name: Some(format!("{}-dlq", spec.name).into()),
+            kms_master_key_id: Some(spec.key_arn.clone().into()),
+            message_retention_period: Some(DEAD_LETTER_RETENTION_SECONDS.into()),
+            ..sqs::Queue::default()
+        },
+    );
+    let queue = stack.template.add(
+        format!("{}Queue", spec.id),
+        sqs::Queue {
+            queue_name: Some(spec.name.into()),
+            kms_master_key_id: Some(spec.key_arn.into()),
+            message_retention_period: Some(QUEUE_RETENTION_SECONDS.into()),
+            visibility_timeout: Some(spec.visibility_timeout_seconds.into()),
+            redrive_policy: Some(Expr::map([
+                ("deadLetterTargetArn", dead_letter.arn()),
+                ("maxReceiveCount", Expr::int(spec.max_receive_count)),
+            ])),
+            ..sqs::Queue::default()
+        },
+    );
+    let doc = PolicyDocument::new()
+        .statement(Statement::deny_insecure_transport_of(["sqs:*"], [queue.arn(), dead_letter.arn()]))
+        .statements(spec.extra_statements);
+    let policy_id = format!("{}QueuePolicy", spec.id);
+    let policy_document = document(stack, &policy_id, &doc)?;
+    let policy = stack.template.add(
+        policy_id,
+        sqs::QueuePolicy::new(policy_document, vec![queue.reference().into(), dead_letter.reference().into()]),
+    );
+    Ok(Queues { queue, dead_letter, policy })
+}
+
+/// A Rust function (`provided.al2023`, x86_64 so the same package runs on the emulator) with
+/// its own role and its own encrypted log group. JSON logs, as the functions log with
+/// `tracing`'s JSON formatter.
+pub struct FunctionSpec<'s> {
+    pub id: &'s str,
+    pub name: String,
+    pub description: String,
+    /// Binary of the `lambdas/` workspace.
+    pub binary: &'s str,
+    pub memory_mb: i64,
+    pub timeout_seconds: i64,
+    pub environment: Vec<(&'static str, Expr)>,
+    /// What the function may do beyond writing its logs.
+    pub statements: Vec<Statement>,
+    /// Encrypts the log group and the environment variables.
+    pub key_arn: Expr,
+    /// Bucket holding the package (the artifacts bucket).
+    pub artifacts_bucket: Expr,
+    pub permissions_boundary: Option<Expr>,
+}
+
+pub struct FunctionParts {
+    pub function: Handle<lambda::Function>,
+    pub role: Handle<iam::Role>,
+    pub log_group: Handle<logs::LogGroup>,
+}
+
+pub fn function(stack: &mut Stack, ctx: &Ctx, spec: FunctionSpec) -> Result<FunctionParts, BuildError> {
+    let asset = ctx.asset(stack, AssetSource::lambda(spec.binary))?;
+    let log_group = stack.template.add_with(
+        format!("{}Logs", spec.id),
+        logs::LogGroup {
+            log_group_name: Some(format!("/aws/lambda/{}", spec.name).into()),
+            kms_key_id: Some(spec.key_arn.clone().into()),
+            retention_in_days: Some(LOG_RETENTION_DAYS.into()),
+            ..logs::LogGroup::default()
+        },
+        ctx.stateful(),
+    );
+    let role_id = format!("{}Role", spec.id);
+    let mut permissions = PolicyDocument::new().statement(
+        Statement::allow()
+            .sid("WriteOwnLogs")
+            .actions(["logs:CreateLogStream", "logs:PutLogEvents"])
+            .resource(log_group.arn()),
+    );
+    permissions = permissions.statements(spec.statements);
+    let trust = document(stack, &role_id, &PolicyDocument::assume_role("lambda.amazonaws.com"))?;
+    let permissions = document(stack, &role_id, &permissions)?;
+    let role = stack.template.add(
+        role_id,
+        iam::Role {
+            description: Some(format!("Runs function {}", spec.name).into()),
+            permissions_boundary: spec.permissions_boundary.map(Into::into),
+            policies: Some(vec![iam::role::Policy::new(permissions, "function")]),
+            ..iam::Role::new(trust)
+        },
+    );
+    let mut variables = indexmap::IndexMap::new();
+    for (k, v) in spec.environment {
+        variables.insert(k.to_owned(), v.into());
+    }
+    let function = stack.template.add(
+        format!("{}Function", spec.id),
+        lambda::Function {
+            function_name: Some(spec.name.into()),
+            description: Some(spec.description.into()),
+            runtime: Some(lambda::function::Runtime::ProvidedAl2023.into()),
+            handler: Some("bootstrap".into()),
+            architectures: Some(vec![lambda::function::Architecture::X8664.into()]),
+            memory_size: Some(spec.memory_mb.into()),
+            timeout: Some(spec.timeout_seconds.into()),
+            kms_key_arn: Some(spec.key_arn.into()),
+            environment: (!variables.is_empty())
+                .then(|| lambda::function::Environment { variables: Some(variables) }),
+            logging_config: Some(lambda::function::LoggingConfig {
+                log_format: Some(lambda::function::LogFormat::Json.into()),
+                log_group: Some(log_group.reference().into()),
+                ..Default::default()
+            }),
+            ..lambda::Function::new(
+                lambda::function::Code {
+                    s3_bucket: Some(spec.artifacts_bucket.into()),
+                    s3_key: Some(asset.s3_key().into()),
+                    ..Default::default()
+                },
+                role.arn(),
+            )
+        },
+    );
+    Ok(FunctionParts { function, role, log_group })
+}
+
+/// Feeds a queue to a function in batches; failed messages are reported one by one
+/// (`ReportBatchItemFailures`), so one bad message does not send its whole batch back.
+pub fn queue_trigger(
+    stack: &mut Stack,
+    id: &str,
+    function: &Handle<lambda::Function>,
+    queue: Expr,
+    batch_size: i64,
+) -> Handle<lambda::EventSourceMapping> {
+    stack.template.add_with(
+        format!("{id}Trigger"),
+        lambda::EventSourceMapping {
+            event_source_arn: Some(queue.into()),
+            batch_size: Some(batch_size.into()),
+            function_response_types: Some(vec![
+                lambda::event_source_mapping::FunctionResponseType::ReportBatchItemFailures.into(),
+            ]),
+            ..lambda::EventSourceMapping::new(function.reference())
+        },
+        ResourceOptions::new(),
+    )
+}
+
+/// Receive and delete messages of a queue encrypted with `key_arn` (an event-source mapping's
+/// needs).
+pub fn consume_queue(queue_arn: Expr, key_arn: Expr) -> [Statement; 2] {
+    [
+        Statement::allow()
+            .actions(["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"])
+            .resource(queue_arn),
+        Statement::allow().action("kms:Decrypt").resource(key_arn),
+    ]
+}
+
+/// Send messages to a queue encrypted with `key_arn`.
+pub fn send_to_queue(queue_arn: Expr, key_arn: Expr) -> [Statement; 2] {
+    [
+        Statement::allow().action("sqs:SendMessage").resource(queue_arn),
+        Statement::allow().actions(["kms:GenerateDataKey", "kms:Decrypt"]).resource(key_arn),
+    ]
+}
+
+/// A row of one of the foundations' config tables, as a custom resource: the foundations'
+/// config function (`service_token`) writes it when the stack creates or updates the resource
+/// and deletes it when the stack removes it.
+///
+/// Why a custom resource: the routing functions look configuration up in DynamoDB (one query
+/// per object, no matter how many datasets), a table item is not a CloudFormation resource, and
+/// the row must live and die with its stack — created before anything routes to the dataset,
+/// changed in the same change set as the resources it describes, gone when the dataset is
+/// removed. An SSM parameter would tie the lookup to Parameter Store's throughput (the original
+/// framework hit its rate limit); a copy made outside the deploy would drift.
+pub fn config_row(
+    stack: &mut Stack,
+    id: &str,
+    type_name: &str,
+    service_token: Expr,
+    properties: impl IntoIterator<Item = (&'static str, Expr)>,
+) {
+    let mut props = indexmap::IndexMap::new();
+    props.insert("ServiceToken".to_owned(), service_token);
+    for (k, v) in properties {
+        props.insert(k.to_owned(), v);
+    }
+    stack.template.add_resource(id, sdlf_cfn::Resource::new(type_name, props));
+}

@@ -1,0 +1,98 @@
+//! The lake's stacks for one environment: foundations, then one per team, per pipeline and
+//! per dataset. Each builder is a pure function from the definition (and the outputs of the
+//! stacks before it) to a [`Stack`].
+
+pub mod baseline;
+pub mod constructs;
+pub mod context;
+pub mod contract;
+pub mod dataset;
+pub mod foundations;
+pub mod pipeline;
+pub mod team;
+
+use crate::assets::{AssetError, Fingerprints};
+use crate::definition::Lake;
+use crate::names::{self, DefinitionError};
+use crate::stack::{Assembly, AssemblyError, Stack};
+
+pub use context::Ctx;
+pub use contract::{DatasetOutputs, FoundationsOutputs, PipelineOutputs, TeamOutputs};
+
+/// Why a stack cannot be built.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BuildError {
+    #[error("stack `{stack}`: {error}")]
+    Asset { stack: String, error: AssetError },
+    #[error("stack `{stack}`, resource `{resource}`: malformed policy document: {problems}")]
+    Policy { stack: String, resource: String, problems: String },
+    #[error("stack `{stack}`, state machine `{machine}`: {problems}")]
+    StateMachine { stack: String, machine: String, problems: String },
+    #[error("stack `{stack}`: {problem}")]
+    Invalid { stack: String, problem: String },
+}
+
+/// Why the lake cannot be synthesized for an environment.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SynthError {
+    #[error("the lake definition is invalid:\n{}", list(.0))]
+    Definition(Vec<DefinitionError>),
+    #[error(transparent)]
+    Build(#[from] BuildError),
+    #[error(transparent)]
+    Assembly(#[from] AssemblyError),
+    #[error(
+        "the stacks break the security baseline (infra/lake/src/stacks/baseline.rs lists the accepted exceptions):\n{}",
+        list(.0)
+    )]
+    Baseline(Vec<String>),
+}
+
+fn list(items: &[impl std::fmt::Display]) -> String {
+    items.iter().map(|i| format!("  - {i}")).collect::<Vec<_>>().join("\n")
+}
+
+/// Builds every stack of environment `env_name`, in deploy order, and checks the result: the
+/// definition's names, the stacks' imports (each from an earlier stack), and the IAM
+/// baseline. Templates are checked separately by `sdlf_cfn::synth` when they are rendered.
+pub fn synthesize(lake: &Lake, env_name: &str, fingerprints: &dyn Fingerprints) -> Result<Assembly, SynthError> {
+    names::validate(lake).map_err(SynthError::Definition)?;
+    let env = names::environment(lake, env_name).map_err(|e| SynthError::Definition(vec![e]))?;
+    let ctx = Ctx::new(lake, env, fingerprints);
+
+    let mut stacks: Vec<Stack> = Vec::new();
+    let (stack, foundations) = foundations::build(&ctx)?;
+    stacks.push(stack);
+    for team in &lake.teams {
+        let (stack, team_out) = team::build(&ctx, team, &foundations)?;
+        stacks.push(stack);
+        let mut pipelines = Vec::new();
+        for p in &team.pipelines {
+            let (stack, out) = pipeline::build(&ctx, team, p, &foundations, &team_out)?;
+            stacks.push(stack);
+            pipelines.push(out);
+        }
+        for d in &team.datasets {
+            let pipeline = pipelines
+                .iter()
+                .find(|p| p.pipeline == d.pipeline)
+                .expect("validated: a dataset's pipeline belongs to its team");
+            let (stack, _) = dataset::build(&ctx, team, d, &foundations, &team_out, pipeline)?;
+            stacks.push(stack);
+        }
+    }
+    let assembly = Assembly { stacks };
+    assembly.order()?;
+
+    let allow = baseline::allowlist();
+    let violations: Vec<String> = assembly
+        .stacks
+        .iter()
+        .flat_map(|s| sdlf_policy::audit(&s.template, &allow).violations)
+        .map(|v| v.to_string())
+        .collect();
+    if !violations.is_empty() {
+        return Err(SynthError::Baseline(violations));
+    }
+    Ok(assembly)
+}
