@@ -19,7 +19,7 @@ fn help_lists_every_command_and_the_exit_codes() {
 
 #[test]
 fn commands_not_built_yet_say_so_and_exit_2() {
-    for command in ["synth", "diff", "deploy", "destroy", "status"] {
+    for command in ["diff", "deploy", "destroy", "status"] {
         let out = sdlf(&[command, "--env", "local"]);
         assert_eq!(out.status.code(), Some(2), "{command}");
         let stderr = text(&out.stderr);
@@ -37,4 +37,53 @@ fn a_wrong_flag_is_a_usage_error() {
     let out = sdlf(&["deploy", "--no-such-flag"]);
     assert_eq!(out.status.code(), Some(sdlf::exit::USAGE.into()));
     assert!(text(&out.stderr).contains("--no-such-flag"));
+}
+
+fn scratch(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("sdlf-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+#[test]
+fn synth_writes_each_template_and_the_manifest_and_prints_a_table() {
+    let out_dir = scratch("synth");
+    std::fs::create_dir_all(out_dir.join("local")).unwrap();
+    std::fs::write(out_dir.join("local/removed-stack.template.json"), "{}").unwrap();
+    std::fs::write(out_dir.join("local/notes.txt"), "mine").unwrap();
+    let out = sdlf(&["synth", "--env", "local", "--out", out_dir.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out_dir.join("local/manifest.json")).unwrap()).unwrap();
+    let stacks = manifest["stacks"].as_array().unwrap();
+    assert_eq!(stacks.len(), 7);
+    for s in stacks {
+        let body = std::fs::read_to_string(out_dir.join("local").join(s["template"].as_str().unwrap())).unwrap();
+        assert_eq!(body.len() as u64, s["bytes"].as_u64().unwrap());
+    }
+    assert!(!out_dir.join("local/removed-stack.template.json").exists(), "a stack the lake no longer has");
+    assert!(out_dir.join("local/notes.txt").exists(), "files that are not templates stay");
+
+    let stdout = text(&out.stdout).replace(out_dir.to_str().unwrap(), "<out>");
+    insta::assert_snapshot!(stdout);
+}
+
+#[test]
+fn synth_json_prints_the_manifests() {
+    let out_dir = scratch("synth-json");
+    let out = sdlf(&["synth", "--env", "dev", "--json", "--out", out_dir.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let manifests: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(manifests[0]["environment"]["name"], "dev");
+    assert_eq!(manifests[0]["environment"]["account"], "111111111111");
+}
+
+#[test]
+fn synth_of_an_unknown_environment_is_refused_with_exit_3() {
+    let out_dir = scratch("synth-unknown");
+    let out = sdlf(&["synth", "--env", "staging", "--out", out_dir.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(sdlf::exit::INVALID.into()));
+    assert!(text(&out.stderr).contains("the lake defines no environment `staging`"), "{}", text(&out.stderr));
+    assert!(!out_dir.exists(), "nothing written");
 }

@@ -1,11 +1,16 @@
 //! The `sdlf` command line: a thin shell over the library crates.
 //!
-//! Argument parsing (clap) and the mapping of outcomes to exit codes live here; templates,
-//! synthesis and validation live in `sdlf-cfn` and `sdlf-cfn-types`.
+//! Argument parsing (clap), file output and the mapping of outcomes to exit codes live here;
+//! the lake's stacks, synthesis and validation live in `sdlf-lake` and `sdlf-cfn`.
 
+pub mod assets;
+pub mod synth;
+
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
+use sdlf_lake::stacks::SynthError;
 
 /// Exit codes, one convention for every command (also in the README).
 pub mod exit {
@@ -19,6 +24,8 @@ pub mod exit {
     pub const INVALID: u8 = 3;
     /// An AWS operation failed (API error, failed or rolled-back deployment).
     pub const FAILED: u8 = 4;
+    /// Reading or writing local files failed.
+    pub const IO: u8 = 5;
     /// Interrupted (Ctrl-C).
     pub const INTERRUPTED: u8 = 130;
 }
@@ -32,7 +39,7 @@ pub mod exit {
                   compares them with what is deployed and deploys them through change sets.\n\n\
                   Exit codes: 0 success (including no changes), 1 differences found (diff --fail), \
                   2 usage error or command not available yet, 3 definition or template refused, \
-                  4 AWS operation failed, 130 interrupted."
+                  4 AWS operation failed, 5 local file error, 130 interrupted."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -42,7 +49,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Write each stack's CloudFormation template and a manifest.
-    Synth(EnvArgs),
+    Synth(SynthArgs),
     /// Compare synthesized stacks with the deployed ones.
     Diff(EnvArgs),
     /// Deploy stacks through change sets.
@@ -62,29 +69,71 @@ pub struct EnvArgs {
     pub stacks: Vec<String>,
 }
 
+#[derive(Debug, Args)]
+pub struct SynthArgs {
+    /// Environment to synthesize (default: every environment of the lake).
+    #[arg(long, short)]
+    pub env: Option<String>,
+    /// Output directory; each environment gets a subdirectory.
+    #[arg(long, short, default_value = "sdlf.out")]
+    pub out: PathBuf,
+    /// Print the manifests as JSON instead of the table.
+    #[arg(long)]
+    pub json: bool,
+}
+
 /// Why a command did not succeed; each maps to one exit code.
 #[derive(Debug, thiserror::Error)]
 pub enum CliError {
     #[error("`sdlf {command}` is not implemented yet ({what}); nothing was done")]
     NotImplemented { command: &'static str, what: &'static str },
+    #[error("{0}")]
+    Synth(SynthError),
+    #[error("{path}: {error}")]
+    Io { path: PathBuf, error: std::io::Error },
 }
 
 impl CliError {
+    pub fn io(path: &Path, error: std::io::Error) -> CliError {
+        CliError::Io { path: path.to_owned(), error }
+    }
+
     pub fn exit_code(&self) -> u8 {
         match self {
             CliError::NotImplemented { .. } => exit::USAGE,
+            CliError::Synth(_) => exit::INVALID,
+            CliError::Io { .. } => exit::IO,
         }
     }
+}
+
+/// The repository the lake definition was built from: asset paths are relative to it.
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
 /// Runs one parsed command line.
 pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
     let (command, what) = match cli.command {
-        Command::Synth(_) => ("synth", "it arrives with the lake's stacks"),
+        Command::Synth(args) => return run_synth(&args),
         Command::Diff(_) => ("diff", "it arrives with the deploy engine"),
         Command::Deploy(_) => ("deploy", "it arrives with the deploy engine"),
         Command::Destroy(_) => ("destroy", "it arrives with the deploy engine"),
         Command::Status(_) => ("status", "it arrives with the deploy engine"),
     };
     Err(CliError::NotImplemented { command, what })
+}
+
+fn run_synth(args: &SynthArgs) -> Result<ExitCode, CliError> {
+    let lake = sdlf_pipelines::lake();
+    let fingerprints = assets::RepoFingerprints::new(repo_root());
+    let outputs = synth::synthesize(&lake, args.env.as_deref(), &fingerprints)?;
+    synth::write(&lake, &args.out, &outputs)?;
+    if args.json {
+        let manifests: Vec<serde_json::Value> = outputs.iter().map(|o| o.manifest(&lake)).collect();
+        println!("{}", serde_json::to_string_pretty(&manifests).expect("JSON values serialize"));
+    } else {
+        print!("{}", synth::render(&lake, &args.out, &outputs));
+    }
+    Ok(ExitCode::from(exit::OK))
 }

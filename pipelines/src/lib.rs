@@ -87,10 +87,40 @@ fn campaigns() -> Dataset {
     }
 }
 
+/// A synthetic lake of `teams` teams, each with `pipelines` pipelines and `datasets`
+/// datasets spread over them: for benchmarks and scale tests of synthesis.
+pub fn generated_lake(teams: usize, pipelines: usize, datasets: usize) -> Lake {
+    let mut lake = lake();
+    lake.teams = (0..teams)
+        .map(|t| Team {
+            name: format!("team{t:02}"),
+            pipelines: (0..pipelines).map(|p| Pipeline::new(&format!("pipe{p}"))).collect(),
+            datasets: (0..datasets)
+                .map(|d| {
+                    let mut ds = if d % 2 == 0 { legislators() } else { campaigns() };
+                    ds.name = format!("data{d:02}");
+                    ds.pipeline = format!("pipe{}", d % pipelines.max(1));
+                    ds
+                })
+                .collect(),
+        })
+        .collect();
+    lake
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
     fn the_example_lake_is_valid() {
         assert_eq!(sdlf_lake::names::validate(&super::lake()), Ok(()));
+    }
+
+    #[test]
+    fn the_generated_lake_has_the_requested_shape_and_is_valid() {
+        let lake = super::generated_lake(3, 2, 5);
+        assert_eq!(lake.teams.len(), 3);
+        assert!(lake.teams.iter().all(|t| t.pipelines.len() == 2 && t.datasets.len() == 5));
+        assert_eq!(lake.teams[1].datasets[3].pipeline, "pipe1");
+        assert_eq!(sdlf_lake::names::validate(&lake), Ok(()));
     }
 }

@@ -7,6 +7,7 @@
 pub mod assets;
 pub mod definition;
 pub mod names;
+pub mod output;
 pub mod quality;
 pub mod stack;
 pub mod stacks;

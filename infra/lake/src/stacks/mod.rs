@@ -46,6 +46,8 @@ pub enum SynthError {
         list(.0)
     )]
     Baseline(Vec<String>),
+    #[error("templates are invalid:\n{}", list(.0))]
+    Template(Vec<String>),
 }
 
 fn list(items: &[impl std::fmt::Display]) -> String {

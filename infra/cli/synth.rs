@@ -1,0 +1,123 @@
+//! `sdlf synth`: writes each environment's templates and manifest, prints what it wrote.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use sdlf_lake::Lake;
+use sdlf_lake::assets::Fingerprints;
+use sdlf_lake::output::{EnvironmentOutput, synth_environment};
+
+use crate::CliError;
+
+/// Synthesizes the named environment, or every environment of the lake.
+pub fn synthesize(
+    lake: &Lake,
+    env: Option<&str>,
+    fingerprints: &dyn Fingerprints,
+) -> Result<Vec<EnvironmentOutput>, CliError> {
+    let names: Vec<&str> = match env {
+        Some(e) => vec![e],
+        None => lake.environments.iter().map(|e| e.name.as_str()).collect(),
+    };
+    names
+        .into_iter()
+        .map(|name| synth_environment(lake, name, fingerprints).map_err(CliError::Synth))
+        .collect()
+}
+
+/// Writes `{out}/{env}/{stack}.template.json` and `{out}/{env}/manifest.json`; removes
+/// templates of stacks the lake no longer has, so the directory is exactly the lake.
+pub fn write(lake: &Lake, out: &Path, outputs: &[EnvironmentOutput]) -> Result<(), CliError> {
+    for o in outputs {
+        let dir = out.join(&o.environment);
+        std::fs::create_dir_all(&dir).map_err(|e| CliError::io(&dir, e))?;
+        let entries = std::fs::read_dir(&dir).map_err(|e| CliError::io(&dir, e))?;
+        for entry in entries {
+            let path = entry.map_err(|e| CliError::io(&dir, e))?.path();
+            let stale = path.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
+                n.ends_with(".template.json") && !o.stacks.iter().any(|s| s.template_file == n)
+            });
+            if stale {
+                std::fs::remove_file(&path).map_err(|e| CliError::io(&path, e))?;
+            }
+        }
+        for s in &o.stacks {
+            let path = dir.join(&s.template_file);
+            std::fs::write(&path, &s.body).map_err(|e| CliError::io(&path, e))?;
+        }
+        let manifest = serde_json::to_string_pretty(&o.manifest(lake)).expect("JSON values serialize") + "\n";
+        let path = dir.join("manifest.json");
+        std::fs::write(&path, manifest).map_err(|e| CliError::io(&path, e))?;
+    }
+    Ok(())
+}
+
+/// The human summary: one table per environment, then what was left out for the emulator.
+pub fn render(lake: &Lake, out: &Path, outputs: &[EnvironmentOutput]) -> String {
+    let mut s = String::new();
+    for o in outputs {
+        let env = lake.environment(&o.environment).expect("synthesized from the lake");
+        let target = if env.is_local() {
+            "local emulator".to_owned()
+        } else {
+            format!("account {}, {}", env.account(), env.region())
+        };
+        let dir: PathBuf = out.join(&o.environment);
+        let _ = writeln!(s, "{} ({target}) → {}", o.environment, dir.display());
+        let width = o.stacks.iter().map(|st| st.name.len()).max().unwrap_or(5).max(5);
+        let _ = writeln!(s, "  {:<width$}  {:>9}  {:>9}  S3 UPLOAD", "STACK", "RESOURCES", "BYTES");
+        let (mut resources, mut bytes) = (0, 0);
+        for st in &o.stacks {
+            resources += st.resources;
+            bytes += st.bytes();
+            let upload = if st.needs_upload { "yes (over 51,200 bytes)" } else { "no" };
+            let _ = writeln!(
+                s,
+                "  {:<width$}  {:>9}  {:>9}  {upload}",
+                st.name,
+                st.resources,
+                thousands(st.bytes())
+            );
+        }
+        let _ = writeln!(s, "  {} stacks, {resources} resources, {} bytes", o.stacks.len(), thousands(bytes));
+        let assets = o.assets();
+        let placeholders = assets.iter().filter(|(a, _)| a.fingerprint.placeholder).count();
+        let _ = write!(s, "  {} assets", assets.len());
+        if placeholders > 0 {
+            let _ = write!(s, " ({placeholders} stand-ins: the functions in lambdas/ are not written yet)");
+        }
+        let _ = writeln!(s);
+        let left_out: Vec<_> = o.left_out().collect();
+        if !left_out.is_empty() {
+            let _ = writeln!(s, "  left out (the local emulator rejects these types):");
+            for (stack, l) in left_out {
+                let _ = writeln!(s, "    {stack}  {}  {}", l.logical_id, l.type_name);
+            }
+        }
+    }
+    s
+}
+
+/// `41233` → `41,233`.
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn thousands_groups_digits() {
+        assert_eq!(super::thousands(0), "0");
+        assert_eq!(super::thousands(999), "999");
+        assert_eq!(super::thousands(1000), "1,000");
+        assert_eq!(super::thousands(1234567), "1,234,567");
+    }
+}

@@ -1,0 +1,1 @@
+//! Template diff (being written).

@@ -1,0 +1,189 @@
+//! The example lake as a whole: every stack of every environment synthesizes, passes
+//! cfn-lint without a single finding, keeps to the security baseline, deploys in an order
+//! derived from its imports, and is pinned by snapshots.
+
+use std::collections::BTreeSet;
+
+use sdlf_cfn::SpecLookup;
+use sdlf_cfn_types::Registry;
+use sdlf_lake::assets::StandInFingerprints;
+use sdlf_lake::output::{EnvironmentOutput, synth_environment};
+use sdlf_lake::stacks::{baseline, synthesize};
+
+fn env(name: &str) -> EnvironmentOutput {
+    synth_environment(&sdlf_pipelines::lake(), name, &StandInFingerprints).expect("the example lake synthesizes")
+}
+
+const ENVIRONMENTS: [&str; 4] = ["dev", "test", "prod", "local"];
+
+#[test]
+fn every_stack_of_every_environment_passes_cfn_lint_without_findings() {
+    let outputs: Vec<EnvironmentOutput> = ENVIRONMENTS.iter().map(|e| env(e)).collect();
+    let named: Vec<(String, &str)> = outputs
+        .iter()
+        .flat_map(|o| o.stacks.iter().map(move |s| (format!("{}-{}", o.environment, s.template_file), s.body.as_str())))
+        .collect();
+    let refs: Vec<(&str, &str)> = named.iter().map(|(n, b)| (n.as_str(), *b)).collect();
+    let findings = sdlf_testkit::cfn_lint(&refs);
+    assert!(
+        findings.is_empty(),
+        "cfn-lint findings:\n{}",
+        findings.iter().map(|f| format!("{f:?}\n")).collect::<String>()
+    );
+}
+
+#[test]
+fn the_stacks_deploy_foundations_first_then_each_team_before_its_pipelines_and_datasets() {
+    let lake = sdlf_pipelines::lake();
+    let assembly = synthesize(&lake, "dev", &StandInFingerprints).unwrap();
+    let deps = assembly.dependencies().unwrap();
+    let f = "anycompany-datalake-dev-foundations";
+    let team = |t: &str| format!("anycompany-datalake-dev-team-{t}");
+    let pipeline = |t: &str| format!("anycompany-datalake-dev-pipeline-{t}-main");
+    assert!(deps[f].is_empty(), "foundations reads from nobody");
+    for t in ["engineering", "marketing"] {
+        assert_eq!(deps[team(t).as_str()], BTreeSet::from([f]));
+        assert_eq!(deps[pipeline(t).as_str()], BTreeSet::from([f, team(t).as_str()]));
+    }
+    for (t, d) in [("engineering", "legislators"), ("marketing", "campaigns")] {
+        let dataset = format!("anycompany-datalake-dev-dataset-{t}-{d}");
+        assert_eq!(deps[dataset.as_str()], BTreeSet::from([f, team(t).as_str(), pipeline(t).as_str()]));
+    }
+    let order: Vec<&str> = assembly.order().unwrap().into_iter().map(|s| s.name()).collect();
+    assert_eq!(
+        order,
+        [
+            f.to_owned(),
+            team("engineering"),
+            team("marketing"),
+            pipeline("engineering"),
+            pipeline("marketing"),
+            "anycompany-datalake-dev-dataset-engineering-legislators".to_owned(),
+            "anycompany-datalake-dev-dataset-marketing-campaigns".to_owned(),
+        ]
+    );
+}
+
+#[test]
+fn every_iam_wildcard_is_on_the_allowlist_and_every_allowlist_entry_is_needed() {
+    let lake = sdlf_pipelines::lake();
+    let allow = baseline::allowlist();
+    let mut used = BTreeSet::new();
+    for e in ENVIRONMENTS {
+        for stack in &synthesize(&lake, e, &StandInFingerprints).unwrap().stacks {
+            let report = sdlf_policy::audit(&stack.template, &allow);
+            assert!(report.is_clean(), "{e}: {report}");
+            for a in &report.accepted {
+                used.insert(a.reason);
+            }
+        }
+    }
+    let unused: Vec<&str> = allow.entries().iter().map(|e| e.reason).filter(|r| !used.contains(r)).collect();
+    assert!(unused.is_empty(), "allowlist entries no stack needs: {unused:?}");
+}
+
+#[test]
+fn data_is_retained_in_aws_accounts_and_deletable_in_local() {
+    // Queues hold work in flight, not the lake's data: they go with their stack (the deploy
+    // refuses to delete a non-empty one without confirmation).
+    let transient = ["AWS::SQS::Queue"];
+    for (e, expected) in [("dev", "Retain"), ("prod", "Retain"), ("local", "Delete")] {
+        let lake = sdlf_pipelines::lake();
+        let mut checked = 0;
+        for stack in &synthesize(&lake, e, &StandInFingerprints).unwrap().stacks {
+            for (id, r) in &stack.template.resources {
+                let holds_data = Registry.spec(&r.type_name).is_some_and(|s| s.holds_data.is_some());
+                if !holds_data || transient.contains(&r.type_name.as_str()) {
+                    continue;
+                }
+                checked += 1;
+                let policy = |p: Option<sdlf_cfn::DeletionPolicy>| p.map(|p| p.as_str());
+                assert_eq!(policy(r.deletion_policy), Some(expected), "{e} {} {id}", stack.name());
+                assert_eq!(policy(r.update_replace_policy), Some(expected), "{e} {} {id}", stack.name());
+            }
+        }
+        assert!(checked > 20, "{e}: only {checked} stateful resources");
+    }
+}
+
+#[test]
+fn local_leaves_out_exactly_the_types_the_emulator_rejects_and_aws_environments_nothing() {
+    for e in ["dev", "test", "prod"] {
+        assert_eq!(env(e).left_out().count(), 0, "{e}");
+    }
+    let local = env("local");
+    let types: BTreeSet<&str> = local.left_out().map(|(_, l)| l.type_name.as_str()).collect();
+    assert_eq!(
+        types,
+        BTreeSet::from([
+            "AWS::Glue::DataQualityRuleset",
+            "AWS::LakeFormation::DataLakeSettings",
+            "AWS::LakeFormation::Permissions",
+            "AWS::LakeFormation::Resource",
+        ])
+    );
+    for s in &local.stacks {
+        for l in &s.left_out {
+            assert!(!s.body.contains(&format!("\"{}\"", l.type_name)), "{} still has {}", s.name, l.type_name);
+        }
+    }
+}
+
+#[test]
+fn test_and_prod_differ_from_dev_only_in_environment_account_and_region() {
+    let dev = env("dev");
+    for (e, account, region) in [("test", "222222222222", "us-east-1"), ("prod", "333333333333", "eu-west-1")] {
+        let other = env(e);
+        assert_eq!(other.stacks.len(), dev.stacks.len());
+        for (d, o) in dev.stacks.iter().zip(&other.stacks) {
+            let translated = o
+                .body
+                .replace(account, "111111111111")
+                .replace(region, "us-east-1")
+                .replace(&format!("-{e}-"), "-dev-")
+                .replace(&format!("/{e}/"), "/dev/")
+                .replace(&format!("_{e}_"), "_dev_")
+                .replace(&format!("Sdlf{}", capitalized(e)), "SdlfDev");
+            assert_eq!(translated, d.body, "{e}: {}", o.name);
+        }
+    }
+}
+
+fn capitalized(s: &str) -> String {
+    let mut c = s.chars();
+    c.next().map(|f| f.to_ascii_uppercase().to_string() + c.as_str()).unwrap_or_default()
+}
+
+#[test]
+fn synthesis_is_deterministic() {
+    let a = env("dev");
+    let b = env("dev");
+    for (x, y) in a.stacks.iter().zip(&b.stacks) {
+        assert_eq!(x.body, y.body);
+    }
+    let lake = sdlf_pipelines::lake();
+    assert_eq!(a.manifest(&lake), b.manifest(&lake));
+}
+
+#[test]
+fn templates_are_pinned_by_snapshots() {
+    for e in ["dev", "local"] {
+        for s in env(e).stacks {
+            let value: serde_json::Value = serde_json::from_str(&s.body).unwrap();
+            insta::assert_json_snapshot!(format!("{e}__{}", s.name), value);
+        }
+    }
+}
+
+#[test]
+fn the_manifest_lists_stacks_in_order_with_dependencies_parameters_tags_and_assets() {
+    let lake = sdlf_pipelines::lake();
+    insta::assert_json_snapshot!("manifest_local", env("local").manifest(&lake));
+}
+
+#[test]
+fn a_lake_of_20_teams_4_pipelines_and_10_datasets_per_team_synthesizes() {
+    let lake = sdlf_pipelines::generated_lake(20, 4, 10);
+    let out = synth_environment(&lake, "dev", &StandInFingerprints).expect("the generated lake synthesizes");
+    assert_eq!(out.stacks.len(), 1 + 20 + 20 * 4 + 20 * 10);
+}
