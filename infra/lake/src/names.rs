@@ -361,14 +361,17 @@ pub fn environment<'a>(lake: &'a Lake, name: &str) -> Result<&'a Environment, De
     lake.environment(name).ok_or_else(|| DefinitionError::UnknownEnvironment(name.to_owned()))
 }
 
-/// Object layout of the data buckets: every object of a team is under `{team}/`, every object
-/// of a dataset under `{team}/{dataset}/` — in raw (as it arrived), stage (stage A's output)
-/// and analytics (stage B's output). Permissions boundaries, crawlers and Lake Formation
-/// grants are all scoped by these prefixes.
-pub fn team_prefix(team: &str) -> String {
-    format!("{team}/")
+/// Object layout of the data buckets. Raw and analytics keep a dataset's objects under
+/// `{team}/{dataset}/`; the stage bucket under `pre-stage/{team}/{dataset}/` (stage A's output,
+/// the original framework's layout, which leaves room for other stages' prefixes).
+/// Permissions boundaries, crawlers and Lake Formation grants are all scoped by these prefixes.
+pub fn team_prefix(layer: Layer, team: &str) -> String {
+    match layer {
+        Layer::Stage => format!("pre-stage/{team}/"),
+        _ => format!("{team}/"),
+    }
 }
 
-pub fn dataset_prefix(team: &str, dataset: &str) -> String {
-    format!("{team}/{dataset}/")
+pub fn dataset_prefix(layer: Layer, team: &str, dataset: &str) -> String {
+    format!("{}{dataset}/", team_prefix(layer, team))
 }

@@ -162,3 +162,12 @@ fn physical_names_are_derived_from_the_definition() {
     assert_eq!(n.glue_database("engineering", "legislators"), "anycompany_datalake_local_engineering_legislators");
     assert_eq!(n.ssm("storage/RawBucket"), "/sdlf/local/storage/RawBucket");
 }
+
+#[test]
+fn objects_of_a_dataset_live_under_its_team_and_dataset_and_stage_a_output_under_pre_stage() {
+    use sdlf_lake::names::{dataset_prefix, team_prefix};
+    assert_eq!(team_prefix(Layer::Raw, "engineering"), "engineering/");
+    assert_eq!(dataset_prefix(Layer::Raw, "engineering", "legislators"), "engineering/legislators/");
+    assert_eq!(dataset_prefix(Layer::Stage, "engineering", "legislators"), "pre-stage/engineering/legislators/");
+    assert_eq!(dataset_prefix(Layer::Analytics, "engineering", "legislators"), "engineering/legislators/");
+}
