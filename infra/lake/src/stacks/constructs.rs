@@ -39,8 +39,8 @@ pub fn document(stack: &Stack, resource: &str, doc: &PolicyDocument) -> Result<E
 }
 
 /// A customer-managed key with rotation on. Its policy lets the account administer it
-/// (through IAM, as AWS's default key policy does) and lets each listed service principal
-/// use it on behalf of this account only.
+/// (through IAM, as AWS's default key policy does), CloudWatch Logs encrypt this account's
+/// log groups, and each listed service principal use it.
 pub struct KeySpec<'s> {
     pub id: &'s str,
     pub alias: String,
@@ -71,13 +71,16 @@ pub fn key(stack: &mut Stack, ctx: &Ctx, spec: KeySpec) -> Result<Handle<kms::Ke
             )),
     );
     if !spec.services.is_empty() {
+        // No `aws:SourceAccount` condition: not every service sends it on its KMS calls (S3
+        // encrypting a notification into a queue, CloudWatch publishing an alarm to a topic),
+        // and AWS's documented key policies for those cases have none. The principals are
+        // services, never `*`, and the data they encrypt is this account's.
         doc.push(
             Statement::allow()
-                .sid("ServicesUseForThisAccount")
+                .sid("ServicesUse")
                 .principals(spec.services.iter().map(|s| Principal::service(*s)))
                 .actions(use_actions)
-                .resource("*")
-                .condition(Condition::string_equals("aws:SourceAccount", Expr::sub("${AWS::AccountId}"))),
+                .resource("*"),
         );
     }
     doc = doc.statements(spec.extra_statements);

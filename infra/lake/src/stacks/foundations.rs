@@ -1,8 +1,683 @@
-//! (being written)
+//! The foundations stack: one per environment, deployed first. It holds what every team,
+//! pipeline and dataset shares:
+//!
+//! - the lake key `alias/sdlf-{env}-lake` (buckets, catalog and routing queues, tables, logs);
+//! - the six buckets of [`Layer::ALL`], all logging to `access-logs` under `{bucket-name}/`;
+//! - the object catalog: S3 event notifications of raw, stage and analytics → catalog queue →
+//!   `catalog` function → `catalog` table, which also forwards the raw bucket's
+//!   `ObjectCreated` events to the routing queue → `routing` function → a pipeline's stage A
+//!   queue;
+//! - the config tables and the `config` function backing `Custom::DatasetConfig` and
+//!   `Custom::PipelineConfig` (see [`constructs::config_row`]);
+//! - Lake Formation: settings, a data-access role, the three data buckets registered.
+//!
+//! # Tables (the Lambda runtime implements these shapes)
+//!
+//! Named `sdlf-{env}-{table}`. Key attributes are strings; timestamps are ISO-8601 UTC
+//! (`2024-05-01T12:00:00.000Z`), so they sort as strings.
+//!
+//! - `catalog`, one row per object of raw, stage and analytics. Key `id` = `s3://{bucket}/{key}`.
+//!   Attributes: `bucket`, `key`, `stage` (`raw` | `stage` | `analytics`), `dataset` =
+//!   `{team}/{dataset}` (the key's first two segments; left out for an object outside a
+//!   dataset prefix, which keeps the index sparse), `size` (N), `etag`, `sequencer`,
+//!   `last_modified`. Indexes (projection ALL): `by-dataset` (`dataset`, `last_modified`),
+//!   `by-stage` (`stage`, `last_modified`). `ObjectRemoved` deletes the row. S3 does not
+//!   order its notifications: writes and deletes are conditional on the stored `sequencer`
+//!   being older than the event's.
+//! - `dataset-config`, key `dataset` = `{team}/{dataset}`: the properties of a
+//!   `Custom::DatasetConfig` resource (without `ServiceToken`), written verbatim by `config`.
+//! - `pipeline-config`, key `pipeline` = `{team}/{pipeline}`: same, for `Custom::PipelineConfig`.
+//! - `execution-history`, key `id` (a UUID), one row per execution: `pipeline` =
+//!   `{team}/{pipeline}`, `dataset` = `{team}/{dataset}`, `status`, `started`, `last_updated`,
+//!   `history` (list of `{status, timestamp}`), `ttl` (N, epoch seconds: DynamoDB deletes the
+//!   row after it). Index `by-pipeline` (`pipeline`, `last_updated`), projection ALL.
+//!
+//! # Functions (`sdlf-{env}-{name}`, binary `{name}`)
+//!
+//! - `catalog`: fed by the catalog queue (S3 notification events, batch 10). Env
+//!   `CATALOG_TABLE`, `ROUTING_QUEUE_URL`, `RAW_BUCKET`, `STAGE_BUCKET`, `ANALYTICS_BUCKET`.
+//!   Sends each `ObjectCreated` record of the raw bucket to the routing queue (one S3 event
+//!   record per message).
+//! - `routing`: fed by the routing queue. Looks the object's dataset up in `dataset-config`,
+//!   records the execution in `execution-history`, sends to the pipeline's stage A queue. Env
+//!   `DATASET_CONFIG_TABLE`, `EXECUTION_HISTORY_TABLE`.
+//! - `config`: the custom-resource provider. Env `DATASET_CONFIG_TABLE`, `PIPELINE_CONFIG_TABLE`.
+//!
+//! S3 sends an event to one destination per event type, and an SQS message goes to one of
+//! its consumers; so the fan-out from one raw object to both the catalog and a pipeline goes
+//! through the catalog function, which forwards the raw bucket's `ObjectCreated` records.
+//!
+//! # Published (`/sdlf/{env}/…`)
+//!
+//! `storage/KeyArn`, `storage/{Raw,Stage,Analytics,Artifacts,Athena}Bucket`,
+//! `catalog/{Catalog,DatasetConfig,PipelineConfig,ExecutionHistory}Table`,
+//! `functions/ConfigFunctionArn`, `lakeformation/DataAccessRoleArn`.
+
+use sdlf_cfn::{Expr, Handle, ResourceOptions};
+use sdlf_cfn_types::{dynamodb, iam, lakeformation, s3};
+use sdlf_policy::{Condition, PolicyDocument, Principal, Statement};
+
+use crate::names::Layer;
 use crate::stack::Stack;
+use crate::stacks::constructs::{self, FunctionSpec, KeySpec, QueueSpec, arn};
 use crate::stacks::{BuildError, Ctx, FoundationsOutputs};
 
+/// Timeout of the catalog and routing functions; their queues' visibility is 6× this, as AWS
+/// recommends for Lambda event sources.
+const QUEUE_FUNCTION_TIMEOUT_SECONDS: i64 = 60;
+/// Receives before a catalog or routing message goes to its dead-letter queue (the original
+/// framework used 1, so a single throttle lost the event to the DLQ).
+const MAX_RECEIVE_COUNT: i64 = 5;
+const NONCURRENT_VERSION_DAYS: i64 = 90;
+const ABORT_MULTIPART_DAYS: i64 = 7;
+const ACCESS_LOGS_INFREQUENT_DAYS: i64 = 30;
+const ACCESS_LOGS_EXPIRE_DAYS: i64 = 365;
+const ATHENA_RESULTS_EXPIRE_DAYS: i64 = 30;
+
 pub fn build(ctx: &Ctx) -> Result<(Stack, FoundationsOutputs), BuildError> {
-    let _ = ctx;
-    todo!("foundations stack")
+    let n = &ctx.names;
+    let mut stack = ctx.stack(
+        n.foundations_stack(),
+        "SDLF foundations: lake key, buckets, object catalog, config tables, Lake Formation",
+        None,
+    );
+
+    // --- Key -------------------------------------------------------------------------------
+    let key = constructs::key(
+        &mut stack,
+        ctx,
+        KeySpec {
+            id: "Lake",
+            alias: format!("alias/{}", n.lake_resource("lake")),
+            description: format!("SDLF {} lake: buckets, catalog and routing queues, tables, logs", ctx.env.name),
+            // s3: SSE-KMS of the buckets and S3 event notifications into the encrypted
+            // catalog queue (GenerateDataKey/Decrypt); sqs, sns, events, dynamodb: their
+            // encryption at rest.
+            services: &[
+                "s3.amazonaws.com",
+                "sqs.amazonaws.com",
+                "sns.amazonaws.com",
+                "events.amazonaws.com",
+                "dynamodb.amazonaws.com",
+            ],
+            extra_statements: Vec::new(),
+        },
+    )?;
+    let key_arn = key.arn();
+
+    // --- Buckets ---------------------------------------------------------------------------
+    let bucket_name = |layer: Layer| n.bucket(layer);
+    let logged_layers: Vec<Layer> = Layer::ALL.into_iter().filter(|l| *l != Layer::AccessLogs).collect();
+
+    // Server access logs: S3 cannot deliver them to a bucket whose default encryption is
+    // SSE-KMS, so this one bucket is SSE-S3 (AES256). It holds request metadata, no data.
+    let logs_name = bucket_name(Layer::AccessLogs);
+    let access_logs = stack.template.add_with(
+        bucket_id(Layer::AccessLogs),
+        s3::Bucket {
+            bucket_name: Some(logs_name.clone().into()),
+            bucket_encryption: Some(encryption(None)),
+            lifecycle_configuration: Some(s3::bucket::LifecycleConfiguration::new(vec![s3::bucket::Rule {
+                id: Some("InfrequentAccessThenExpire".into()),
+                transitions: Some(vec![s3::bucket::Transition {
+                    transition_in_days: Some(ACCESS_LOGS_INFREQUENT_DAYS.into()),
+                    ..s3::bucket::Transition::new(s3::bucket::NoncurrentVersionTransitionStorageClass::StandardIa)
+                }]),
+                expiration_in_days: Some(ACCESS_LOGS_EXPIRE_DAYS.into()),
+                ..s3::bucket::Rule::new(s3::bucket::RuleStatus::Enabled)
+            }])),
+            ..private_bucket()
+        },
+        ctx.stateful(),
+    );
+    let logs_policy = {
+        let delivery = Statement::allow()
+            .sid("S3ServerAccessLogsDelivery")
+            .principal(Principal::service("logging.s3.amazonaws.com"))
+            .action("s3:PutObject")
+            // Each source bucket writes under its own prefix only.
+            .resources(logged_layers.iter().map(|l| bucket_arn(&format!("{logs_name}/{}/*", bucket_name(*l)))))
+            .condition(Condition::string_equals("aws:SourceAccount", Expr::sub("${AWS::AccountId}")))
+            .condition(Condition::arn_like(
+                "aws:SourceArn",
+                logged_layers.iter().map(|l| bucket_arn(&bucket_name(*l))).collect::<Vec<_>>(),
+            ));
+        bucket_policy(&mut stack, Layer::AccessLogs, &access_logs, &logs_name, vec![delivery])?
+    };
+
+    // Catalog queue, before the data buckets: S3 checks a notification's destination when
+    // the configuration is set, so the buckets wait for the queue policy.
+    let data_bucket_arns: Vec<Expr> = Layer::DATA.iter().map(|l| bucket_arn(&bucket_name(*l))).collect();
+    let catalog_queue_name = n.lake_resource("catalog-queue");
+    let catalog_queue = constructs::queue_with_dlq(
+        &mut stack,
+        QueueSpec {
+            id: "Catalog",
+            name: catalog_queue_name.clone(),
+            key_arn: key_arn.clone(),
+            visibility_timeout_seconds: 6 * QUEUE_FUNCTION_TIMEOUT_SECONDS,
+            max_receive_count: MAX_RECEIVE_COUNT,
+            extra_statements: vec![
+                Statement::allow()
+                    .sid("S3SendsObjectEvents")
+                    .principal(Principal::service("s3.amazonaws.com"))
+                    .action("sqs:SendMessage")
+                    // ARNs from names, not GetAtt: the buckets depend on this policy.
+                    .resource(arn("sqs", &catalog_queue_name))
+                    .condition(Condition::string_equals("aws:SourceAccount", Expr::sub("${AWS::AccountId}")))
+                    .condition(Condition::arn_like("aws:SourceArn", data_bucket_arns.clone())),
+            ],
+        },
+    )?;
+
+    let mut buckets = std::collections::BTreeMap::new();
+    for layer in logged_layers.iter().copied() {
+        let name = bucket_name(layer);
+        let data = Layer::DATA.contains(&layer);
+        let versioned = data || layer == Layer::Artifacts;
+        let mut rules = vec![s3::bucket::Rule {
+            id: Some("AbortIncompleteUploads".into()),
+            abort_incomplete_multipart_upload: Some(s3::bucket::AbortIncompleteMultipartUpload::new(
+                ABORT_MULTIPART_DAYS,
+            )),
+            ..s3::bucket::Rule::new(s3::bucket::RuleStatus::Enabled)
+        }];
+        if versioned {
+            rules.push(s3::bucket::Rule {
+                id: Some("ExpireNoncurrentVersions".into()),
+                noncurrent_version_expiration: Some(s3::bucket::NoncurrentVersionExpiration::new(
+                    NONCURRENT_VERSION_DAYS,
+                )),
+                ..s3::bucket::Rule::new(s3::bucket::RuleStatus::Enabled)
+            });
+        }
+        if layer == Layer::Athena {
+            rules.push(s3::bucket::Rule {
+                id: Some("ExpireQueryResults".into()),
+                expiration_in_days: Some(ATHENA_RESULTS_EXPIRE_DAYS.into()),
+                ..s3::bucket::Rule::new(s3::bucket::RuleStatus::Enabled)
+            });
+        }
+        // S3 checks the log target's policy when logging is set: wait for it.
+        let mut options = ctx.stateful().depends_on(&logs_policy);
+        let mut notifications = None;
+        if data {
+            options = options.depends_on(&catalog_queue.policy);
+            let to_catalog = |event: &str| s3::bucket::QueueConfiguration::new(event, catalog_queue.queue.arn());
+            notifications = Some(s3::bucket::NotificationConfiguration {
+                queue_configurations: Some(vec![to_catalog("s3:ObjectCreated:*"), to_catalog("s3:ObjectRemoved:*")]),
+                ..Default::default()
+            });
+        }
+        let bucket = stack.template.add_with(
+            bucket_id(layer),
+            s3::Bucket {
+                bucket_name: Some(name.clone().into()),
+                bucket_encryption: Some(encryption(Some(key_arn.clone()))),
+                versioning_configuration: versioned.then(|| {
+                    s3::bucket::VersioningConfiguration::new(s3::bucket::VersioningConfigurationStatus::Enabled)
+                }),
+                lifecycle_configuration: Some(s3::bucket::LifecycleConfiguration::new(rules)),
+                logging_configuration: Some(s3::bucket::LoggingConfiguration {
+                    destination_bucket_name: Some(access_logs.reference().into()),
+                    log_file_prefix: Some(format!("{name}/").into()),
+                    ..Default::default()
+                }),
+                notification_configuration: notifications,
+                ..private_bucket()
+            },
+            options,
+        );
+        bucket_policy(&mut stack, layer, &bucket, &name, Vec::new())?;
+        buckets.insert(layer, bucket);
+    }
+    let bucket = |layer: Layer| buckets.get(&layer).cloned().expect("every layer but access-logs has a bucket");
+    let (raw, stage, analytics) = (bucket(Layer::Raw), bucket(Layer::Stage), bucket(Layer::Analytics));
+    let (artifacts, athena) = (bucket(Layer::Artifacts), bucket(Layer::Athena));
+
+    // --- Routing queue -----------------------------------------------------------------------
+    let routing_queue = constructs::queue_with_dlq(
+        &mut stack,
+        QueueSpec {
+            id: "Routing",
+            name: n.lake_resource("routing-queue"),
+            key_arn: key_arn.clone(),
+            visibility_timeout_seconds: 6 * QUEUE_FUNCTION_TIMEOUT_SECONDS,
+            max_receive_count: MAX_RECEIVE_COUNT,
+            // Only the catalog function sends, through its role.
+            extra_statements: Vec::new(),
+        },
+    )?;
+
+    // --- Tables ----------------------------------------------------------------------------
+    let catalog_table = table(
+        &mut stack,
+        ctx,
+        TableSpec {
+            id: "CatalogTable",
+            name: n.lake_resource("catalog"),
+            partition_key: "id",
+            indexes: &[("by-dataset", "dataset", "last_modified"), ("by-stage", "stage", "last_modified")],
+            ttl: None,
+        },
+        &key_arn,
+    );
+    let dataset_config_table = table(
+        &mut stack,
+        ctx,
+        TableSpec {
+            id: "DatasetConfigTable",
+            name: n.lake_resource("dataset-config"),
+            partition_key: "dataset",
+            indexes: &[],
+            ttl: None,
+        },
+        &key_arn,
+    );
+    let pipeline_config_table = table(
+        &mut stack,
+        ctx,
+        TableSpec {
+            id: "PipelineConfigTable",
+            name: n.lake_resource("pipeline-config"),
+            partition_key: "pipeline",
+            indexes: &[],
+            ttl: None,
+        },
+        &key_arn,
+    );
+    let execution_history_table = table(
+        &mut stack,
+        ctx,
+        TableSpec {
+            id: "ExecutionHistoryTable",
+            name: n.lake_resource("execution-history"),
+            partition_key: "id",
+            indexes: &[("by-pipeline", "pipeline", "last_updated")],
+            ttl: Some("ttl"),
+        },
+        &key_arn,
+    );
+    let table_arn = |t: &Handle<dynamodb::Table>| constructs::table_arn(t.reference(), "");
+
+    // --- Functions -------------------------------------------------------------------------
+    let mut catalog_statements = Vec::new();
+    catalog_statements.extend(constructs::consume_queue(catalog_queue.queue.arn(), key_arn.clone()));
+    catalog_statements.push(
+        Statement::allow()
+            .sid("MaintainCatalog")
+            .actions(["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"])
+            .resource(table_arn(&catalog_table)),
+    );
+    catalog_statements.extend(constructs::send_to_queue(routing_queue.queue.arn(), key_arn.clone()));
+    let catalog = constructs::function(
+        &mut stack,
+        ctx,
+        FunctionSpec {
+            id: "Catalog",
+            name: n.lake_resource("catalog"),
+            description: "Records every object of the data buckets in the catalog table; forwards new raw objects \
+                          to the routing queue"
+                .into(),
+            binary: "catalog",
+            memory_mb: 256,
+            timeout_seconds: QUEUE_FUNCTION_TIMEOUT_SECONDS,
+            environment: vec![
+                ("CATALOG_TABLE", catalog_table.reference()),
+                ("ROUTING_QUEUE_URL", routing_queue.queue.reference()),
+                ("RAW_BUCKET", raw.reference()),
+                ("STAGE_BUCKET", stage.reference()),
+                ("ANALYTICS_BUCKET", analytics.reference()),
+            ],
+            statements: catalog_statements,
+            key_arn: key_arn.clone(),
+            artifacts_bucket: artifacts.reference(),
+            permissions_boundary: None,
+        },
+    )?;
+    constructs::queue_trigger(&mut stack, "Catalog", &catalog.function, catalog_queue.queue.arn(), 10);
+
+    let mut routing_statements = Vec::new();
+    routing_statements.extend(constructs::consume_queue(routing_queue.queue.arn(), key_arn.clone()));
+    routing_statements.push(
+        Statement::allow()
+            .sid("ReadDatasetConfig")
+            .action("dynamodb:GetItem")
+            .resource(table_arn(&dataset_config_table)),
+    );
+    routing_statements.push(
+        Statement::allow()
+            .sid("RecordExecutions")
+            .actions(["dynamodb:PutItem", "dynamodb:UpdateItem"])
+            .resource(table_arn(&execution_history_table)),
+    );
+    // Stage A queues (`sdlf-{team}-{pipeline}-queue-a`) belong to later stacks and are
+    // encrypted with team keys the foundations cannot name: grant by name pattern, and the
+    // keys of this account only through SQS.
+    routing_statements
+        .push(Statement::allow().sid("SendToStageA").action("sqs:SendMessage").resource(arn("sqs", "sdlf-*-queue-a")));
+    routing_statements.push(
+        Statement::allow()
+            .sid("EncryptForStageA")
+            .actions(["kms:GenerateDataKey", "kms:Decrypt"])
+            .resource(arn("kms", "key/*"))
+            .condition(Condition::string_equals("kms:ViaService", Expr::sub("sqs.${AWS::Region}.amazonaws.com"))),
+    );
+    let routing = constructs::function(
+        &mut stack,
+        ctx,
+        FunctionSpec {
+            id: "Routing",
+            name: n.lake_resource("routing"),
+            description: "Routes new raw objects to their pipeline's stage A queue".into(),
+            binary: "routing",
+            memory_mb: 256,
+            timeout_seconds: QUEUE_FUNCTION_TIMEOUT_SECONDS,
+            environment: vec![
+                ("DATASET_CONFIG_TABLE", dataset_config_table.reference()),
+                ("EXECUTION_HISTORY_TABLE", execution_history_table.reference()),
+            ],
+            statements: routing_statements,
+            key_arn: key_arn.clone(),
+            artifacts_bucket: artifacts.reference(),
+            permissions_boundary: None,
+        },
+    )?;
+    constructs::queue_trigger(&mut stack, "Routing", &routing.function, routing_queue.queue.arn(), 10);
+
+    // CloudFormation invokes a custom resource's function with the deploying principal's
+    // credentials (same account), so no Lambda::Permission is needed.
+    let config = constructs::function(
+        &mut stack,
+        ctx,
+        FunctionSpec {
+            id: "Config",
+            name: n.lake_resource("config"),
+            description: "Custom resource provider: writes and deletes rows of the dataset and pipeline config tables"
+                .into(),
+            binary: "config",
+            memory_mb: 128,
+            timeout_seconds: 60,
+            environment: vec![
+                ("DATASET_CONFIG_TABLE", dataset_config_table.reference()),
+                ("PIPELINE_CONFIG_TABLE", pipeline_config_table.reference()),
+            ],
+            statements: vec![
+                Statement::allow()
+                    .sid("WriteConfigRows")
+                    .actions(["dynamodb:PutItem", "dynamodb:DeleteItem"])
+                    .resources([table_arn(&dataset_config_table), table_arn(&pipeline_config_table)]),
+            ],
+            key_arn: key_arn.clone(),
+            artifacts_bucket: artifacts.reference(),
+            permissions_boundary: None,
+        },
+    )?;
+
+    // --- Lake Formation --------------------------------------------------------------------
+    let data_buckets = [&raw, &stage, &analytics];
+    let trust = PolicyDocument::new().statement(
+        Statement::allow()
+            .principals([Principal::service("lakeformation.amazonaws.com"), Principal::service("glue.amazonaws.com")])
+            .action("sts:AssumeRole"),
+    );
+    let access = PolicyDocument::new()
+        .statement(
+            Statement::allow()
+                .sid("ListDataBuckets")
+                .actions(["s3:ListBucket", "s3:GetBucketLocation"])
+                .resources(data_buckets.iter().map(|b| b.arn())),
+        )
+        .statement(
+            Statement::allow()
+                .sid("ReadWriteDataObjects")
+                .actions(["s3:GetObject", "s3:PutObject", "s3:DeleteObject"])
+                .resources(data_buckets.iter().map(|b| Expr::join("", [b.arn(), Expr::string("/*")]))),
+        )
+        // The key policy delegates to IAM, so this grant is enough.
+        .statement(
+            Statement::allow()
+                .sid("UseLakeKey")
+                .actions(["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"])
+                .resource(key_arn.clone()),
+        );
+    let role_id = "LakeFormationDataAccessRole";
+    let trust = constructs::document(&stack, role_id, &trust)?;
+    let access = constructs::document(&stack, role_id, &access)?;
+    let data_access_role = stack.template.add(
+        role_id,
+        iam::Role {
+            description: Some("Lake Formation reaches the registered data buckets with this role".into()),
+            policies: Some(vec![iam::role::Policy::new(access, "data-access")]),
+            ..iam::Role::new(trust)
+        },
+    );
+
+    let settings = stack.add_where_supported(
+        "DataLakeSettings",
+        lakeformation::DataLakeSettings {
+            admins: Some(vec![lakeformation::data_lake_settings::DataLakePrincipal::new(Expr::sub(format!(
+                "arn:${{AWS::Partition}}:iam::${{AWS::AccountId}}:role/{}",
+                n.lake_resource("deploy")
+            )))]),
+            // APPEND keeps the admins the account already has (people, other tools):
+            // REPLACE would lock them out, and deleting the stack would remove them.
+            mutation_type: Some("APPEND".into()),
+            // No IAMAllowedPrincipals defaults: Lake Formation grants decide, not IAM alone.
+            create_database_default_permissions: Some(Vec::new()),
+            create_table_default_permissions: Some(Vec::new()),
+            ..Default::default()
+        },
+        ResourceOptions::new(),
+    );
+    for (layer, bucket) in Layer::DATA.into_iter().zip(data_buckets) {
+        let options = match &settings {
+            Some(s) => ResourceOptions::new().depends_on(s),
+            None => ResourceOptions::new(),
+        };
+        stack.add_where_supported(
+            &format!("{}LakeFormationResource", layer_id(layer)),
+            lakeformation::Resource {
+                role_arn: Some(data_access_role.arn().into()),
+                ..lakeformation::Resource::new(bucket.arn(), false)
+            },
+            options,
+        );
+    }
+
+    // --- Published -------------------------------------------------------------------------
+    let mut publish = |id: &str, path: &str, value: Expr, description: &str| {
+        stack.publish(&format!("{id}Parameter"), n.ssm(path), value, description)
+    };
+    let outputs = FoundationsOutputs {
+        key_arn: publish("KeyArn", "storage/KeyArn", key_arn.clone(), "ARN of the lake's KMS key"),
+        raw_bucket: publish("RawBucket", "storage/RawBucket", raw.reference(), "Raw bucket"),
+        stage_bucket: publish("StageBucket", "storage/StageBucket", stage.reference(), "Stage bucket"),
+        analytics_bucket: publish(
+            "AnalyticsBucket",
+            "storage/AnalyticsBucket",
+            analytics.reference(),
+            "Analytics bucket",
+        ),
+        artifacts_bucket: publish(
+            "ArtifactsBucket",
+            "storage/ArtifactsBucket",
+            artifacts.reference(),
+            "Artifacts bucket",
+        ),
+        athena_bucket: publish("AthenaBucket", "storage/AthenaBucket", athena.reference(), "Athena results bucket"),
+        catalog_table: publish(
+            "CatalogTable",
+            "catalog/CatalogTable",
+            catalog_table.reference(),
+            "Object catalog table",
+        ),
+        dataset_config_table: publish(
+            "DatasetConfigTable",
+            "catalog/DatasetConfigTable",
+            dataset_config_table.reference(),
+            "Dataset config table",
+        ),
+        pipeline_config_table: publish(
+            "PipelineConfigTable",
+            "catalog/PipelineConfigTable",
+            pipeline_config_table.reference(),
+            "Pipeline config table",
+        ),
+        execution_history_table: publish(
+            "ExecutionHistoryTable",
+            "catalog/ExecutionHistoryTable",
+            execution_history_table.reference(),
+            "Pipeline execution history table",
+        ),
+        config_function_arn: publish(
+            "ConfigFunctionArn",
+            "functions/ConfigFunctionArn",
+            config.function.arn(),
+            "Service token of Custom::DatasetConfig and Custom::PipelineConfig",
+        ),
+        data_access_role_arn: publish(
+            "DataAccessRoleArn",
+            "lakeformation/DataAccessRoleArn",
+            data_access_role.arn(),
+            "Role Lake Formation uses to reach the data buckets",
+        ),
+    };
+    Ok((stack, outputs))
+}
+
+/// `RawBucket`, `AccessLogsBucket`, ...
+fn bucket_id(layer: Layer) -> String {
+    format!("{}Bucket", layer_id(layer))
+}
+
+/// The layer in PascalCase: `access-logs` → `AccessLogs`.
+fn layer_id(layer: Layer) -> String {
+    layer
+        .as_str()
+        .split('-')
+        .map(|part| {
+            let mut chars = part.chars();
+            chars.next().map(|c| c.to_ascii_uppercase().to_string() + chars.as_str()).unwrap_or_default()
+        })
+        .collect()
+}
+
+/// `arn:${AWS::Partition}:s3:::{path}` for a bucket (or objects) named literally.
+fn bucket_arn(path: &str) -> Expr {
+    Expr::sub(format!("arn:${{AWS::Partition}}:s3:::{path}"))
+}
+
+/// SSE-KMS with a bucket key (fewer KMS calls) when a key is given, SSE-S3 otherwise.
+fn encryption(key_arn: Option<Expr>) -> s3::bucket::BucketEncryption {
+    use s3::bucket::ServerSideEncryptionByDefaultSseAlgorithm as Algorithm;
+    let (by_default, bucket_key) = match key_arn {
+        Some(key) => (
+            s3::bucket::ServerSideEncryptionByDefault {
+                kms_master_key_id: Some(key.into()),
+                ..s3::bucket::ServerSideEncryptionByDefault::new(Algorithm::AwsKms)
+            },
+            Some(true.into()),
+        ),
+        None => (s3::bucket::ServerSideEncryptionByDefault::new(Algorithm::Aes256), None),
+    };
+    s3::bucket::BucketEncryption::new(vec![s3::bucket::ServerSideEncryptionRule {
+        bucket_key_enabled: bucket_key,
+        server_side_encryption_by_default: Some(by_default),
+        ..Default::default()
+    }])
+}
+
+/// A bucket with every public access blocked and ACLs disabled (the owner owns every object).
+fn private_bucket() -> s3::Bucket {
+    s3::Bucket {
+        public_access_block_configuration: Some(s3::bucket::PublicAccessBlockConfiguration {
+            block_public_acls: Some(true.into()),
+            block_public_policy: Some(true.into()),
+            ignore_public_acls: Some(true.into()),
+            restrict_public_buckets: Some(true.into()),
+        }),
+        ownership_controls: Some(s3::bucket::OwnershipControls::new(vec![s3::bucket::OwnershipControlsRule {
+            object_ownership: Some(s3::bucket::ObjectOwnership::BucketOwnerEnforced.into()),
+        }])),
+        ..s3::Bucket::default()
+    }
+}
+
+/// The bucket's policy: TLS only, plus `extra` statements.
+fn bucket_policy(
+    stack: &mut Stack,
+    layer: Layer,
+    bucket: &Handle<s3::Bucket>,
+    name: &str,
+    extra: Vec<Statement>,
+) -> Result<Handle<s3::BucketPolicy>, BuildError> {
+    let id = format!("{}Policy", bucket_id(layer));
+    let doc = PolicyDocument::new()
+        .statement(Statement::deny_insecure_transport([bucket_arn(name), bucket_arn(&format!("{name}/*"))]))
+        .statements(extra);
+    let doc = constructs::document(stack, &id, &doc)?;
+    Ok(stack.template.add(id, s3::BucketPolicy::new(bucket.reference(), doc)))
+}
+
+struct TableSpec<'s> {
+    id: &'s str,
+    name: String,
+    partition_key: &'s str,
+    /// Global secondary indexes: (name, partition key, sort key), projecting every attribute.
+    indexes: &'s [(&'s str, &'s str, &'s str)],
+    ttl: Option<&'s str>,
+}
+
+/// An on-demand table with point-in-time recovery, encrypted with the lake key; every key
+/// attribute is a string.
+fn table(stack: &mut Stack, ctx: &Ctx, spec: TableSpec, key_arn: &Expr) -> Handle<dynamodb::Table> {
+    use dynamodb::table::{
+        AttributeDefinition, AttributeType, GlobalSecondaryIndex, KeySchema, KeyType, Projection, ProjectionType,
+    };
+    let mut attributes: Vec<&str> = vec![spec.partition_key];
+    for (_, pk, sk) in spec.indexes {
+        for a in [*pk, *sk] {
+            if !attributes.contains(&a) {
+                attributes.push(a);
+            }
+        }
+    }
+    let indexes: Vec<GlobalSecondaryIndex> = spec
+        .indexes
+        .iter()
+        .map(|(name, pk, sk)| {
+            GlobalSecondaryIndex::new(
+                *name,
+                vec![KeySchema::new(*pk, KeyType::Hash), KeySchema::new(*sk, KeyType::Range)],
+                Projection { projection_type: Some(ProjectionType::All.into()), ..Default::default() },
+            )
+        })
+        .collect();
+    stack.template.add_with(
+        spec.id,
+        dynamodb::Table {
+            table_name: Some(spec.name.into()),
+            billing_mode: Some(dynamodb::table::BillingMode::PayPerRequest.into()),
+            attribute_definitions: Some(
+                attributes.into_iter().map(|a| AttributeDefinition::new(a, AttributeType::S)).collect(),
+            ),
+            global_secondary_indexes: (!indexes.is_empty()).then_some(indexes),
+            point_in_time_recovery_specification: Some(dynamodb::table::PointInTimeRecoverySpecification {
+                point_in_time_recovery_enabled: Some(true.into()),
+                ..Default::default()
+            }),
+            sse_specification: Some(dynamodb::table::SseSpecification {
+                sse_type: Some(dynamodb::table::SseType::Kms.into()),
+                kms_master_key_id: Some(key_arn.clone().into()),
+                ..dynamodb::table::SseSpecification::new(true)
+            }),
+            time_to_live_specification: spec.ttl.map(|attribute| dynamodb::table::TimeToLiveSpecification {
+                attribute_name: Some(attribute.into()),
+                ..dynamodb::table::TimeToLiveSpecification::new(true)
+            }),
+            ..dynamodb::Table::new(vec![KeySchema::new(spec.partition_key, KeyType::Hash)])
+        },
+        ctx.stateful(),
+    )
 }
