@@ -49,8 +49,7 @@ impl RepoFingerprints {
                 files.sort();
                 for file in files {
                     let relative = file.strip_prefix(&self.root).unwrap_or(&file);
-                    let bytes =
-                        std::fs::read(&file).map_err(|e| error(format!("{}: {e}", file.display())))?;
+                    let bytes = std::fs::read(&file).map_err(|e| error(format!("{}: {e}", file.display())))?;
                     hasher.update(b"\0");
                     hasher.update(relative.to_string_lossy().replace('\\', "/").as_bytes());
                     hasher.update(b"\0");

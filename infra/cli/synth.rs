@@ -19,10 +19,7 @@ pub fn synthesize(
         Some(e) => vec![e],
         None => lake.environments.iter().map(|e| e.name.as_str()).collect(),
     };
-    names
-        .into_iter()
-        .map(|name| synth_environment(lake, name, fingerprints).map_err(CliError::Synth))
-        .collect()
+    names.into_iter().map(|name| synth_environment(lake, name, fingerprints).map_err(CliError::Synth)).collect()
 }
 
 /// Writes `{out}/{env}/{stack}.template.json` and `{out}/{env}/manifest.json`; removes
@@ -34,9 +31,10 @@ pub fn write(lake: &Lake, out: &Path, outputs: &[EnvironmentOutput]) -> Result<(
         let entries = std::fs::read_dir(&dir).map_err(|e| CliError::io(&dir, e))?;
         for entry in entries {
             let path = entry.map_err(|e| CliError::io(&dir, e))?.path();
-            let stale = path.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
-                n.ends_with(".template.json") && !o.stacks.iter().any(|s| s.template_file == n)
-            });
+            let stale = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.ends_with(".template.json") && !o.stacks.iter().any(|s| s.template_file == n));
             if stale {
                 std::fs::remove_file(&path).map_err(|e| CliError::io(&path, e))?;
             }
@@ -71,13 +69,7 @@ pub fn render(lake: &Lake, out: &Path, outputs: &[EnvironmentOutput]) -> String 
             resources += st.resources;
             bytes += st.bytes();
             let upload = if st.needs_upload { "yes (over 51,200 bytes)" } else { "no" };
-            let _ = writeln!(
-                s,
-                "  {:<width$}  {:>9}  {:>9}  {upload}",
-                st.name,
-                st.resources,
-                thousands(st.bytes())
-            );
+            let _ = writeln!(s, "  {:<width$}  {:>9}  {:>9}  {upload}", st.name, st.resources, thousands(st.bytes()));
         }
         let _ = writeln!(s, "  {} stacks, {resources} resources, {} bytes", o.stacks.len(), thousands(bytes));
         let assets = o.assets();
@@ -90,8 +82,10 @@ pub fn render(lake: &Lake, out: &Path, outputs: &[EnvironmentOutput]) -> String 
         let left_out: Vec<_> = o.left_out().collect();
         if !left_out.is_empty() {
             let _ = writeln!(s, "  left out (the local emulator rejects these types):");
+            let stack_w = left_out.iter().map(|(st, _)| st.len()).max().unwrap_or(0);
+            let id_w = left_out.iter().map(|(_, l)| l.logical_id.len()).max().unwrap_or(0);
             for (stack, l) in left_out {
-                let _ = writeln!(s, "    {stack}  {}  {}", l.logical_id, l.type_name);
+                let _ = writeln!(s, "    {stack:<stack_w$}  {:<id_w$}  {}", l.logical_id, l.type_name);
             }
         }
     }

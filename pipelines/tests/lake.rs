@@ -143,8 +143,11 @@ fn test_and_prod_differ_from_dev_only_in_environment_account_and_region() {
                 .replace(&format!("-{e}-"), "-dev-")
                 .replace(&format!("/{e}/"), "/dev/")
                 .replace(&format!("_{e}_"), "_dev_")
-                .replace(&format!("Sdlf{}", capitalized(e)), "SdlfDev");
-            assert_eq!(translated, d.body, "{e}: {}", o.name);
+                .replace(&format!("Sdlf{}", capitalized(e)), "SdlfDev")
+                .replace(&format!("SDLF {e} "), "SDLF dev ");
+            let mismatch = translated.lines().zip(d.body.lines()).enumerate().find(|(_, (a, b))| a != b);
+            assert_eq!(mismatch, None, "{e}: {} differs from dev at line (index, (theirs, dev's))", o.name);
+            assert_eq!(translated.len(), d.body.len(), "{e}: {}", o.name);
         }
     }
 }

@@ -38,4 +38,22 @@ pub fn allowlist() -> Allowlist {
             )
             .actions("cloudwatch:PutMetricData"),
         )
+        .allow(
+            Allowance::logical_id(
+                "StatesRole",
+                FindingKind::WildcardResource,
+                "Step Functions writes execution logs through CloudWatch Logs' log-delivery API \
+                 (logs:CreateLogDelivery and friends), which has no resource-level permissions",
+            )
+            .actions("logs:*"),
+        )
+        .allow(
+            Allowance::logical_id(
+                "PermissionsBoundary",
+                FindingKind::WildcardResource,
+                "the boundary must admit the states role's log-delivery calls, which have no resource-level \
+                 permissions",
+            )
+            .actions("logs:*"),
+        )
 }

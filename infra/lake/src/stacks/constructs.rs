@@ -65,10 +65,7 @@ pub fn key(stack: &mut Stack, ctx: &Ctx, spec: KeySpec) -> Result<Handle<kms::Ke
             .principal(Principal::service(Expr::sub("logs.${AWS::Region}.amazonaws.com")))
             .actions(use_actions)
             .resource("*")
-            .condition(Condition::arn_like(
-                "kms:EncryptionContext:aws:logs:arn",
-                arn("logs", "log-group:*"),
-            )),
+            .condition(Condition::arn_like("kms:EncryptionContext:aws:logs:arn", arn("logs", "log-group:*"))),
     );
     if !spec.services.is_empty() {
         // No `aws:SourceAccount` condition: not every service sends it on its KMS calls (S3
@@ -233,8 +230,7 @@ pub fn function(stack: &mut Stack, ctx: &Ctx, spec: FunctionSpec) -> Result<Func
             memory_size: Some(spec.memory_mb.into()),
             timeout: Some(spec.timeout_seconds.into()),
             kms_key_arn: Some(spec.key_arn.into()),
-            environment: (!variables.is_empty())
-                .then(|| lambda::function::Environment { variables: Some(variables) }),
+            environment: (!variables.is_empty()).then(|| lambda::function::Environment { variables: Some(variables) }),
             logging_config: Some(lambda::function::LoggingConfig {
                 log_format: Some(lambda::function::LogFormat::Json.into()),
                 log_group: Some(log_group.reference().into()),
@@ -281,7 +277,12 @@ pub fn queue_trigger(
 pub fn consume_queue(queue_arn: Expr, key_arn: Expr) -> [Statement; 2] {
     [
         Statement::allow()
-            .actions(["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"])
+            .actions([
+                "sqs:ReceiveMessage",
+                "sqs:DeleteMessage",
+                "sqs:GetQueueAttributes",
+                "sqs:ChangeMessageVisibility",
+            ])
             .resource(queue_arn),
         Statement::allow().action("kms:Decrypt").resource(key_arn),
     ]

@@ -374,6 +374,24 @@ fn get_data_access() -> Statement {
     Statement::allow().sid("LakeFormationDataAccess").action("lakeformation:GetDataAccess").resource("*")
 }
 
+/// Step Functions delivers execution logs through CloudWatch Logs' log-delivery API, which has
+/// no resource-level permissions.
+fn deliver_execution_logs() -> Statement {
+    Statement::allow()
+        .sid("DeliverExecutionLogs")
+        .actions([
+            "logs:CreateLogDelivery",
+            "logs:GetLogDelivery",
+            "logs:UpdateLogDelivery",
+            "logs:DeleteLogDelivery",
+            "logs:ListLogDeliveries",
+            "logs:PutResourcePolicy",
+            "logs:DescribeResourcePolicies",
+            "logs:DescribeLogGroups",
+        ])
+        .resource("*")
+}
+
 fn put_metrics(team: &str) -> Statement {
     // PutMetricData has no resource-level permissions; the namespace condition narrows it.
     Statement::allow()
@@ -399,7 +417,16 @@ fn boundary(ctx: &Ctx, t: &str, lake: &Lake, team_key: Expr) -> PolicyDocument {
                 ]),
         )
         .statement(
-            list_team_prefix(&[(&lake.raw, Layer::Raw), (&lake.stage, Layer::Stage), (&lake.analytics, Layer::Analytics), (&lake.athena, Layer::Athena)], t).sid("ListTeamPrefixes"),
+            list_team_prefix(
+                &[
+                    (&lake.raw, Layer::Raw),
+                    (&lake.stage, Layer::Stage),
+                    (&lake.analytics, Layer::Analytics),
+                    (&lake.athena, Layer::Athena),
+                ],
+                t,
+            )
+            .sid("ListTeamPrefixes"),
         )
         .statement(
             Statement::allow()
@@ -439,6 +466,7 @@ fn boundary(ctx: &Ctx, t: &str, lake: &Lake, team_key: Expr) -> PolicyDocument {
                     arn("states", &format!("execution:sdlf-{t}-*")),
                 ]),
         )
+        .statement(deliver_execution_logs())
         .statement(Statement::allow().sid("TeamLogs").actions(LOG_WRITE).resources([
             arn("logs", &format!("log-group:/aws/lambda/sdlf-{t}-*")),
             // Glue names its log groups itself (`/aws-glue/crawlers-role/...`, `/aws-glue/jobs/...`).
@@ -495,11 +523,12 @@ fn boundary(ctx: &Ctx, t: &str, lake: &Lake, team_key: Expr) -> PolicyDocument {
 
 fn crawler_statements(ctx: &Ctx, t: &str, lake: &Lake, team_key: Expr) -> Vec<Statement> {
     vec![
-        Statement::allow()
-            .sid("ReadTeamObjects")
-            .action("s3:GetObject")
-            .resources([team_objects(&lake.stage, Layer::Stage, t), team_objects(&lake.analytics, Layer::Analytics, t)]),
-        list_team_prefix(&[(&lake.stage, Layer::Stage), (&lake.analytics, Layer::Analytics)], t).sid("ListTeamPrefixes"),
+        Statement::allow().sid("ReadTeamObjects").action("s3:GetObject").resources([
+            team_objects(&lake.stage, Layer::Stage, t),
+            team_objects(&lake.analytics, Layer::Analytics, t),
+        ]),
+        list_team_prefix(&[(&lake.stage, Layer::Stage), (&lake.analytics, Layer::Analytics)], t)
+            .sid("ListTeamPrefixes"),
         Statement::allow()
             .sid("TeamCatalog")
             .actions(CATALOG_READ.into_iter().chain(CATALOG_WRITE))
@@ -520,7 +549,8 @@ fn glue_job_statements(ctx: &Ctx, t: &str, lake: &Lake, team_key: Expr) -> Vec<S
             .sid("WriteAnalytics")
             .actions(["s3:GetObject", "s3:PutObject", "s3:DeleteObject"])
             .resource(team_objects(&lake.analytics, Layer::Analytics, t)),
-        list_team_prefix(&[(&lake.stage, Layer::Stage), (&lake.analytics, Layer::Analytics)], t).sid("ListTeamPrefixes"),
+        list_team_prefix(&[(&lake.stage, Layer::Stage), (&lake.analytics, Layer::Analytics)], t)
+            .sid("ListTeamPrefixes"),
         Statement::allow()
             .sid("ReadScripts")
             .action("s3:GetObject")
@@ -582,5 +612,6 @@ fn states_statements(t: &str, lake: &Lake, team_key: Expr, glue_job_role: Expr, 
             .sid("UseKeys")
             .actions(["kms:Decrypt", "kms:GenerateDataKey"])
             .resources([team_key, lake.key.clone()]),
+        deliver_execution_logs(),
     ]
 }

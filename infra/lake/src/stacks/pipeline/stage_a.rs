@@ -1,0 +1,243 @@
+//! Stage A: the light transform, one state machine execution per raw object.
+
+use sdlf_asl::{Catch, Fail, Field, ResultPath, Retry, StateMachine, Succeed, Task, resource};
+use sdlf_cfn::{Expr, Handle};
+use sdlf_cfn_types::{sqs, stepfunctions};
+use sdlf_policy::Statement;
+use serde_json::json;
+
+use super::{Builder, FunctionDef, objects_key, tables_key};
+use crate::names::{LONGEST_PIPELINE_QUEUE, Layer, team_prefix};
+use crate::stack::Stack;
+use crate::stacks::BuildError;
+use crate::stacks::constructs::{self, QueueSpec, s3_arn, table_arn};
+
+/// Native DynamoDB `UpdateItem` from a state machine.
+pub(super) const DYNAMODB_UPDATE_ITEM: &str = "arn:aws:states:::dynamodb:updateItem";
+
+/// Routing reads at most this long; the queue hides a message for six times as long, as AWS
+/// advises for Lambda event sources.
+const ROUTING_TIMEOUT_SECONDS: i64 = 60;
+
+/// The longest a stage A execution may run: the transform's 15-minute maximum with room for
+/// retries of the Lambda service.
+const MACHINE_TIMEOUT_SECONDS: u32 = 3600;
+
+pub(super) struct StageA {
+    pub queue: Handle<sqs::Queue>,
+    pub dead_letter: Handle<sqs::Queue>,
+    pub machine: Handle<stepfunctions::StateMachine>,
+}
+
+pub(super) fn build(b: &mut Builder, stack: &mut Stack) -> Result<StageA, BuildError> {
+    let team = b.team.name.clone();
+    let pipeline = b.pipeline.name.clone();
+    let stage = b.pipeline.stage_a;
+    // The dead-letter queue's name is the longest queue name the name checks allow for.
+    b.name(stack, "queue-a-dlq", LONGEST_PIPELINE_QUEUE)?;
+    let queues = constructs::queue_with_dlq(
+        stack,
+        QueueSpec {
+            id: "StageA",
+            name: b.name(stack, "queue-a", LONGEST_PIPELINE_QUEUE)?,
+            key_arn: b.imports.team_key.clone(),
+            visibility_timeout_seconds: 6 * ROUTING_TIMEOUT_SECONDS,
+            // Not 1 (the original framework's value, which dead-lettered a message on a single
+            // throttled start): a message that fails routing three times is not transient.
+            max_receive_count: 3,
+            // The foundations' routing role sends by its own policy (same account).
+            extra_statements: Vec::new(),
+        },
+    )?;
+    let (queue, dead_letter) = (queues.queue, queues.dead_letter);
+    let im = &b.imports;
+    let (lake_key, team_key) = (im.lake_key.clone(), im.team_key.clone());
+    let raw_prefix = format!("/{}*", team_prefix(Layer::Raw, &team));
+    let stage_prefix = format!("/{}*", team_prefix(Layer::Stage, &team));
+
+    let transform = b.function(
+        stack,
+        FunctionDef {
+            id: "StageATransform",
+            what: "transform-a",
+            binary: "stage-a-transform",
+            description: format!(
+                "Stage A of {team}/{pipeline}: converts one raw object to Parquet in the stage bucket"
+            ),
+            memory_mb: i64::from(stage.transform_memory_mb),
+            timeout_seconds: i64::from(stage.transform_timeout_seconds),
+            environment: vec![("STAGE_BUCKET", b.imports.stage_bucket.clone())],
+            statements: vec![
+                Statement::allow().action("s3:GetObject").resource(s3_arn(b.imports.raw_bucket.clone(), &raw_prefix)),
+                Statement::allow()
+                    .action("s3:PutObject")
+                    .resource(s3_arn(b.imports.stage_bucket.clone(), &stage_prefix)),
+                objects_key(&lake_key),
+            ],
+        },
+    )?;
+    let error = b.function(
+        stack,
+        FunctionDef {
+            id: "StageAError",
+            what: "error-a",
+            binary: "error",
+            description: format!(
+                "Stage A of {team}/{pipeline}: sends a failed execution's input to the dead-letter queue"
+            ),
+            memory_mb: 128,
+            timeout_seconds: 30,
+            environment: vec![("DEAD_LETTER_QUEUE_URL", dead_letter.reference())],
+            statements: constructs::send_to_queue(dead_letter.arn(), team_key.clone()).into(),
+        },
+    )?;
+    b.function(
+        stack,
+        FunctionDef {
+            id: "StageARedrive",
+            what: "redrive-a",
+            binary: "redrive",
+            description: format!("Stage A of {team}/{pipeline}: moves dead letters back to the queue (run by hand)"),
+            memory_mb: 256,
+            timeout_seconds: 300,
+            environment: vec![("QUEUE_URL", queue.reference()), ("DEAD_LETTER_QUEUE_URL", dead_letter.reference())],
+            statements: constructs::consume_queue(dead_letter.arn(), team_key.clone())
+                .into_iter()
+                .chain(constructs::send_to_queue(queue.arn(), team_key.clone()))
+                .collect(),
+        },
+    )?;
+
+    let definition = definition(
+        b.imports.catalog_table.clone(),
+        b.imports.stage_bucket.clone(),
+        transform.function.arn(),
+        error.function.arn(),
+    )
+    .map_err(|e| BuildError::StateMachine {
+        stack: stack.name().to_owned(),
+        machine: "sm-a".into(),
+        problems: e.to_string(),
+    })?;
+    let machine = b.machine(stack, "StageA", "sm-a", &definition);
+
+    let history = b.imports.execution_history_table.clone();
+    let routing = b.function(
+        stack,
+        FunctionDef {
+            id: "StageARouting",
+            what: "routing-a",
+            binary: "stage-a-routing",
+            description: format!("Stage A of {team}/{pipeline}: starts one execution per queued object"),
+            memory_mb: 256,
+            timeout_seconds: ROUTING_TIMEOUT_SECONDS,
+            environment: vec![("STATE_MACHINE_ARN", machine.reference()), ("EXECUTION_HISTORY_TABLE", history.clone())],
+            statements: constructs::consume_queue(queue.arn(), team_key)
+                .into_iter()
+                .chain([
+                    Statement::allow().action("states:StartExecution").resource(machine.reference()),
+                    Statement::allow().action("dynamodb:PutItem").resource(table_arn(history, "")),
+                    tables_key(&lake_key),
+                ])
+                .collect(),
+        },
+    )?;
+    constructs::queue_trigger(stack, "StageARouting", &routing.function, queue.arn(), 10);
+    Ok(StageA { queue, dead_letter, machine })
+}
+
+/// The catalog row of the raw object: key `id` = `s3://{bucket}/{key}`.
+fn catalog_update(table: &Expr, status: &str, extra: &[(&str, serde_json::Value)]) -> Task {
+    let mut set = vec!["#status = :status".to_owned()];
+    let mut names = serde_json::Map::from_iter([("#status".to_owned(), json!("status"))]);
+    let mut values = serde_json::Map::from_iter([(":status".to_owned(), json!({ "S": status }))]);
+    for (attribute, value) in extra {
+        set.push(format!("#{attribute} = :{attribute}"));
+        names.insert(format!("#{attribute}"), json!(attribute));
+        values.insert(format!(":{attribute}"), value.clone());
+    }
+    Task::new(DYNAMODB_UPDATE_ITEM)
+        .parameter("TableName", table)
+        .parameter("Key", json!({ "id": { "S.$": "States.Format('s3://{}/{}', $.bucket, $.key)" } }))
+        .parameter("UpdateExpression", format!("SET {}", set.join(", ")))
+        .parameter("ExpressionAttributeNames", serde_json::Value::Object(names))
+        .parameter("ExpressionAttributeValues", serde_json::Value::Object(values))
+        .result_path(ResultPath::Discard)
+        .catch(Catch::all("HandleError", "$.error"))
+}
+
+/// `PreUpdateCatalog → LightTransform → PostUpdateCatalog → SendToStageB → Done`; every task
+/// catches into `HandleError → Failed`.
+pub(super) fn definition(
+    catalog_table: Expr,
+    stage_bucket: Expr,
+    transform: Expr,
+    error: Expr,
+) -> Result<StateMachine, sdlf_asl::AslError> {
+    let message = Expr::map([
+        ("team.$", Expr::string("$.team")),
+        ("dataset.$", Expr::string("$.dataset")),
+        ("pipeline.$", Expr::string("$.pipeline")),
+        ("execution_id.$", Expr::string("$.execution_id")),
+        ("source", Expr::map([("bucket.$", "$.bucket"), ("key.$", "$.key")])),
+        ("stage_bucket", stage_bucket),
+        ("output_keys.$", Expr::string("$.light_transform.output_keys")),
+    ]);
+    StateMachine::builder("PreUpdateCatalog")
+        .comment("Stage A: mark the catalog row, light transform (Lambda), mark it again, hand over to stage B")
+        .timeout_seconds(MACHINE_TIMEOUT_SECONDS)
+        .state(
+            "PreUpdateCatalog",
+            catalog_update(
+                &catalog_table,
+                "processing-a",
+                &[("pipeline", json!({"S.$": "$.pipeline"})), ("execution_id", json!({"S.$": "$.execution_id"}))],
+            )
+            .next("LightTransform"),
+        )
+        .state(
+            "LightTransform",
+            Task::lambda_invoke(transform, Field::path("$"))
+                .result_selector(json!({"output_keys.$": "$.Payload.output_keys"}))
+                .result_path("$.light_transform")
+                .retry(Retry::lambda_service_errors())
+                .catch(Catch::all("HandleError", "$.error"))
+                .next("PostUpdateCatalog"),
+        )
+        .state(
+            "PostUpdateCatalog",
+            catalog_update(
+                &catalog_table,
+                "processed-a",
+                &[("output_keys", json!({"S.$": "States.JsonToString($.light_transform.output_keys)"}))],
+            )
+            .next("SendToStageB"),
+        )
+        .state(
+            "SendToStageB",
+            Task::new(resource::SQS_SEND_MESSAGE)
+                .parameter("QueueUrl", Field::path("$.stage_b_queue_url"))
+                .parameter("MessageBody", message)
+                .result_path(ResultPath::Discard)
+                .catch(Catch::all("HandleError", "$.error"))
+                .next("Done"),
+        )
+        .state("Done", Succeed::new())
+        .state("HandleError", handle_error(error))
+        .state(
+            "Failed",
+            Fail::new().error("StageAFailed").cause("Stage A failed; its input went to queue A's dead-letter queue"),
+        )
+        .build()
+}
+
+/// Invokes the error function with the execution's input and the error caught at `$.error`.
+pub(super) fn handle_error(error: Expr) -> Task {
+    Task::lambda_invoke(
+        error,
+        json!({"input.$": "$$.Execution.Input", "error.$": "$.error", "execution.$": "$$.Execution.Id"}),
+    )
+    .result_path(ResultPath::Discard)
+    .retry(Retry::lambda_service_errors())
+    .next("Failed")
+}

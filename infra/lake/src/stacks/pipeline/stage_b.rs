@@ -1,0 +1,355 @@
+//! Stage B: the heavy transform, one Glue run per batch of a dataset's stage A outputs.
+
+use indexmap::IndexMap;
+use sdlf_asl::{Catch, Choice, Condition, Fail, Field, ResultPath, Retry, StateMachine, Succeed, Task, Wait, resource};
+use sdlf_cfn::{Expr, Handle, Val};
+use sdlf_cfn_types::{glue, lambda, sqs, stepfunctions};
+use sdlf_policy::{Condition as IamCondition, Statement};
+use serde_json::json;
+
+use super::stage_a::handle_error;
+use super::{Builder, FunctionDef, objects_key, pascal, tables_key, terminal_queue};
+use crate::assets::AssetSource;
+use crate::names::{LONGEST_PIPELINE_QUEUE, Layer, dataset_prefix, team_prefix};
+use crate::stack::Stack;
+use crate::stacks::BuildError;
+use crate::stacks::constructs::{self, arn, s3_arn, table_arn};
+
+/// How long one Glue run may take, minutes.
+const GLUE_TIMEOUT_MINUTES: i64 = 120;
+
+/// The longest a stage B execution may run: the Glue run, the crawler and the quality run.
+const MACHINE_TIMEOUT_SECONDS: u32 = 4 * 3600;
+
+/// Seconds between two looks at the crawler.
+const CRAWLER_POLL_SECONDS: u32 = 30;
+
+/// Job arguments the stack sets itself; a dataset may not override them.
+const RESERVED_ARGUMENTS: [&str; 5] =
+    ["--job-language", "--enable-metrics", "--enable-continuous-cloudwatch-log", "--job-bookmark-option", "--TempDir"];
+
+pub(super) struct StageB {
+    pub routing: Handle<lambda::Function>,
+    pub machine: Handle<stepfunctions::StateMachine>,
+    /// Failed batches, whole.
+    pub dead_letter: Handle<sqs::Queue>,
+    /// Dataset name → its Glue job.
+    pub glue_jobs: Vec<(String, Handle<glue::Job>)>,
+}
+
+pub(super) fn build(b: &mut Builder, stack: &mut Stack) -> Result<StageB, BuildError> {
+    let ctx = b.ctx;
+    let team = b.team.name.clone();
+    let pipeline = b.pipeline.name.clone();
+    let datasets: Vec<_> = b.team.datasets.iter().filter(|d| d.pipeline == pipeline).collect();
+    let lake_key = b.imports.lake_key.clone();
+    let team_key = b.imports.team_key.clone();
+
+    // One pipeline-level dead-letter queue: a failed batch is one unit (one Glue run over many
+    // objects, maybe of one dataset only), kept whole with its error for inspection. The
+    // datasets' queue-B dead-letter queues hold messages that failed before any batch formed.
+    let dead_letter =
+        terminal_queue(stack, "StageBDeadLetter", b.name(stack, "dlq-b", LONGEST_PIPELINE_QUEUE)?, team_key.clone())?;
+
+    let mut glue_jobs = Vec::new();
+    for d in &datasets {
+        let asset = ctx.asset(stack, AssetSource::file(&d.glue_job.script))?;
+        let artifacts = b.imports.artifacts_bucket.clone();
+        let mut arguments: IndexMap<String, Val<String>> = IndexMap::new();
+        for (k, v) in &d.glue_job.arguments {
+            if RESERVED_ARGUMENTS.contains(&k.as_str()) {
+                return Err(BuildError::Invalid {
+                    stack: stack.name().to_owned(),
+                    problem: format!(
+                        "dataset `{}` sets Glue argument `{k}`, which the pipeline sets itself; remove it",
+                        d.name
+                    ),
+                });
+            }
+            arguments.insert(k.clone(), v.into());
+        }
+        arguments.insert("--job-language".into(), "python".into());
+        arguments.insert("--enable-metrics".into(), "true".into());
+        arguments.insert("--enable-continuous-cloudwatch-log".into(), "true".into());
+        // Each run reads exactly the batch it is given (`--SOURCE_KEYS`): bookmarks would skip
+        // a redriven batch.
+        arguments.insert("--job-bookmark-option".into(), "job-bookmark-disable".into());
+        arguments.insert(
+            "--TempDir".into(),
+            Expr::join(
+                "",
+                [
+                    Expr::string("s3://"),
+                    artifacts.clone(),
+                    Expr::string(format!("/tmp/{}", dataset_prefix(Layer::Artifacts, &team, &d.name))),
+                ],
+            )
+            .into(),
+        );
+        let job = stack.template.add(
+            format!("GlueJob{}", pascal(&d.name)),
+            glue::Job {
+                name: Some(ctx.names.dataset_resource(&team, &d.name, "glue-job").into()),
+                description: Some(
+                    format!("Stage B of {team}/{pipeline}: heavy transform of dataset {}", d.name).into(),
+                ),
+                command: glue::job::JobCommand {
+                    name: Some("glueetl".into()),
+                    python_version: Some("3".into()),
+                    script_location: Some(
+                        Expr::join(
+                            "",
+                            [Expr::string("s3://"), artifacts, Expr::string(format!("/{}", asset.s3_key()))],
+                        )
+                        .into(),
+                    ),
+                    ..Default::default()
+                },
+                default_arguments: Some(arguments),
+                glue_version: Some(d.glue_job.glue_version.clone().into()),
+                worker_type: Some(Val::expr(Expr::string(d.glue_job.worker_type.as_str()))),
+                number_of_workers: Some(i64::from(d.glue_job.workers).into()),
+                max_retries: Some(0_i64.into()),
+                timeout: Some(GLUE_TIMEOUT_MINUTES.into()),
+                // One batch at a time per dataset: two runs would write the same partitions
+                // and race on the crawler; the next batch waits in the queue.
+                execution_property: Some(glue::job::ExecutionProperty { max_concurrent_runs: Some(1_i64.into()) }),
+                security_configuration: Some(b.imports.glue_security_configuration.clone().into()),
+                ..glue::Job::new(Default::default(), b.imports.glue_job_role.clone())
+            },
+        );
+        glue_jobs.push((d.name.clone(), job));
+    }
+
+    let history = b.imports.execution_history_table.clone();
+    let catalog = b.imports.catalog_table.clone();
+    let mut post_statements = vec![
+        Statement::allow()
+            .actions(["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:BatchWriteItem"])
+            .resource(table_arn(catalog.clone(), "")),
+        Statement::allow().action("dynamodb:UpdateItem").resource(table_arn(history.clone(), "")),
+        tables_key(&lake_key),
+        // Lists the job's output to catalogue it.
+        Statement::allow()
+            .action("s3:ListBucket")
+            .resource(s3_arn(b.imports.analytics_bucket.clone(), ""))
+            .condition(IamCondition::string_like("s3:prefix", format!("{}*", team_prefix(Layer::Analytics, &team)))),
+    ];
+    if !datasets.is_empty() {
+        // Finds the table the crawler made, for the quality run.
+        let mut resources = vec![arn("glue", "catalog")];
+        for d in &datasets {
+            let db = ctx.names.glue_database(&team, &d.name);
+            resources.push(arn("glue", &format!("database/{db}")));
+            resources.push(arn("glue", &format!("table/{db}/*")));
+        }
+        post_statements.push(Statement::allow().actions(["glue:GetTable", "glue:GetTables"]).resources(resources));
+    }
+    let post_update = b.function(
+        stack,
+        FunctionDef {
+            id: "StageBPostUpdate",
+            what: "postupdate-b",
+            binary: "stage-b-postupdate",
+            description: format!(
+                "Stage B of {team}/{pipeline}: catalogues the job's output, updates execution history"
+            ),
+            memory_mb: 256,
+            timeout_seconds: 300,
+            environment: vec![
+                ("CATALOG_TABLE", catalog),
+                ("EXECUTION_HISTORY_TABLE", history.clone()),
+                ("ANALYTICS_BUCKET", b.imports.analytics_bucket.clone()),
+            ],
+            statements: post_statements,
+        },
+    )?;
+    let error = b.function(
+        stack,
+        FunctionDef {
+            id: "StageBError",
+            what: "error-b",
+            binary: "error",
+            description: format!("Stage B of {team}/{pipeline}: sends a failed batch to the dead-letter queue"),
+            memory_mb: 128,
+            timeout_seconds: 30,
+            environment: vec![("DEAD_LETTER_QUEUE_URL", dead_letter.reference())],
+            statements: constructs::send_to_queue(dead_letter.arn(), team_key.clone()).into(),
+        },
+    )?;
+
+    let definition = definition(
+        b.imports.topic.clone(),
+        b.imports.glue_job_role.clone(),
+        post_update.function.arn(),
+        error.function.arn(),
+    )
+    .map_err(|e| BuildError::StateMachine {
+        stack: stack.name().to_owned(),
+        machine: "sm-b".into(),
+        problems: e.to_string(),
+    })?;
+    let machine = b.machine(stack, "StageB", "sm-b", &definition);
+
+    let manifests = format!("/{}_manifests/{pipeline}/*", team_prefix(Layer::Stage, &team));
+    let mut routing_statements = vec![
+        Statement::allow().action("dynamodb:GetItem").resource(table_arn(b.imports.dataset_config_table.clone(), "")),
+        Statement::allow().action("dynamodb:PutItem").resource(table_arn(history.clone(), "")),
+        tables_key(&lake_key),
+        Statement::allow().action("states:StartExecution").resource(machine.reference()),
+        Statement::allow().action("s3:PutObject").resource(s3_arn(b.imports.stage_bucket.clone(), &manifests)),
+        objects_key(&lake_key),
+    ];
+    if !datasets.is_empty() {
+        // The queues of this pipeline's datasets only, not every `sdlf-{team}-*-queue-b`.
+        let queues = datasets
+            .iter()
+            .map(|d| arn("sqs", &ctx.names.dataset_resource(&team, &d.name, "queue-b")))
+            .collect::<Vec<_>>();
+        routing_statements.push(
+            Statement::allow()
+                .actions([
+                    "sqs:ReceiveMessage",
+                    "sqs:DeleteMessage",
+                    "sqs:ChangeMessageVisibility",
+                    "sqs:GetQueueAttributes",
+                ])
+                .resources(queues),
+        );
+        routing_statements.push(Statement::allow().action("kms:Decrypt").resource(team_key));
+    }
+    // Invoked by the datasets' EventBridge Scheduler schedules through their own role: a
+    // schedule with a role needs no resource-based permission on the function.
+    let routing = b.function(
+        stack,
+        FunctionDef {
+            id: "StageBRouting",
+            what: "routing-b",
+            binary: "stage-b-routing",
+            description: format!(
+                "Stage B of {team}/{pipeline}: starts a Glue batch of a dataset when enough is queued"
+            ),
+            memory_mb: 256,
+            timeout_seconds: 120,
+            environment: vec![
+                ("STATE_MACHINE_ARN", machine.reference()),
+                ("DATASET_CONFIG_TABLE", b.imports.dataset_config_table.clone()),
+                ("EXECUTION_HISTORY_TABLE", history),
+                ("STAGE_BUCKET", b.imports.stage_bucket.clone()),
+                ("ANALYTICS_BUCKET", b.imports.analytics_bucket.clone()),
+            ],
+            statements: routing_statements,
+        },
+    )?;
+    Ok(StageB { routing: routing.function, machine, dead_letter, glue_jobs })
+}
+
+/// `RunGlueJob → StartCrawler → WaitForCrawler → GetCrawler → CrawlerReady → PostUpdate →
+/// HasQualityRuleset → EvaluateQuality → Notify → Done`; every task catches into
+/// `HandleError → Failed`.
+pub(super) fn definition(
+    topic: Expr,
+    glue_job_role: Expr,
+    post_update: Expr,
+    error: Expr,
+) -> Result<StateMachine, sdlf_asl::AslError> {
+    let catch = || Catch::all("HandleError", "$.error");
+    StateMachine::builder("RunGlueJob")
+        .comment("Stage B: heavy transform (Glue), crawler, catalog, data quality, notification")
+        .timeout_seconds(MACHINE_TIMEOUT_SECONDS)
+        .state(
+            "RunGlueJob",
+            Task::new(resource::GLUE_START_JOB_RUN_SYNC)
+                .parameter("JobName", Field::path("$.glue.job_name"))
+                .parameter("Arguments", Field::path("$.glue.arguments"))
+                .result_selector(json!({"id.$": "$.Id", "state.$": "$.JobRunState"}))
+                .result_path("$.glue.run")
+                .catch(catch())
+                .next("StartCrawler"),
+        )
+        .state(
+            "StartCrawler",
+            Task::sdk("glue:startCrawler", json!({"Name.$": "$.crawler"}))
+                .result_path(ResultPath::Discard)
+                // Already running (a previous batch, or by hand): wait, then start it again, so
+                // this batch's output is crawled.
+                .retry(
+                    Retry::new(["Glue.CrawlerRunningException"])
+                        .interval_seconds(CRAWLER_POLL_SECONDS)
+                        .max_attempts(20)
+                        .backoff_rate(1.0),
+                )
+                .catch(catch())
+                .next("WaitForCrawler"),
+        )
+        .state("WaitForCrawler", Wait::seconds(CRAWLER_POLL_SECONDS).next("GetCrawler"))
+        .state(
+            "GetCrawler",
+            Task::sdk("glue:getCrawler", json!({"Name.$": "$.crawler"}))
+                .result_selector(json!({"State.$": "$.Crawler.State"}))
+                .result_path("$.crawler_state")
+                .catch(catch())
+                .next("CrawlerReady"),
+        )
+        .state(
+            "CrawlerReady",
+            Choice::new()
+                .when(Condition::string_equals("$.crawler_state.State", "READY"), "PostUpdate")
+                .otherwise("WaitForCrawler"),
+        )
+        .state(
+            "PostUpdate",
+            Task::lambda_invoke(post_update, Field::path("$"))
+                .result_selector(json!({"table.$": "$.Payload.table"}))
+                .result_path("$.post_update")
+                .retry(Retry::lambda_service_errors())
+                .catch(catch())
+                .next("HasQualityRuleset"),
+        )
+        .state(
+            "HasQualityRuleset",
+            // Two rules rather than `Or`: a comparison on an absent path is a runtime error.
+            Choice::new()
+                .when(Condition::is_present("$.quality_ruleset", false), "Notify")
+                .when(Condition::string_equals("$.quality_ruleset", ""), "Notify")
+                .otherwise("EvaluateQuality"),
+        )
+        .state(
+            "EvaluateQuality",
+            Task::new(resource::GLUE_START_DATA_QUALITY_RULESET_EVALUATION_RUN_SYNC)
+                .parameter(
+                    "DataSource",
+                    json!({"GlueTable": {"DatabaseName.$": "$.database", "TableName.$": "$.post_update.table"}}),
+                )
+                .parameter("Role", glue_job_role)
+                .parameter("RulesetNames", Field::path("States.Array($.quality_ruleset)"))
+                .parameter("AdditionalRunOptions", json!({"CloudWatchMetricsEnabled": true}))
+                .result_selector(json!({"run_id.$": "$.RunId", "status.$": "$.Status"}))
+                .result_path("$.quality")
+                .catch(catch())
+                .next("Notify"),
+        )
+        .state(
+            "Notify",
+            Task::new(resource::SNS_PUBLISH)
+                .parameter("TopicArn", topic)
+                .parameter("Subject", "sdlf stage B succeeded")
+                .parameter(
+                    "Message",
+                    Field::path(
+                        "States.Format('Stage B of pipeline {}/{} processed a batch of dataset {}: execution {}, \
+                         Glue run {}.', $.team, $.pipeline, $.dataset, $.execution_id, $.glue.run.id)",
+                    ),
+                )
+                .result_path(ResultPath::Discard)
+                .catch(catch())
+                .next("Done"),
+        )
+        .state("Done", Succeed::new())
+        .state("HandleError", handle_error(error))
+        .state(
+            "Failed",
+            Fail::new().error("StageBFailed").cause("Stage B failed; its input went to the stage B dead-letter queue"),
+        )
+        .build()
+}

@@ -1,0 +1,470 @@
+//! The pipeline stack of the example lake: valid, lint-clean and within the IAM baseline in
+//! every environment, with the state machines, Glue jobs, roles and alarms it promises.
+
+use std::collections::BTreeMap;
+
+use sdlf_lake::assets::{AssetSource, StandInFingerprints};
+use sdlf_lake::stacks::{BuildError, Ctx, FoundationsOutputs, PipelineOutputs, TeamOutputs, baseline, pipeline};
+use sdlf_lake::{Lake, Stack};
+use serde_json::{Value, json};
+
+const ENVIRONMENTS: [&str; 4] = ["dev", "test", "prod", "local"];
+
+/// Publishes what the foundations stack publishes, so the pipeline stack can import it.
+fn foundations_stand_in(ctx: &Ctx) -> (Stack, FoundationsOutputs) {
+    let mut s = ctx.stack(ctx.names.foundations_stack(), "stand-in foundations", None);
+    let mut p = |id: &str| s.publish(&format!("{id}Param"), ctx.names.ssm(&format!("foundations/{id}")), id.into(), id);
+    let outputs = FoundationsOutputs {
+        key_arn: p("KeyArn"),
+        raw_bucket: p("RawBucket"),
+        stage_bucket: p("StageBucket"),
+        analytics_bucket: p("AnalyticsBucket"),
+        artifacts_bucket: p("ArtifactsBucket"),
+        athena_bucket: p("AthenaBucket"),
+        catalog_table: p("CatalogTable"),
+        dataset_config_table: p("DatasetConfigTable"),
+        pipeline_config_table: p("PipelineConfigTable"),
+        execution_history_table: p("ExecutionHistoryTable"),
+        config_function_arn: p("ConfigFunctionArn"),
+        data_access_role_arn: p("DataAccessRoleArn"),
+    };
+    (s, outputs)
+}
+
+/// Publishes what a team stack publishes.
+fn team_stand_in(ctx: &Ctx, team: &str) -> (Stack, TeamOutputs) {
+    let mut s = ctx.stack(ctx.names.team_stack(team), "stand-in team", Some(team));
+    let mut p = |id: &str| s.publish(&format!("{id}Param"), ctx.names.ssm(&format!("team/{team}/{id}")), id.into(), id);
+    let outputs = TeamOutputs {
+        team: team.to_owned(),
+        key_arn: p("KeyArn"),
+        permissions_boundary_arn: p("PermissionsBoundaryArn"),
+        crawler_role_arn: p("CrawlerRoleArn"),
+        glue_job_role_arn: p("GlueJobRoleArn"),
+        states_role_arn: p("StatesRoleArn"),
+        topic_arn: p("TopicArn"),
+        glue_security_configuration: p("GlueSecurityConfiguration"),
+        athena_workgroup: p("AthenaWorkgroup"),
+    };
+    (s, outputs)
+}
+
+struct Built {
+    stack: Stack,
+    outputs: PipelineOutputs,
+    team: TeamOutputs,
+    json: Value,
+}
+
+fn try_build(lake: &Lake, env: &str, team: &str, pipeline_name: &str) -> Result<Built, BuildError> {
+    let env = lake.environment(env).expect("environment exists");
+    let ctx = Ctx::new(lake, env, &StandInFingerprints);
+    let (_, foundations) = foundations_stand_in(&ctx);
+    let (_, team_outputs) = team_stand_in(&ctx, team);
+    let team_def = lake.teams.iter().find(|t| t.name == team).expect("team exists");
+    let p = team_def.pipeline(pipeline_name).expect("pipeline exists");
+    let (stack, outputs) = pipeline::build(&ctx, team_def, p, &foundations, &team_outputs)?;
+    let json = sdlf_cfn::to_json_value(&stack.template);
+    Ok(Built { stack, outputs, team: team_outputs, json })
+}
+
+fn build(env: &str, team: &str) -> Built {
+    try_build(&sdlf_pipelines::lake(), env, team, "main").expect("the pipeline stack builds")
+}
+
+/// `{"Ref": "<import parameter of this SSM name>"}`.
+fn import_ref(stack: &Stack, ssm_name: &str) -> Value {
+    let (name, _) = stack
+        .template
+        .parameters
+        .iter()
+        .find(|(_, p)| serde_json::to_value(&p.default).ok() == Some(json!(ssm_name)))
+        .unwrap_or_else(|| panic!("{} imports {ssm_name}", stack.name()));
+    json!({ "Ref": name })
+}
+
+fn resources_of<'a>(json: &'a Value, type_name: &str) -> Vec<(&'a String, &'a Value)> {
+    json["Resources"].as_object().unwrap().iter().filter(|(_, r)| r["Type"] == type_name).collect()
+}
+
+fn definition<'a>(json: &'a Value, machine: &str) -> &'a Value {
+    &json["Resources"][format!("{machine}StateMachine")]["Properties"]["Definition"]
+}
+
+/// The path of an execution from `StartAt`, taking each Choice's first rule, until a state
+/// without `Next`.
+fn happy_path(def: &Value) -> Vec<String> {
+    let mut path = Vec::new();
+    let mut name = def["StartAt"].as_str().unwrap().to_owned();
+    loop {
+        path.push(name.clone());
+        let state = &def["States"][&name];
+        let next = match state["Type"].as_str().unwrap() {
+            "Choice" => state["Choices"][0]["Next"].as_str(),
+            _ => state["Next"].as_str(),
+        };
+        match next {
+            Some(n) if !path.iter().any(|p| p == n) => name = n.to_owned(),
+            _ => return path,
+        }
+    }
+}
+
+#[test]
+fn every_environment_synthesizes_lints_clean_and_meets_the_baseline() {
+    let allow = baseline::allowlist();
+    let mut bodies = Vec::new();
+    for env in ENVIRONMENTS {
+        for team in ["engineering", "marketing"] {
+            let b = build(env, team);
+            let synthesized = sdlf_cfn::synth(&b.stack.template, &sdlf_cfn_types::Registry)
+                .unwrap_or_else(|e| panic!("{env}/{team}: {e}"));
+            let audit = sdlf_policy::audit(&b.stack.template, &allow);
+            assert!(audit.violations.is_empty(), "{env}/{team}: {:#?}", audit.violations);
+            assert!(b.stack.left_out().is_empty(), "nothing of this stack is unsupported locally");
+            bodies.push((format!("{env}-{team}"), synthesized.body));
+        }
+    }
+    let named: Vec<(&str, &str)> = bodies.iter().map(|(n, b)| (n.as_str(), b.as_str())).collect();
+    let findings = sdlf_testkit::cfn_lint(&named);
+    assert!(findings.is_empty(), "{}", findings.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"));
+}
+
+#[test]
+fn stage_a_runs_catalog_transform_catalog_hand_over_with_errors_to_the_dead_letter_queue() {
+    let b = build("dev", "engineering");
+    let def = definition(&b.json, "StageA");
+    let states: Vec<&String> = def["States"].as_object().unwrap().keys().collect();
+    assert_eq!(
+        states,
+        ["PreUpdateCatalog", "LightTransform", "PostUpdateCatalog", "SendToStageB", "Done", "HandleError", "Failed"]
+    );
+    assert_eq!(happy_path(def), ["PreUpdateCatalog", "LightTransform", "PostUpdateCatalog", "SendToStageB", "Done"]);
+    let s = &def["States"];
+    assert_eq!(s["PreUpdateCatalog"]["Resource"], "arn:aws:states:::dynamodb:updateItem");
+    assert_eq!(
+        s["PreUpdateCatalog"]["Parameters"]["ExpressionAttributeValues"][":status"],
+        json!({"S": "processing-a"})
+    );
+    assert_eq!(
+        s["PostUpdateCatalog"]["Parameters"]["ExpressionAttributeValues"][":status"],
+        json!({"S": "processed-a"})
+    );
+    assert_eq!(s["SendToStageB"]["Resource"], "arn:aws:states:::sqs:sendMessage");
+    assert_eq!(s["SendToStageB"]["Parameters"]["QueueUrl.$"], "$.stage_b_queue_url");
+
+    // The transform retries the Lambda service's transient errors.
+    let retry = &s["LightTransform"]["Retry"][0]["ErrorEquals"];
+    for e in [
+        "Lambda.ServiceException",
+        "Lambda.AWSLambdaException",
+        "Lambda.SdkClientException",
+        "Lambda.TooManyRequestsException",
+    ] {
+        assert!(retry.as_array().unwrap().contains(&json!(e)), "LightTransform retries {e}: {retry}");
+    }
+
+    // Template values are substitutions, not strings: the catalog table and the functions.
+    let subs = &b.json["Resources"]["StageAStateMachine"]["Properties"]["DefinitionSubstitutions"];
+    let table = s["PreUpdateCatalog"]["Parameters"]["TableName"].as_str().unwrap();
+    let table = table.trim_start_matches("${").trim_end_matches('}');
+    assert_eq!(subs[table], import_ref(&b.stack, "/sdlf/dev/foundations/CatalogTable"));
+    let transform = s["LightTransform"]["Parameters"]["FunctionName"].as_str().unwrap();
+    assert_eq!(
+        subs[transform.trim_start_matches("${").trim_end_matches('}')],
+        json!({"Fn::GetAtt": ["StageATransformFunction", "Arn"]})
+    );
+    let error = s["HandleError"]["Parameters"]["FunctionName"].as_str().unwrap();
+    assert_eq!(
+        subs[error.trim_start_matches("${").trim_end_matches('}')],
+        json!({"Fn::GetAtt": ["StageAErrorFunction", "Arn"]})
+    );
+    assert_eq!(s["HandleError"]["Next"], "Failed");
+    assert_eq!(s["Failed"]["Type"], "Fail");
+}
+
+#[test]
+fn stage_b_runs_glue_crawler_post_update_quality_and_notifies() {
+    let b = build("dev", "engineering");
+    let def = definition(&b.json, "StageB");
+    let states: Vec<&String> = def["States"].as_object().unwrap().keys().collect();
+    assert_eq!(
+        states,
+        [
+            "RunGlueJob",
+            "StartCrawler",
+            "WaitForCrawler",
+            "GetCrawler",
+            "CrawlerReady",
+            "PostUpdate",
+            "HasQualityRuleset",
+            "EvaluateQuality",
+            "Notify",
+            "Done",
+            "HandleError",
+            "Failed"
+        ]
+    );
+    let s = &def["States"];
+    assert_eq!(s["RunGlueJob"]["Resource"], "arn:aws:states:::glue:startJobRun.sync");
+    assert_eq!(s["StartCrawler"]["Retry"][0]["ErrorEquals"], json!(["Glue.CrawlerRunningException"]));
+    // Not READY: wait and look again.
+    assert_eq!(
+        s["CrawlerReady"]["Choices"][0],
+        json!({"Variable": "$.crawler_state.State", "StringEquals": "READY", "Next": "PostUpdate"})
+    );
+    assert_eq!(s["CrawlerReady"]["Default"], "WaitForCrawler");
+    assert_eq!(s["WaitForCrawler"]["Next"], "GetCrawler");
+    // No ruleset (always so in `local`): straight to the notification.
+    assert_eq!(
+        s["HasQualityRuleset"]["Choices"],
+        json!([
+            {"Variable": "$.quality_ruleset", "IsPresent": false, "Next": "Notify"},
+            {"Variable": "$.quality_ruleset", "StringEquals": "", "Next": "Notify"}
+        ])
+    );
+    assert_eq!(s["HasQualityRuleset"]["Default"], "EvaluateQuality");
+    assert_eq!(s["EvaluateQuality"]["Resource"], "arn:aws:states:::glue:startDataQualityRulesetEvaluationRun.sync");
+    assert_eq!(s["EvaluateQuality"]["Next"], "Notify");
+    assert_eq!(s["Notify"]["Resource"], "arn:aws:states:::sns:publish");
+    let subs = &b.json["Resources"]["StageBStateMachine"]["Properties"]["DefinitionSubstitutions"];
+    let placeholder = |v: &Value| v.as_str().unwrap().trim_start_matches("${").trim_end_matches('}').to_owned();
+    assert_eq!(
+        subs[placeholder(&s["Notify"]["Parameters"]["TopicArn"])],
+        import_ref(&b.stack, "/sdlf/dev/team/engineering/TopicArn")
+    );
+    assert_eq!(
+        subs[placeholder(&s["EvaluateQuality"]["Parameters"]["Role"])],
+        import_ref(&b.stack, "/sdlf/dev/team/engineering/GlueJobRoleArn")
+    );
+}
+
+#[test]
+fn every_task_catches_into_handle_error_which_fails_the_execution() {
+    let b = build("prod", "marketing");
+    for machine in ["StageA", "StageB"] {
+        let def = definition(&b.json, machine);
+        let mut tasks = 0;
+        for (name, state) in def["States"].as_object().unwrap() {
+            if state["Type"] != "Task" || name == "HandleError" {
+                continue;
+            }
+            tasks += 1;
+            assert_eq!(
+                state["Catch"],
+                json!([{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "HandleError"}]),
+                "{machine}.{name}"
+            );
+        }
+        assert!(tasks >= 4, "{machine} has its tasks");
+        assert_eq!(def["States"]["HandleError"]["Next"], "Failed");
+        assert!(def["States"]["HandleError"].get("Catch").is_none(), "no loop through the error handler");
+    }
+}
+
+#[test]
+fn one_glue_job_per_dataset_of_the_pipeline_and_only_those() {
+    let eng = build("dev", "engineering");
+    let jobs: Vec<&String> = resources_of(&eng.json, "AWS::Glue::Job").into_iter().map(|(id, _)| id).collect();
+    assert_eq!(jobs, ["GlueJobLegislators"]);
+    assert_eq!(eng.outputs.glue_jobs.keys().collect::<Vec<_>>(), ["legislators"]);
+    assert_eq!(
+        eng.outputs.glue_jobs["legislators"].ssm_name(),
+        "/sdlf/dev/pipeline/engineering/main/GlueJob/legislators"
+    );
+
+    let mkt = build("dev", "marketing");
+    let job = &mkt.json["Resources"]["GlueJobCampaigns"]["Properties"];
+    assert_eq!(resources_of(&mkt.json, "AWS::Glue::Job").len(), 1);
+    assert_eq!(job["Name"], "sdlf-marketing-campaigns-glue-job");
+    assert_eq!(job["WorkerType"], "G.025X");
+    assert_eq!(job["NumberOfWorkers"], 2);
+    assert_eq!(job["GlueVersion"], "4.0");
+    assert_eq!(job["MaxRetries"], 0);
+    assert_eq!(job["ExecutionProperty"]["MaxConcurrentRuns"], 1);
+    assert_eq!(job["Command"]["Name"], "glueetl");
+    assert_eq!(job["DefaultArguments"]["--job-bookmark-option"], "job-bookmark-disable");
+    assert_eq!(job["Role"], import_ref(&mkt.stack, "/sdlf/dev/team/marketing/GlueJobRoleArn"));
+    assert_eq!(
+        job["SecurityConfiguration"],
+        import_ref(&mkt.stack, "/sdlf/dev/team/marketing/GlueSecurityConfiguration")
+    );
+    let eng_job = &eng.json["Resources"]["GlueJobLegislators"]["Properties"];
+    assert_eq!(eng_job["DefaultArguments"]["--enable-auto-scaling"], "true", "the dataset's own arguments are kept");
+
+    // A second pipeline of the team gets the other datasets.
+    let mut lake = sdlf_pipelines::lake();
+    let engineering = &mut lake.teams[0];
+    engineering.pipelines.push(sdlf_lake::Pipeline::new("side"));
+    let mut other = engineering.datasets[0].clone();
+    other.name = "bills".into();
+    other.pipeline = "side".into();
+    engineering.datasets.push(other);
+    let main = try_build(&lake, "dev", "engineering", "main").unwrap();
+    let side = try_build(&lake, "dev", "engineering", "side").unwrap();
+    assert_eq!(main.outputs.glue_jobs.keys().collect::<Vec<_>>(), ["legislators"]);
+    assert_eq!(side.outputs.glue_jobs.keys().collect::<Vec<_>>(), ["bills"]);
+    assert!(side.json["Resources"].get("GlueJobLegislators").is_none());
+}
+
+#[test]
+fn a_dataset_may_not_override_the_arguments_the_pipeline_sets() {
+    let mut lake = sdlf_pipelines::lake();
+    lake.teams[0].datasets[0].glue_job.arguments.insert("--job-bookmark-option".into(), "job-bookmark-enable".into());
+    match try_build(&lake, "dev", "engineering", "main") {
+        Err(BuildError::Invalid { problem, .. }) => assert!(problem.contains("--job-bookmark-option"), "{problem}"),
+        other => panic!("expected a refusal, got {:?}", other.map(|b| b.stack.name().to_owned())),
+    }
+}
+
+#[test]
+fn the_glue_script_is_an_asset_at_its_content_key() {
+    let b = build("test", "engineering");
+    let script = b
+        .stack
+        .assets()
+        .iter()
+        .find(|a| a.source == AssetSource::file("pipelines/glue/legislators.py"))
+        .expect("the script is an asset");
+    let key = script.s3_key();
+    assert!(key.starts_with("assets/") && key.ends_with(".py") && key.len() == "assets/".len() + 64 + 3, "{key}");
+    let location = &b.json["Resources"]["GlueJobLegislators"]["Properties"]["Command"]["ScriptLocation"];
+    let artifacts = import_ref(&b.stack, "/sdlf/test/foundations/ArtifactsBucket");
+    assert_eq!(location, &json!({"Fn::Join": ["", ["s3://", artifacts, format!("/{key}")]]}));
+    // And each function's package.
+    let binaries: Vec<&str> = b
+        .stack
+        .assets()
+        .iter()
+        .filter_map(|a| match &a.source {
+            AssetSource::LambdaBinary(n) => Some(n.as_str()),
+            AssetSource::File(_) => None,
+        })
+        .collect();
+    for bin in ["stage-a-routing", "stage-a-transform", "error", "redrive", "stage-b-routing", "stage-b-postupdate"] {
+        assert!(binaries.contains(&bin), "{bin} in {binaries:?}");
+    }
+}
+
+#[test]
+fn every_role_has_the_team_boundary_and_functions_follow_the_definition() {
+    let b = build("dev", "engineering");
+    let boundary = import_ref(&b.stack, "/sdlf/dev/team/engineering/PermissionsBoundaryArn");
+    let roles = resources_of(&b.json, "AWS::IAM::Role");
+    assert_eq!(roles.len(), 7, "one role per function");
+    for (id, role) in roles {
+        assert_eq!(role["Properties"]["PermissionsBoundary"], boundary, "{id}");
+    }
+    let functions: BTreeMap<&str, &Value> = resources_of(&b.json, "AWS::Lambda::Function")
+        .into_iter()
+        .map(|(_, f)| (f["Properties"]["FunctionName"].as_str().unwrap(), &f["Properties"]))
+        .collect();
+    let expected = [
+        ("sdlf-engineering-main-routing-a", 256, 60),
+        ("sdlf-engineering-main-transform-a", 1536, 600),
+        ("sdlf-engineering-main-error-a", 128, 30),
+        ("sdlf-engineering-main-redrive-a", 256, 300),
+        ("sdlf-engineering-main-routing-b", 256, 120),
+        ("sdlf-engineering-main-postupdate-b", 256, 300),
+        ("sdlf-engineering-main-error-b", 128, 30),
+    ];
+    assert_eq!(functions.len(), expected.len());
+    for (name, memory, timeout) in expected {
+        let f = functions.get(name).unwrap_or_else(|| panic!("{name} exists"));
+        assert_eq!((f["MemorySize"].as_i64(), f["Timeout"].as_i64()), (Some(memory), Some(timeout)), "{name}");
+        assert_eq!(f["KmsKeyArn"], import_ref(&b.stack, "/sdlf/dev/team/engineering/KeyArn"), "{name}");
+    }
+    // Stage A's queue feeds routing-a in batches of 10, and is the one the foundations route to.
+    let q = &b.json["Resources"]["StageAQueue"]["Properties"];
+    assert_eq!(q["QueueName"], "sdlf-engineering-main-queue-a");
+    let trigger = &b.json["Resources"]["StageARoutingTrigger"]["Properties"];
+    assert_eq!(trigger["BatchSize"], 10);
+    assert_eq!(trigger["FunctionName"], json!({"Ref": "StageARoutingFunction"}));
+    // routing-a may start its own state machine only.
+    let routing_policy = serde_json::to_string(&b.json["Resources"]["StageARoutingRole"]).unwrap();
+    assert!(
+        routing_policy.contains(r#""Action":"states:StartExecution","Resource":{"Ref":"StageAStateMachine"}"#),
+        "{routing_policy}"
+    );
+}
+
+#[test]
+fn alarms_watch_dead_letters_functions_and_executions_and_go_to_the_team_topic() {
+    let b = build("dev", "marketing");
+    let topic = import_ref(&b.stack, b.team.topic_arn.ssm_name());
+    let alarms = resources_of(&b.json, "AWS::CloudWatch::Alarm");
+    let mut watched: Vec<(String, String)> = Vec::new();
+    for (id, alarm) in &alarms {
+        let p = &alarm["Properties"];
+        assert_eq!(p["AlarmActions"], json!([topic.clone()]), "{id}");
+        assert_eq!(p["TreatMissingData"], "notBreaching", "{id}");
+        assert_eq!(
+            (p["ComparisonOperator"].as_str(), p["Threshold"].as_i64()),
+            (Some("GreaterThanThreshold"), Some(0)),
+            "{id}"
+        );
+        watched.push((
+            p["MetricName"].as_str().unwrap().to_owned(),
+            serde_json::to_string(&p["Dimensions"][0]["Value"]).unwrap(),
+        ));
+    }
+    assert!(watched.contains(&(
+        "ApproximateNumberOfMessagesVisible".into(),
+        r#"{"Fn::GetAtt":["StageADeadLetterQueue","QueueName"]}"#.into()
+    )));
+    for f in resources_of(&b.json, "AWS::Lambda::Function") {
+        assert!(watched.contains(&("Errors".into(), format!(r#"{{"Ref":"{}"}}"#, f.0))), "{} has an Errors alarm", f.0);
+    }
+    for m in ["StageAStateMachine", "StageBStateMachine"] {
+        assert!(watched.contains(&("ExecutionsFailed".into(), format!(r#"{{"Ref":"{m}"}}"#))), "{m}");
+    }
+    assert_eq!(alarms.len(), 7 + 2 + 2);
+}
+
+#[test]
+fn state_machines_log_errors_to_encrypted_log_groups_kept_in_aws_only() {
+    for (env, policy) in [("dev", "Retain"), ("local", "Delete")] {
+        let b = build(env, "engineering");
+        let team_key = import_ref(&b.stack, &format!("/sdlf/{env}/team/engineering/KeyArn"));
+        for machine in ["StageA", "StageB"] {
+            let sm = &b.json["Resources"][format!("{machine}StateMachine")]["Properties"];
+            assert_eq!(sm["RoleArn"], import_ref(&b.stack, &format!("/sdlf/{env}/team/engineering/StatesRoleArn")));
+            assert_eq!(sm["LoggingConfiguration"]["Level"], "ERROR");
+            assert_eq!(sm["LoggingConfiguration"]["IncludeExecutionData"], false);
+            let logs = &b.json["Resources"][format!("{machine}Logs")];
+            assert_eq!(logs["DeletionPolicy"], policy, "{env}");
+            assert_eq!(logs["Properties"]["KmsKeyId"], team_key);
+            let suffix = if machine == "StageA" { "sm-a" } else { "sm-b" };
+            assert_eq!(
+                logs["Properties"]["LogGroupName"],
+                format!("/aws/vendedlogs/states/sdlf-engineering-main-{suffix}")
+            );
+        }
+    }
+}
+
+#[test]
+fn outputs_and_config_row_publish_the_pipeline() {
+    let b = build("dev", "engineering");
+    assert_eq!(b.outputs.stage_a_queue_url.ssm_name(), "/sdlf/dev/pipeline/engineering/main/StageAQueueUrl");
+    assert_eq!(
+        b.outputs.stage_b_routing_function_arn.ssm_name(),
+        "/sdlf/dev/pipeline/engineering/main/StageBRoutingFunctionArn"
+    );
+    assert_eq!(b.json["Resources"]["StageAQueueUrlParam"]["Properties"]["Value"], json!({"Ref": "StageAQueue"}));
+    let row = &b.json["Resources"]["PipelineConfig"];
+    assert_eq!(row["Type"], "Custom::PipelineConfig");
+    let p = &row["Properties"];
+    assert_eq!(p["ServiceToken"], import_ref(&b.stack, "/sdlf/dev/foundations/ConfigFunctionArn"));
+    assert_eq!(p["Table"], import_ref(&b.stack, "/sdlf/dev/foundations/PipelineConfigTable"));
+    assert_eq!(p["Key"], "engineering/main");
+    assert_eq!(p["StageAStateMachineArn"], json!({"Ref": "StageAStateMachine"}));
+    assert_eq!(p["StageBStateMachineArn"], json!({"Ref": "StageBStateMachine"}));
+    assert_eq!(p["StageAQueueUrl"], json!({"Ref": "StageAQueue"}));
+    // Only values the stack uses are imported (an unused parameter is a lint warning anyway).
+    let producers: std::collections::BTreeSet<&str> = b.stack.imports().iter().map(|i| i.producer()).collect();
+    assert_eq!(
+        producers.into_iter().collect::<Vec<_>>(),
+        ["anycompany-datalake-dev-foundations", "anycompany-datalake-dev-team-engineering"]
+    );
+}
