@@ -5,9 +5,9 @@
 //! built from them at deploy time and a zip's bytes are not reproducible across machines;
 //! the inputs are.
 
-use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use sdlf_lake::assets::{AssetError, AssetSource, Fingerprint, Fingerprints};
 use sha2::{Digest, Sha256};
@@ -17,12 +17,12 @@ pub const LAMBDAS_DIR: &str = "lambdas";
 
 pub struct RepoFingerprints {
     root: PathBuf,
-    cache: RefCell<BTreeMap<AssetSource, Fingerprint>>,
+    cache: Mutex<BTreeMap<AssetSource, Fingerprint>>,
 }
 
 impl RepoFingerprints {
     pub fn new(root: impl Into<PathBuf>) -> RepoFingerprints {
-        RepoFingerprints { root: root.into(), cache: RefCell::new(BTreeMap::new()) }
+        RepoFingerprints { root: root.into(), cache: Mutex::new(BTreeMap::new()) }
     }
 
     fn compute(&self, source: &AssetSource) -> Result<Fingerprint, AssetError> {
@@ -64,11 +64,12 @@ impl RepoFingerprints {
 
 impl Fingerprints for RepoFingerprints {
     fn fingerprint(&self, source: &AssetSource) -> Result<Fingerprint, AssetError> {
-        if let Some(f) = self.cache.borrow().get(source) {
+        // A poisoned lock only means another thread panicked mid-insert; the map is still valid.
+        if let Some(f) = self.cache.lock().unwrap_or_else(|p| p.into_inner()).get(source) {
             return Ok(f.clone());
         }
         let f = self.compute(source)?;
-        self.cache.borrow_mut().insert(source.clone(), f.clone());
+        self.cache.lock().unwrap_or_else(|p| p.into_inner()).insert(source.clone(), f.clone());
         Ok(f)
     }
 }

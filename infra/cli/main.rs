@@ -4,6 +4,11 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+// Synthesis builds and drops hundreds of thousands of small values; mimalloc does that several
+// times faster than the system allocator.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = sdlf::Cli::parse();
     match sdlf::run(cli) {

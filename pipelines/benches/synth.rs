@@ -3,6 +3,10 @@
 //! a lake of 20 teams × 4 pipelines × 10 datasets per team (301 stacks) under 50 ms.
 
 use criterion::{Criterion, criterion_group, criterion_main};
+
+// The allocator the `sdlf` binary uses, so the figures are what a user gets.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use sdlf_lake::assets::StandInFingerprints;
 use sdlf_lake::output::synth_environment;
 

@@ -77,8 +77,9 @@ pub struct AssetError {
     pub problem: String,
 }
 
-/// Computes fingerprints; implemented at the edge (files) and by tests.
-pub trait Fingerprints {
+/// Computes fingerprints; implemented at the edge (files) and by tests. `Sync`, because
+/// stacks are built on several threads.
+pub trait Fingerprints: Sync {
     fn fingerprint(&self, source: &AssetSource) -> Result<Fingerprint, AssetError>;
 }
 

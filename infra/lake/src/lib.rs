@@ -8,6 +8,7 @@ pub mod assets;
 pub mod definition;
 pub mod names;
 pub mod output;
+pub mod parallel;
 pub mod quality;
 pub mod stack;
 pub mod stacks;

@@ -132,10 +132,13 @@ pub fn synth_environment(
     let assembly = stacks::synthesize(lake, env_name, fingerprints)?;
     let env = names::environment(lake, env_name).map_err(|e| SynthError::Definition(vec![e]))?;
     let deps = assembly.dependencies()?;
-    let mut out = Vec::with_capacity(assembly.stacks.len());
+    let order = assembly.order()?;
+    // Rendering and validating one template does not depend on any other: all cores.
+    let rendered = crate::parallel::map(&order, |stack| sdlf_cfn::synth(&stack.template, &sdlf_cfn_types::Registry));
+    let mut out = Vec::with_capacity(order.len());
     let mut errors = Vec::new();
-    for stack in assembly.order()? {
-        match sdlf_cfn::synth(&stack.template, &sdlf_cfn_types::Registry) {
+    for (stack, result) in order.iter().zip(rendered) {
+        match result {
             Ok(synthesized) => out.push(stack_output(stack, synthesized, &deps)),
             Err(e) => errors.push(e.to_string()),
         }

@@ -12,7 +12,7 @@ pub mod pipeline;
 pub mod team;
 
 use crate::assets::{AssetError, Fingerprints};
-use crate::definition::Lake;
+use crate::definition::{Lake, Team};
 use crate::names::{self, DefinitionError};
 use crate::stack::{Assembly, AssemblyError, Stack};
 
@@ -62,39 +62,52 @@ pub fn synthesize(lake: &Lake, env_name: &str, fingerprints: &dyn Fingerprints) 
     let env = names::environment(lake, env_name).map_err(|e| SynthError::Definition(vec![e]))?;
     let ctx = Ctx::new(lake, env, fingerprints);
 
-    let mut stacks: Vec<Stack> = Vec::new();
-    let (stack, foundations) = foundations::build(&ctx)?;
-    stacks.push(stack);
-    for team in &lake.teams {
-        let (stack, team_out) = team::build(&ctx, team, &foundations)?;
-        stacks.push(stack);
-        let mut pipelines = Vec::new();
-        for p in &team.pipelines {
-            let (stack, out) = pipeline::build(&ctx, team, p, &foundations, &team_out)?;
-            stacks.push(stack);
-            pipelines.push(out);
-        }
-        for d in &team.datasets {
-            let pipeline = pipelines
-                .iter()
-                .find(|p| p.pipeline == d.pipeline)
-                .expect("validated: a dataset's pipeline belongs to its team");
-            let (stack, _) = dataset::build(&ctx, team, d, &foundations, &team_out, pipeline)?;
-            stacks.push(stack);
-        }
+    let (foundations_stack, foundations) = foundations::build(&ctx)?;
+    // Teams are independent of each other: build each team's stacks, and audit them, on its
+    // own thread. The order of the result is the definition's, as in a sequential build.
+    let allow = baseline::allowlist();
+    let per_team = crate::parallel::map(&lake.teams, |team| -> Result<(Vec<Stack>, Vec<String>), BuildError> {
+        let stacks = team_stacks(&ctx, team, &foundations)?;
+        let violations: Vec<String> = stacks
+            .iter()
+            .flat_map(|s| sdlf_policy::audit(&s.template, &allow).violations)
+            .map(|v| v.to_string())
+            .collect();
+        Ok((stacks, violations))
+    });
+    let mut stacks = vec![foundations_stack];
+    let mut violations: Vec<String> =
+        sdlf_policy::audit(&stacks[0].template, &allow).violations.into_iter().map(|v| v.to_string()).collect();
+    for result in per_team {
+        let (team_stacks, team_violations) = result?;
+        stacks.extend(team_stacks);
+        violations.extend(team_violations);
     }
     let assembly = Assembly { stacks };
     assembly.order()?;
-
-    let allow = baseline::allowlist();
-    let violations: Vec<String> = assembly
-        .stacks
-        .iter()
-        .flat_map(|s| sdlf_policy::audit(&s.template, &allow).violations)
-        .map(|v| v.to_string())
-        .collect();
     if !violations.is_empty() {
         return Err(SynthError::Baseline(violations));
     }
     Ok(assembly)
+}
+
+/// A team's stacks: the team stack, its pipelines, then its datasets.
+fn team_stacks(ctx: &Ctx, team: &Team, foundations: &FoundationsOutputs) -> Result<Vec<Stack>, BuildError> {
+    let (stack, team_out) = team::build(ctx, team, foundations)?;
+    let mut stacks = vec![stack];
+    let mut pipelines = Vec::new();
+    for p in &team.pipelines {
+        let (stack, out) = pipeline::build(ctx, team, p, foundations, &team_out)?;
+        stacks.push(stack);
+        pipelines.push(out);
+    }
+    for d in &team.datasets {
+        let pipeline = pipelines
+            .iter()
+            .find(|p| p.pipeline == d.pipeline)
+            .expect("validated: a dataset's pipeline belongs to its team");
+        let (stack, _) = dataset::build(ctx, team, d, foundations, &team_out, pipeline)?;
+        stacks.push(stack);
+    }
+    Ok(stacks)
 }
