@@ -1,0 +1,58 @@
+//! Showing diffs: text for people, JSON for programs. Both are pure functions of the diffs,
+//! so the same diffs always render to the same bytes.
+
+mod json;
+mod table;
+mod text;
+mod value;
+
+pub use json::{JSON_FORMAT_VERSION, render_json};
+pub use text::render_text;
+
+/// How text output looks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Style {
+    /// ANSI colours (only when the output is a terminal that wants them: the caller decides).
+    pub colour: bool,
+    /// Unchanged lines shown around each change of a multi-line value.
+    pub context_lines: usize,
+}
+
+impl Style {
+    pub const PLAIN: Style = Style { colour: false, context_lines: 3 };
+    pub const COLOUR: Style = Style { colour: true, context_lines: 3 };
+}
+
+impl Default for Style {
+    fn default() -> Style {
+        Style::PLAIN
+    }
+}
+
+/// ANSI SGR codes used by the text renderer.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Paint {
+    Green,
+    Red,
+    Yellow,
+    BoldRed,
+    Bold,
+    Dim,
+}
+
+impl Style {
+    pub(crate) fn paint(&self, paint: Paint, text: &str) -> String {
+        if !self.colour || text.is_empty() {
+            return text.to_owned();
+        }
+        let code = match paint {
+            Paint::Green => "32",
+            Paint::Red => "31",
+            Paint::Yellow => "33",
+            Paint::BoldRed => "1;31",
+            Paint::Bold => "1",
+            Paint::Dim => "2",
+        };
+        format!("\x1b[{code}m{text}\x1b[0m")
+    }
+}
