@@ -1,0 +1,14 @@
+//! The decisions `sdlf deploy`, `diff` and `destroy` make, as pure functions over data — no
+//! AWS calls here (those live in the command line's AWS layer, behind small interfaces):
+//!
+//! - [`select`]: which stacks a command acts on, and in which waves they may run concurrently;
+//! - [`status`]: what a stack's CloudFormation status means and what to do about it;
+//! - [`skip`]: whether a stack can be left alone without even creating a change set;
+//! - [`guard`]: the data-loss guard over a diff;
+//! - [`naming`]: deterministic change-set names.
+
+pub mod guard;
+pub mod naming;
+pub mod select;
+pub mod skip;
+pub mod status;
