@@ -32,7 +32,7 @@ pub fn check(diff: &TemplateDiff, allowed: &[String]) -> Result<(), DataLossRefu
     let at_risk: Vec<AtRisk> = diff
         .resources
         .iter()
-        .filter(|r| !allowed.iter().any(|a| *a == r.logical_id))
+        .filter(|r| !allowed.contains(&r.logical_id))
         .filter_map(|r| {
             r.loses_data().map(|holds| AtRisk {
                 logical_id: r.logical_id.clone(),
