@@ -5,8 +5,10 @@
 //! - [`status`]: what a stack's CloudFormation status means and what to do about it;
 //! - [`skip`]: whether a stack can be left alone without even creating a change set;
 //! - [`guard`]: the data-loss guard over a diff;
-//! - [`naming`]: deterministic change-set names.
+//! - [`naming`]: deterministic change-set names;
+//! - [`api`]: the interfaces to CloudFormation and S3 the engine runs against.
 
+pub mod api;
 pub mod guard;
 pub mod naming;
 pub mod select;

@@ -1,0 +1,75 @@
+//! Building the clients from the standard credential chain.
+
+use std::sync::Arc;
+
+use aws_config::{BehaviorVersion, Region};
+
+use crate::{CallCounter, CloudFormation, S3};
+
+/// Where to connect.
+#[derive(Debug, Clone, Default)]
+pub struct Target {
+    /// A named profile (`--profile`); else `AWS_PROFILE` or the default chain.
+    pub profile: Option<String>,
+    /// `--region`; else `AWS_REGION` / the profile's region; else the environment's region.
+    pub region: Option<String>,
+    /// The environment's region from the lake definition, used when nothing else sets one.
+    pub default_region: String,
+    /// An endpoint for every service (the local emulator); else `AWS_ENDPOINT_URL` applies.
+    pub endpoint_url: Option<String>,
+    /// The emulator accepts any credentials; set fixed ones so no real ones are needed.
+    pub emulator: bool,
+}
+
+/// The clients of one run.
+#[derive(Debug, Clone)]
+pub struct Connection {
+    pub cloudformation: CloudFormation,
+    pub s3: S3,
+    pub region: String,
+    pub calls: Arc<CallCounter>,
+}
+
+pub async fn connect(target: &Target) -> Connection {
+    // Pinned behaviour version: an SDK upgrade must not silently change retries or timeouts.
+    let mut loader = aws_config::defaults(BehaviorVersion::v2026_01_12());
+    if let Some(p) = &target.profile {
+        loader = loader.profile_name(p);
+    }
+    if let Some(r) = &target.region {
+        loader = loader.region(Region::new(r.clone()));
+    }
+    if let Some(url) = &target.endpoint_url {
+        loader = loader.endpoint_url(url);
+    }
+    if target.emulator {
+        loader = loader.credentials_provider(aws_sdk_cloudformation::config::Credentials::new(
+            "sdlf-local",
+            "sdlf-local",
+            None,
+            None,
+            "sdlf-emulator",
+        ));
+    }
+    let mut config = loader.load().await;
+    if config.region().is_none() {
+        config = config.into_builder().region(Region::new(target.default_region.clone())).build();
+    }
+    let region = config.region().map(ToString::to_string).unwrap_or_else(|| target.default_region.clone());
+    let calls = Arc::new(CallCounter::default());
+    let s3_config = aws_sdk_s3::config::Builder::from(&config)
+        // Emulators serve buckets by path, not by virtual host.
+        .force_path_style(target.emulator)
+        .build();
+    Connection {
+        cloudformation: CloudFormation::new(aws_sdk_cloudformation::Client::new(&config), calls.clone()),
+        s3: S3::new(
+            aws_sdk_s3::Client::from_conf(s3_config),
+            target.endpoint_url.clone(),
+            region.clone(),
+            calls.clone(),
+        ),
+        region,
+        calls,
+    }
+}

@@ -1,0 +1,31 @@
+//! The one place `sdlf` talks to AWS: CloudFormation and S3, behind the small interfaces of
+//! `sdlf_deploy::api`. Everything above this crate is tested without a network.
+//!
+//! Credentials and region come from the standard chain (`--profile` / `AWS_PROFILE`,
+//! `--region` / `AWS_REGION`, `AWS_ENDPOINT_URL`); the `local` environment points every
+//! client at the local emulator.
+
+mod cloudformation;
+mod connect;
+mod s3;
+
+pub use cloudformation::CloudFormation;
+pub use connect::{Connection, Target, connect};
+pub use s3::S3;
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Counts API calls, so a run can report how many it made (a no-op deploy of the whole lake
+/// should take one listing plus one template read per stack).
+#[derive(Debug, Default)]
+pub struct CallCounter(AtomicU64);
+
+impl CallCounter {
+    pub fn tick(&self) {
+        self.0.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn get(&self) -> u64 {
+        self.0.load(Ordering::Relaxed)
+    }
+}
