@@ -19,7 +19,7 @@ fn help_lists_every_command_and_the_exit_codes() {
 
 #[test]
 fn commands_not_built_yet_say_so_and_exit_2() {
-    for command in ["diff", "deploy", "destroy", "status"] {
+    for command in ["deploy", "destroy", "status"] {
         let out = sdlf(&[command, "--env", "local"]);
         assert_eq!(out.status.code(), Some(2), "{command}");
         let stderr = text(&out.stderr);

@@ -4,6 +4,8 @@
 //! the lake's stacks, synthesis and validation live in `sdlf-lake` and `sdlf-cfn`.
 
 pub mod assets;
+pub mod aws_target;
+pub mod diff;
 pub mod synth;
 
 use std::path::{Path, PathBuf};
@@ -51,7 +53,7 @@ pub enum Command {
     /// Write each stack's CloudFormation template and a manifest.
     Synth(SynthArgs),
     /// Compare synthesized stacks with the deployed ones.
-    Diff(EnvArgs),
+    Diff(diff::DiffArgs),
     /// Deploy stacks through change sets.
     Deploy(EnvArgs),
     /// Delete stacks in reverse dependency order.
@@ -91,6 +93,30 @@ pub enum CliError {
     Synth(SynthError),
     #[error("{path}: {error}")]
     Io { path: PathBuf, error: std::io::Error },
+    #[error("{0}")]
+    Select(#[from] sdlf_deploy::select::SelectError),
+    #[error("{0}")]
+    Api(#[from] sdlf_deploy::api::ApiError),
+    #[error("{0}")]
+    Engine(#[from] sdlf_deploy::engine::EngineError),
+    #[error(
+        "cannot reach AWS for environment `{env}`{}: {error}{}",
+        .endpoint.as_ref().map(|e| format!(" at {e}")).unwrap_or_default(),
+        if .endpoint.is_some() { "\nIs the local emulator running? Start it with `tests/support/ministack.sh start`" } else { "\nCheck your credentials (--profile, AWS_PROFILE) and network" }
+    )]
+    Connect { env: String, endpoint: Option<String>, error: sdlf_deploy::api::ApiError },
+    #[error(
+        "environment `{env}` is account {expected}, but the credentials are for account {actual}; nothing was \
+         done. Use the profile of account {expected} (--profile or AWS_PROFILE)"
+    )]
+    WrongAccount { env: String, expected: String, actual: String },
+    #[error(
+        "environment `{env}` is in region {expected}, but the client is set to {actual}; nothing was done. Drop \
+         --region/AWS_REGION or set it to {expected}"
+    )]
+    WrongRegion { env: String, expected: String, actual: String },
+    #[error("cannot start the async runtime: {0}")]
+    Runtime(std::io::Error),
 }
 
 impl CliError {
@@ -103,6 +129,9 @@ impl CliError {
             CliError::NotImplemented { .. } => exit::USAGE,
             CliError::Synth(_) => exit::INVALID,
             CliError::Io { .. } => exit::IO,
+            CliError::Select(_) | CliError::WrongAccount { .. } | CliError::WrongRegion { .. } => exit::USAGE,
+            CliError::Api(_) | CliError::Engine(_) | CliError::Connect { .. } => exit::FAILED,
+            CliError::Runtime(_) => exit::FAILED,
         }
     }
 }
@@ -116,7 +145,7 @@ pub fn repo_root() -> PathBuf {
 pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
     let (command, what) = match cli.command {
         Command::Synth(args) => return run_synth(&args),
-        Command::Diff(_) => ("diff", "it arrives with the deploy engine"),
+        Command::Diff(args) => return diff::run(&args),
         Command::Deploy(_) => ("deploy", "it arrives with the deploy engine"),
         Command::Destroy(_) => ("destroy", "it arrives with the deploy engine"),
         Command::Status(_) => ("status", "it arrives with the deploy engine"),
@@ -136,4 +165,9 @@ fn run_synth(args: &SynthArgs) -> Result<ExitCode, CliError> {
         print!("{}", synth::render(&lake, &args.out, &outputs));
     }
     Ok(ExitCode::from(exit::OK))
+}
+
+/// The async runtime of the AWS commands.
+pub fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
+    tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(CliError::Runtime)
 }

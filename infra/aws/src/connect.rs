@@ -28,6 +28,22 @@ pub struct Connection {
     pub s3: S3,
     pub region: String,
     pub calls: Arc<CallCounter>,
+    sts: aws_sdk_sts::Client,
+}
+
+impl Connection {
+    /// The account the credentials belong to (STS GetCallerIdentity): checked against the
+    /// environment's account before anything is read or changed.
+    pub async fn account(&self) -> Result<String, sdlf_deploy::api::ApiError> {
+        self.calls.tick();
+        let out = self.sts.get_caller_identity().send().await.map_err(|e| sdlf_deploy::api::ApiError {
+            operation: "GetCallerIdentity",
+            stack: None,
+            message: aws_sdk_sts::error::DisplayErrorContext(&e).to_string(),
+            throttled: false,
+        })?;
+        Ok(out.account().unwrap_or_default().to_owned())
+    }
 }
 
 pub async fn connect(target: &Target) -> Connection {
@@ -62,6 +78,7 @@ pub async fn connect(target: &Target) -> Connection {
         .force_path_style(target.emulator)
         .build();
     Connection {
+        sts: aws_sdk_sts::Client::new(&config),
         cloudformation: CloudFormation::new(aws_sdk_cloudformation::Client::new(&config), calls.clone()),
         s3: S3::new(
             aws_sdk_s3::Client::from_conf(s3_config),

@@ -9,6 +9,7 @@
 //! - [`api`]: the interfaces to CloudFormation and S3 the engine runs against.
 
 pub mod api;
+pub mod engine;
 pub mod guard;
 pub mod naming;
 pub mod select;

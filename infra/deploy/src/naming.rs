@@ -14,6 +14,11 @@ pub fn change_set_name(stack: &str, template: &str) -> String {
     format!("sdlf-{hex}")
 }
 
+/// Lowercase hex SHA-256 of `body`: the key of an uploaded template.
+pub fn content_hash(body: &str) -> String {
+    Sha256::digest(body.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::change_set_name;

@@ -48,6 +48,7 @@ pub fn diff(old: Option<&Template>, new: &Template, specs: &dyn SpecLookup) -> T
         outputs: diff_entries(&old.outputs, &new.outputs, output_view),
         iam,
         disagreements: Vec::new(),
+        notes: Vec::new(),
     }
 }
 

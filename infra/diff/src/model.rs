@@ -279,6 +279,8 @@ pub struct TemplateDiff {
     pub iam: Vec<IamChange>,
     /// Filled by [`TemplateDiff::merge_change_set`].
     pub disagreements: Vec<Disagreement>,
+    /// Remarks for the reader, e.g. why CloudFormation's change set could not be consulted.
+    pub notes: Vec<String>,
 }
 
 impl TemplateDiff {

@@ -19,7 +19,8 @@
 //!                     "changes": [Change] }],
 //!     "iam": [{ "change": "added|removed", "held_by": "Role", "effect": "Allow",
 //!               "actions": [..], "resources": [..], "principals": [..], "conditions": [..] }],
-//!     "disagreements": [{ "logical_id": "Queue", "template": Impact | null, "change_set": Impact | null }]
+//!     "disagreements": [{ "logical_id": "Queue", "template": Impact | null, "change_set": Impact | null }],
+//!     "notes": ["…"]
 //!   }] }
 //! Plan   = { "add": 1, "change": 2, "replace": 1, "may_replace": 0, "destroy": 0 }
 //! Change = { "path": "Properties.BucketName", "old": <CloudFormation JSON>, "new": <…>,
@@ -69,6 +70,7 @@ fn stack(d: &TemplateDiff) -> Value {
             "template": x.template.map(|i| i.as_str()),
             "change_set": x.change_set.map(|i| i.as_str()),
         })).collect::<Vec<_>>(),
+        "notes": d.notes,
     })
 }
 

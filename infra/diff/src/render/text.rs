@@ -35,10 +35,12 @@ fn stack(out: &mut String, d: &TemplateDiff, style: &Style) {
     let title = style.paint(Paint::Bold, &format!("Stack {}", d.stack));
     if d.is_empty() && d.disagreements.is_empty() {
         let _ = writeln!(out, "{title}: no changes");
+        notes(out, d);
         return;
     }
     let note = if d.deployed { "" } else { " (not deployed yet: everything is added)" };
     let _ = writeln!(out, "{title}{note}");
+    notes(out, d);
 
     if !d.template.is_empty() {
         heading(out, "Template", style);
@@ -69,6 +71,12 @@ fn stack(out: &mut String, d: &TemplateDiff, style: &Style) {
         }
     }
     let _ = writeln!(out, "\nPlan: {}", d.plan());
+}
+
+fn notes(out: &mut String, d: &TemplateDiff) {
+    for n in &d.notes {
+        let _ = writeln!(out, "  note: {n}");
+    }
 }
 
 fn heading(out: &mut String, title: &str, style: &Style) {

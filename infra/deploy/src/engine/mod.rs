@@ -1,0 +1,21 @@
+//! The deploy engine: `diff`, `deploy`, `destroy` and `status` as async functions over the
+//! [`api`](crate::api) interfaces. Decisions come from the pure modules of this crate; this
+//! module sequences the calls, waits, and reports progress through [`Reporter`].
+
+pub mod diff;
+pub mod wait;
+
+use crate::api::ApiError;
+
+/// Why an engine operation stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error(transparent)]
+    Api(#[from] ApiError),
+    #[error("stack `{stack}`: the deployed template cannot be read: {problem}")]
+    DeployedTemplate { stack: String, problem: String },
+    #[error("stack `{stack}`: change set `{change_set}` failed: {reason}")]
+    ChangeSetFailed { stack: String, change_set: String, reason: String },
+    #[error("stack `{stack}`: {problem}")]
+    Stack { stack: String, problem: String },
+}
