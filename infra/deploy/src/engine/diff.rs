@@ -41,10 +41,15 @@ pub async fn deployed_template<S: Stacks>(
         return Ok(None);
     }
     let body = api.template(stack).await?;
-    let mut template = sdlf_cfn::parse(&body)
+    parse_deployed(stack, &body).map(Some)
+}
+
+/// A deployed template body as a template named after its stack.
+pub fn parse_deployed(stack: &str, body: &str) -> Result<sdlf_cfn::Template, EngineError> {
+    let mut template = sdlf_cfn::parse(body)
         .map_err(|e| EngineError::DeployedTemplate { stack: stack.to_owned(), problem: e.to_string() })?;
     template.name = stack.to_owned();
-    Ok(Some(template))
+    Ok(template)
 }
 
 /// Diffs every stack. `deployed` maps stack names to what is deployed (absent: not deployed).

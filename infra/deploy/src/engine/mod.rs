@@ -2,6 +2,7 @@
 //! [`api`](crate::api) interfaces. Decisions come from the pure modules of this crate; this
 //! module sequences the calls, waits, and reports progress through [`Reporter`].
 
+pub mod deploy;
 pub mod diff;
 pub mod wait;
 

@@ -1,0 +1,511 @@
+//! `sdlf deploy`: stacks in waves (a stack after the stacks it imports from, independent
+//! stacks concurrently), each through a change set — or not at all when nothing changed.
+//!
+//! Per stack: settle what is there (wait for someone else's operation, delete a failed first
+//! create or an unexecuted change-set stack), skip it if template, parameters, tags and
+//! protection are unchanged and no dependency changed, upload its assets, create a change
+//! set, show the plan, refuse data loss, ask, execute, follow the events, and report the
+//! outcome with each failed resource's reason once.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use sdlf_cfn_types::Registry;
+use sdlf_diff::TemplateDiff;
+use sdlf_lake::assets::Asset;
+use sdlf_lake::output::{EnvironmentOutput, StackOutput};
+use tokio::sync::Semaphore;
+
+use super::EngineError;
+use super::diff::{Upload, parse_deployed, template_source};
+use super::wait;
+use crate::api::{ApiError, ChangeSetRequest, DeployedStack, Objects, StackEvent, Stacks};
+use crate::guard::{self, DataLossRefused};
+use crate::naming::change_set_name;
+use crate::select::{Node, waves};
+use crate::skip::{self, Decision, StackShape};
+use crate::status::{Outcome, Readiness};
+
+/// How a deploy behaves.
+#[derive(Debug, Clone)]
+pub struct DeployOptions {
+    /// Stacks deployed at the same time, at most.
+    pub concurrency: usize,
+    /// Proceed without asking (CI); without it and without a terminal, nothing is executed.
+    pub yes: bool,
+    /// A person can be asked (stdin and stdout are terminals).
+    pub interactive: bool,
+    /// Resources whose data may be lost (`--allow-replace`), by logical id.
+    pub allow_replace: Vec<String>,
+    /// Fail at once when a stack is busy with someone else's operation, instead of waiting.
+    pub no_wait: bool,
+    /// Stacks that get termination protection (the foundations in real accounts).
+    pub protect: BTreeSet<String>,
+    /// For the commands in advice.
+    pub region: String,
+}
+
+/// The bytes of an asset, to upload it.
+pub trait AssetBytes: Sync {
+    fn bytes(&self, asset: &Asset) -> Result<Vec<u8>, String>;
+}
+
+/// What a deploy tells its user while it runs.
+#[derive(Debug)]
+pub enum Event<'a> {
+    /// Waiting for an operation someone else started.
+    Waiting {
+        stack: &'a str,
+        status: &'a str,
+    },
+    /// Deleting a stack left by a failed first create or an unexecuted change set.
+    CleaningUp {
+        stack: &'a str,
+        status: &'a str,
+    },
+    NoChanges {
+        stack: &'a str,
+    },
+    AssetUploaded {
+        stack: &'a str,
+        key: &'a str,
+    },
+    Plan {
+        stack: &'a str,
+        diff: &'a TemplateDiff,
+    },
+    Executing {
+        stack: &'a str,
+        change_set: &'a str,
+        resources: usize,
+    },
+    Resource {
+        stack: &'a str,
+        event: &'a StackEvent,
+    },
+    Finished {
+        stack: &'a str,
+        status: &'a str,
+        outcome: Outcome,
+    },
+    /// A second Ctrl-C: the tool stops following; CloudFormation goes on.
+    Detached {
+        stack: &'a str,
+    },
+    /// The first Ctrl-C during an update: cancelling it.
+    Cancelling {
+        stack: &'a str,
+    },
+}
+
+/// The user's side of a deploy: progress output and questions.
+pub trait Reporter: Sync {
+    fn report(&self, event: Event<'_>);
+    /// Asks a yes/no question; only called when [`DeployOptions::interactive`].
+    fn confirm(&self, question: &str) -> bool;
+}
+
+/// Ctrl-C presses, counted by the command line's signal handler.
+#[derive(Debug, Default)]
+pub struct Interrupts(AtomicUsize);
+
+impl Interrupts {
+    pub fn press(&self) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
+
+    pub fn count(&self) -> usize {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+/// How one stack's deploy ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StackResult {
+    NoChanges,
+    Deployed,
+    /// The operation failed; `reasons` are the failed resources' reasons, each once.
+    Failed {
+        status: String,
+        reasons: Vec<String>,
+        advice: Option<String>,
+    },
+    /// The change would lose data and was not executed.
+    Refused(DataLossRefused),
+    /// The user said no, or there was nobody to ask and no `--yes`.
+    NotConfirmed {
+        why: String,
+    },
+    /// Not attempted because a stack it depends on did not deploy.
+    Blocked {
+        dependency: String,
+    },
+    /// Followed no further after a second Ctrl-C; the operation goes on.
+    Detached,
+    /// An API call or check failed before or while deploying.
+    Error(String),
+}
+
+impl StackResult {
+    pub fn is_success(&self) -> bool {
+        matches!(self, StackResult::NoChanges | StackResult::Deployed)
+    }
+}
+
+/// Everything the engine needs from outside.
+pub struct Deployer<'a, S, O, A, R> {
+    pub stacks: &'a S,
+    pub objects: &'a O,
+    pub assets: &'a A,
+    pub reporter: &'a R,
+    pub interrupts: &'a Interrupts,
+    pub options: DeployOptions,
+}
+
+impl<S: Stacks, O: Objects, A: AssetBytes, R: Reporter> Deployer<'_, S, O, A, R> {
+    /// Deploys `selected` (names in deploy order) of `output`; `deployed` is what
+    /// DescribeStacks listed. Returns each selected stack's result, in order.
+    pub async fn deploy(
+        &self,
+        output: &EnvironmentOutput,
+        selected: &[String],
+        deployed: &BTreeMap<String, DeployedStack>,
+    ) -> Vec<(String, StackResult)> {
+        let nodes: Vec<Node> =
+            output.stacks.iter().map(|s| Node { name: s.name.clone(), depends_on: s.depends_on.clone() }).collect();
+        let results: Mutex<BTreeMap<String, StackResult>> = Mutex::new(BTreeMap::new());
+        // Stacks whose deploy changed something: their dependents must not be skipped.
+        let changed: Mutex<BTreeSet<String>> = Mutex::new(BTreeSet::new());
+        let permits = Semaphore::new(self.options.concurrency.max(1));
+        for wave in waves(&nodes, selected) {
+            let jobs = wave.iter().map(|name| {
+                let stack = output.stacks.iter().find(|s| &s.name == name).expect("selected from the output");
+                let (results, changed, permits) = (&results, &changed, &permits);
+                async move {
+                    let blocked = {
+                        let done = results.lock().unwrap_or_else(|p| p.into_inner());
+                        stack.depends_on.iter().find(|d| done.get(*d).is_some_and(|r| !r.is_success())).cloned()
+                    };
+                    let result = match blocked {
+                        Some(dependency) => StackResult::Blocked { dependency },
+                        None if self.interrupts.count() > 0 => {
+                            StackResult::NotConfirmed { why: "interrupted before it started".into() }
+                        }
+                        None => {
+                            let _permit = permits.acquire().await.expect("the semaphore is never closed");
+                            let dependency_changed = {
+                                let c = changed.lock().unwrap_or_else(|p| p.into_inner());
+                                stack.depends_on.iter().any(|d| c.contains(d))
+                            };
+                            let r = self
+                                .deploy_stack(output, stack, deployed.get(&stack.name), dependency_changed)
+                                .await
+                                .unwrap_or_else(|e| StackResult::Error(e.to_string()));
+                            if r == StackResult::Deployed {
+                                changed.lock().unwrap_or_else(|p| p.into_inner()).insert(stack.name.clone());
+                            }
+                            r
+                        }
+                    };
+                    results.lock().unwrap_or_else(|p| p.into_inner()).insert(stack.name.clone(), result);
+                }
+            });
+            futures_util::future::join_all(jobs).await;
+        }
+        let mut results = results.into_inner().unwrap_or_else(|p| p.into_inner());
+        selected.iter().map(|n| (n.clone(), results.remove(n).expect("every selected stack has a result"))).collect()
+    }
+
+    async fn deploy_stack(
+        &self,
+        output: &EnvironmentOutput,
+        stack: &StackOutput,
+        listed: Option<&DeployedStack>,
+        dependency_changed: bool,
+    ) -> Result<StackResult, EngineError> {
+        let name = stack.name.as_str();
+        let mut current = listed.cloned();
+        let mut readiness = readiness_of(current.as_ref())?;
+
+        if readiness == Readiness::Busy {
+            if self.options.no_wait {
+                let status = current.as_ref().map(|c| c.status.clone()).unwrap_or_default();
+                return Ok(StackResult::Error(format!(
+                    "stack `{name}` is busy ({status}): another operation is running; run again when it is done, \
+                     or without --no-wait to wait for it"
+                )));
+            }
+            if let Some(c) = &current {
+                self.reporter.report(Event::Waiting { stack: name, status: &c.status });
+            }
+            current = self.settle(name).await?;
+            readiness = readiness_of(current.as_ref())?;
+        }
+        match readiness {
+            Readiness::FailedCreate => {
+                let status = current.as_ref().map(|c| c.status.clone()).unwrap_or_default();
+                let question = format!(
+                    "Stack {name} is in {status} (its first create failed) and can only be deleted. Delete and \
+                     create it again?"
+                );
+                if let Some(no) = self.ask(&question) {
+                    return Ok(no);
+                }
+                self.reporter.report(Event::CleaningUp { stack: name, status: &status });
+                self.delete_and_wait(name).await?;
+                current = None;
+            }
+            Readiness::Unexecuted => {
+                // A stack created for a change set that was never executed holds nothing.
+                let status = current.as_ref().map(|c| c.status.clone()).unwrap_or_default();
+                self.reporter.report(Event::CleaningUp { stack: name, status: &status });
+                self.delete_and_wait(name).await?;
+                current = None;
+            }
+            Readiness::UpdateRollbackFailed | Readiness::UpdateFailed | Readiness::DeleteFailed => {
+                let status = current.as_ref().map(|c| c.status.clone()).unwrap_or_default();
+                let advice = readiness.advice(name, &self.options.region);
+                return Ok(StackResult::Failed { status, reasons: Vec::new(), advice });
+            }
+            Readiness::Absent | Readiness::Ready | Readiness::Busy => {}
+        }
+
+        // One GetTemplate per deployed stack: the body decides skipping and feeds the diff.
+        let deployed_body = match &current {
+            Some(_) => Some(self.stacks.template(name).await?),
+            None => None,
+        };
+        let protect = self.options.protect.contains(name);
+        if let (Some(c), Some(body)) = (&current, &deployed_body) {
+            let deployed_shape = StackShape {
+                template: body.clone(),
+                parameters: c.parameters.clone(),
+                tags: c.tags.clone(),
+                termination_protection: c.termination_protection,
+            };
+            let desired = StackShape {
+                template: stack.body.clone(),
+                parameters: stack.parameters.clone(),
+                tags: stack.tags.clone(),
+                // Protection is turned on where wanted, never off: that stays a human decision.
+                termination_protection: protect || c.termination_protection,
+            };
+            if skip::decide(Readiness::Ready, Some(&deployed_shape), &desired, dependency_changed)
+                == Decision::NoChanges
+            {
+                self.reporter.report(Event::NoChanges { stack: name });
+                return Ok(StackResult::NoChanges);
+            }
+        }
+        let old = match &deployed_body {
+            Some(body) => Some(parse_deployed(name, body)?),
+            None => None,
+        };
+
+        for asset in &stack.assets {
+            self.upload(output, name, asset).await?;
+        }
+        let upload = Upload { objects: self.objects, bucket: &output.assets_bucket };
+        let template = template_source(Some(&upload), stack).await?;
+        let create = current.is_none();
+        let change_set = change_set_name(name, &stack.body);
+        // A leftover change set of the same name (an earlier run stopped midway) is replaced.
+        if !create {
+            self.stacks.delete_change_set(name, &change_set).await?;
+        }
+        self.stacks
+            .create_change_set(&ChangeSetRequest {
+                stack: name.to_owned(),
+                name: change_set.clone(),
+                create,
+                template,
+                parameters: stack.parameters.clone(),
+                tags: stack.tags.clone(),
+                description: "sdlf deploy".into(),
+            })
+            .await?;
+        let state = wait::until(wait::POLL, || async {
+            Ok(self.stacks.change_set(name, &change_set).await?.filter(|s| !s.is_pending()))
+        })
+        .await?;
+        if state.is_empty_failure() {
+            self.abandon(name, &change_set, create).await?;
+            if protect && !current.as_ref().is_some_and(|c| c.termination_protection) {
+                self.stacks.set_termination_protection(name, true).await?;
+            }
+            self.reporter.report(Event::NoChanges { stack: name });
+            return Ok(StackResult::NoChanges);
+        }
+        if state.status == "FAILED" {
+            self.abandon(name, &change_set, create).await?;
+            return Err(EngineError::ChangeSetFailed {
+                stack: name.to_owned(),
+                change_set,
+                reason: state.reason.unwrap_or_default(),
+            });
+        }
+
+        let new = sdlf_cfn::parse(&stack.body).map_err(|e| EngineError::Stack {
+            stack: name.to_owned(),
+            problem: format!("the synthesized template does not parse: {e}"),
+        })?;
+        let mut diff = sdlf_diff::diff(old.as_ref(), &new, &Registry);
+        diff.merge_change_set(&state.changes, &Registry);
+        self.reporter.report(Event::Plan { stack: name, diff: &diff });
+        if let Err(refused) = guard::check(&diff, &self.options.allow_replace) {
+            self.abandon(name, &change_set, create).await?;
+            return Ok(StackResult::Refused(refused));
+        }
+        if let Some(no) = self.ask(&format!("Deploy these changes to {name}?")) {
+            self.abandon(name, &change_set, create).await?;
+            return Ok(no);
+        }
+
+        let seen: BTreeSet<String> =
+            if create { BTreeSet::new() } else { self.stacks.events(name).await?.into_iter().map(|e| e.id).collect() };
+        self.stacks.execute_change_set(name, &change_set).await?;
+        self.reporter.report(Event::Executing { stack: name, change_set: &change_set, resources: stack.resources });
+        let result = self.follow(name, create, seen).await?;
+        if result == StackResult::Deployed && protect && !current.as_ref().is_some_and(|c| c.termination_protection) {
+            self.stacks.set_termination_protection(name, true).await?;
+        }
+        Ok(result)
+    }
+
+    /// `None` when the user agrees (or `--yes`); else why not.
+    fn ask(&self, question: &str) -> Option<StackResult> {
+        if self.options.yes {
+            return None;
+        }
+        if !self.options.interactive {
+            return Some(StackResult::NotConfirmed {
+                why: format!("{question} — nobody to ask (no terminal); pass --yes to proceed"),
+            });
+        }
+        if self.reporter.confirm(question) { None } else { Some(StackResult::NotConfirmed { why: "declined".into() }) }
+    }
+
+    async fn upload(&self, output: &EnvironmentOutput, stack: &str, asset: &Asset) -> Result<(), EngineError> {
+        let key = asset.s3_key();
+        if self.objects.exists(&output.assets_bucket, &key).await? {
+            return Ok(());
+        }
+        let bytes = self.assets.bytes(asset).map_err(|problem| EngineError::Stack {
+            stack: stack.to_owned(),
+            problem: format!("asset {} cannot be read: {problem}", asset.source),
+        })?;
+        self.objects.put(&output.assets_bucket, &key, bytes).await?;
+        self.reporter.report(Event::AssetUploaded { stack, key: &key });
+        Ok(())
+    }
+
+    /// Deletes an unexecuted change set, and the empty stack a create change set made.
+    async fn abandon(&self, stack: &str, change_set: &str, created: bool) -> Result<(), ApiError> {
+        self.stacks.delete_change_set(stack, change_set).await?;
+        if created {
+            self.stacks.delete_stack(stack).await?;
+        }
+        Ok(())
+    }
+
+    /// Waits until no operation runs on the stack; returns it (or `None` if it is gone).
+    async fn settle(&self, stack: &str) -> Result<Option<DeployedStack>, EngineError> {
+        let settled = wait::until(wait::POLL, || async {
+            let d = self.stacks.describe(stack).await?;
+            let busy = d.as_ref().is_some_and(|d| Readiness::of(Some(&d.status)) == Ok(Readiness::Busy));
+            Ok((!busy).then_some(d))
+        })
+        .await?;
+        Ok(settled)
+    }
+
+    async fn delete_and_wait(&self, stack: &str) -> Result<(), EngineError> {
+        self.stacks.delete_stack(stack).await?;
+        let gone = self.settle(stack).await?;
+        match gone {
+            None => Ok(()),
+            Some(d) if d.status == "DELETE_COMPLETE" => Ok(()),
+            Some(d) => Err(EngineError::Stack {
+                stack: stack.to_owned(),
+                problem: format!(
+                    "deleting it to recreate it ended in {}{}",
+                    d.status,
+                    d.status_reason.map(|r| format!(": {r}")).unwrap_or_default()
+                ),
+            }),
+        }
+    }
+
+    /// Follows an executing change set to its end, reporting new events.
+    async fn follow(&self, stack: &str, create: bool, mut seen: BTreeSet<String>) -> Result<StackResult, EngineError> {
+        let mut failures: Vec<String> = Vec::new();
+        let mut cancelled = false;
+        loop {
+            let presses = self.interrupts.count();
+            if presses >= 2 {
+                self.reporter.report(Event::Detached { stack });
+                return Ok(StackResult::Detached);
+            }
+            if presses == 1 && !cancelled && !create {
+                cancelled = true;
+                self.reporter.report(Event::Cancelling { stack });
+                // Fails harmlessly if the update is already past the point of cancelling.
+                let _ = self.stacks.cancel_update(stack).await;
+            }
+            let events = match self.stacks.events(stack).await {
+                Ok(events) => events,
+                Err(e) if e.throttled => Vec::new(),
+                Err(e) => return Err(e.into()),
+            };
+            for e in events.iter().rev().filter(|e| !seen.contains(&e.id)) {
+                self.reporter.report(Event::Resource { stack, event: e });
+                if let Some(reason) = failure_reason(e) {
+                    let line = format!("{} ({}): {reason}", e.logical_id, e.resource_type);
+                    if !failures.contains(&line) {
+                        failures.push(line);
+                    }
+                }
+            }
+            seen.extend(events.into_iter().map(|e| e.id));
+            let d = self.stacks.describe(stack).await?;
+            let status = d.as_ref().map(|d| d.status.clone()).unwrap_or_else(|| "DELETE_COMPLETE".into());
+            if let Some(outcome) = Outcome::of(&status) {
+                self.reporter.report(Event::Finished { stack, status: &status, outcome });
+                return Ok(match outcome {
+                    Outcome::Succeeded => StackResult::Deployed,
+                    Outcome::RolledBack | Outcome::Failed => {
+                        let advice = if status == "ROLLBACK_COMPLETE" {
+                            Some(format!(
+                                "stack `{stack}` failed to create and was rolled back; fix the cause and deploy again \
+                                 (the deploy deletes and recreates it after confirmation, or with --yes)"
+                            ))
+                        } else {
+                            readiness_of(d.as_ref()).ok().and_then(|r| r.advice(stack, &self.options.region))
+                        };
+                        StackResult::Failed { status, reasons: failures, advice }
+                    }
+                });
+            }
+            tokio::time::sleep(wait::POLL).await;
+        }
+    }
+}
+
+/// A failed resource's reason worth showing: cancellations caused by another failure are
+/// left out (they repeat the real cause's consequence, not the cause).
+fn failure_reason(e: &StackEvent) -> Option<&str> {
+    if !e.status.ends_with("_FAILED") {
+        return None;
+    }
+    let reason = e.reason.as_deref().unwrap_or("no reason given");
+    let cancelled = reason.contains("cancelled") || reason.contains("canceled");
+    (!cancelled).then_some(reason)
+}
+
+fn readiness_of(d: Option<&DeployedStack>) -> Result<Readiness, EngineError> {
+    Readiness::of(d.map(|d| d.status.as_str())).map_err(|e| EngineError::Stack {
+        stack: d.map(|d| d.name.clone()).unwrap_or_default(),
+        problem: e.to_string(),
+    })
+}
