@@ -97,6 +97,53 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// The bytes of each asset, for the deploy's upload.
+pub struct RepoAssets {
+    root: PathBuf,
+    /// Whether a Lambda binary whose sources do not exist yet may be shipped as a stand-in (a
+    /// package whose `bootstrap` only says so): allowed for the local emulator, never for an
+    /// AWS account.
+    stand_ins: bool,
+}
+
+impl RepoAssets {
+    pub fn new(root: impl Into<PathBuf>, stand_ins: bool) -> RepoAssets {
+        RepoAssets { root: root.into(), stand_ins }
+    }
+}
+
+impl sdlf_deploy::engine::deploy::AssetBytes for RepoAssets {
+    fn bytes(&self, asset: &sdlf_lake::assets::Asset) -> Result<Vec<u8>, String> {
+        match &asset.source {
+            AssetSource::File(path) => {
+                let full = self.root.join(path);
+                std::fs::read(&full).map_err(|e| format!("{}: {e}", full.display()))
+            }
+            AssetSource::LambdaBinary(name) if asset.fingerprint.placeholder => {
+                if !self.stand_ins {
+                    return Err(format!(
+                        "the functions in {LAMBDAS_DIR}/ are not written yet, so `{name}` has no package; only the \
+                         local environment deploys stand-ins"
+                    ));
+                }
+                let script = format!(
+                    "#!/bin/sh\necho 'sdlf: function {name} is a stand-in: the functions in {LAMBDAS_DIR}/ are not \
+                     written yet' >&2\nexit 1\n"
+                );
+                Ok(crate::zip::store(&[crate::zip::Entry {
+                    name: "bootstrap",
+                    data: script.as_bytes(),
+                    executable: true,
+                }]))
+            }
+            AssetSource::LambdaBinary(name) => Err(format!(
+                "packaging Lambda binary `{name}` (cargo lambda build) is not part of sdlf yet; it arrives with the \
+                 runtime"
+            )),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,8 +5,10 @@
 
 pub mod assets;
 pub mod aws_target;
+pub mod deploy;
 pub mod diff;
 pub mod synth;
+pub mod zip;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -55,7 +57,7 @@ pub enum Command {
     /// Compare synthesized stacks with the deployed ones.
     Diff(diff::DiffArgs),
     /// Deploy stacks through change sets.
-    Deploy(EnvArgs),
+    Deploy(deploy::DeployArgs),
     /// Delete stacks in reverse dependency order.
     Destroy(EnvArgs),
     /// Show each stack's state and outputs.
@@ -146,7 +148,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
     let (command, what) = match cli.command {
         Command::Synth(args) => return run_synth(&args),
         Command::Diff(args) => return diff::run(&args),
-        Command::Deploy(_) => ("deploy", "it arrives with the deploy engine"),
+        Command::Deploy(args) => return deploy::run(&args),
         Command::Destroy(_) => ("destroy", "it arrives with the deploy engine"),
         Command::Status(_) => ("status", "it arrives with the deploy engine"),
     };

@@ -31,8 +31,12 @@ fn error<E: ProvideErrorMetadata + std::error::Error + 'static>(
     operation: &'static str,
     e: aws_sdk_s3::error::SdkError<E>,
 ) -> ApiError {
-    let throttled = e.as_service_error().and_then(|s| s.code()).is_some_and(|c| c.contains("SlowDown"));
-    ApiError { operation, stack: None, message: DisplayErrorContext(&e).to_string(), throttled }
+    let code = e.as_service_error().and_then(|s| s.code()).unwrap_or_default().to_owned();
+    let message = match e.as_service_error().and_then(|s| s.message()) {
+        Some(m) => format!("{code}: {m}"),
+        None => DisplayErrorContext(&e).to_string(),
+    };
+    ApiError { operation, stack: None, message, throttled: code.contains("SlowDown") }
 }
 
 impl Objects for S3 {
@@ -40,15 +44,16 @@ impl Objects for S3 {
         // ListObjectsV2, not HeadObject: a 404 HEAD can leave a negative cache entry that
         // makes CloudFormation see "Access Denied" for the object uploaded right after.
         self.calls.tick();
-        let out = self
-            .client
-            .list_objects_v2()
-            .bucket(bucket)
-            .prefix(key)
-            .max_keys(1)
-            .send()
-            .await
-            .map_err(|e| error("ListObjectsV2", e))?;
+        let out = self.client.list_objects_v2().bucket(bucket).prefix(key).max_keys(1).send().await.map_err(|e| {
+            let mut e = error("ListObjectsV2", e);
+            if e.message.starts_with("NoSuchBucket") {
+                e.message = format!(
+                    "the artifacts bucket `{bucket}` does not exist; it is created by the foundations stack, \
+                         which must deploy first"
+                );
+            }
+            e
+        })?;
         Ok(out.contents().iter().any(|o| o.key() == Some(key)))
     }
 

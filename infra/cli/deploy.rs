@@ -1,0 +1,216 @@
+//! `sdlf deploy`: the thin shell over the deploy engine — arguments, the terminal, Ctrl-C,
+//! and the closing summary.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{BufRead, IsTerminal, Write};
+use std::process::ExitCode;
+use std::sync::{Arc, Mutex};
+
+use clap::Args;
+use sdlf_deploy::api::Stacks;
+use sdlf_deploy::engine::deploy::{DeployOptions, Deployer, Event, Interrupts, Reporter, StackResult};
+use sdlf_deploy::select::{Direction, select};
+use sdlf_diff::{Style, render_text};
+use sdlf_lake::Layer;
+
+use crate::aws_target::{AwsArgs, connect};
+use crate::diff::{nodes, stack_prefix};
+use crate::{CliError, exit};
+
+#[derive(Debug, Args)]
+pub struct DeployArgs {
+    /// Environment of the lake definition (dev, test, prod or local).
+    #[arg(long, short, default_value = "dev")]
+    pub env: String,
+    /// Stacks to deploy, with the stacks they depend on (default: all).
+    pub stacks: Vec<String>,
+    /// Deploy only the named stacks, not the stacks they depend on.
+    #[arg(long)]
+    pub exclusively: bool,
+    /// Execute without asking (required without a terminal).
+    #[arg(long, short)]
+    pub yes: bool,
+    /// Stacks deployed at the same time, at most.
+    #[arg(long, default_value_t = 4)]
+    pub concurrency: usize,
+    /// Let the deploy replace or delete this resource although it holds data (repeatable).
+    #[arg(long = "allow-replace", value_name = "LOGICAL_ID")]
+    pub allow_replace: Vec<String>,
+    /// Fail at once when a stack is busy with another operation, instead of waiting.
+    #[arg(long)]
+    pub no_wait: bool,
+    #[command(flatten)]
+    pub aws: AwsArgs,
+}
+
+/// Progress as plain lines (one per event); on a terminal, the plan in colour and questions.
+struct Terminal {
+    style: Style,
+    out: Mutex<std::io::Stdout>,
+}
+
+impl Terminal {
+    fn line(&self, text: &str) {
+        let mut out = self.out.lock().unwrap_or_else(|p| p.into_inner());
+        let _ = writeln!(out, "{text}");
+        let _ = out.flush();
+    }
+}
+
+impl Reporter for Terminal {
+    fn report(&self, event: Event<'_>) {
+        match event {
+            Event::Waiting { stack, status } => {
+                self.line(&format!("{stack}: {status}: another operation is running; waiting for it to finish"))
+            }
+            Event::CleaningUp { stack, status } => {
+                self.line(&format!("{stack}: deleting the stack left in {status} before creating it again"))
+            }
+            Event::NoChanges { stack } => self.line(&format!("{stack}: no changes")),
+            Event::AssetUploaded { stack, key } => self.line(&format!("{stack}: uploaded {key}")),
+            Event::Plan { diff, .. } => self.line(render_text(std::slice::from_ref(diff), &self.style).trim_end()),
+            Event::Executing { stack, change_set, resources } => {
+                self.line(&format!("{stack}: executing change set {change_set} ({resources} resources)"))
+            }
+            Event::Resource { stack, event } => {
+                let reason = event.reason.as_deref().map(|r| format!(" {r}")).unwrap_or_default();
+                self.line(&format!(
+                    "{stack} | {} | {} | {} | {}{reason}",
+                    event.timestamp, event.status, event.resource_type, event.logical_id
+                ))
+            }
+            Event::Finished { stack, status, outcome } => self.line(&format!("{stack}: {status} ({outcome})")),
+            Event::Cancelling { stack } => self.line(&format!(
+                "{stack}: interrupted: cancelling the update (CancelUpdateStack) and waiting for the rollback; press \
+                 Ctrl-C again to stop watching"
+            )),
+            Event::Detached { stack } => self.line(&format!(
+                "{stack}: no longer watching; CloudFormation carries on. Follow it with `sdlf status` or `aws \
+                 cloudformation describe-stack-events --stack-name {stack}`"
+            )),
+        }
+    }
+
+    fn confirm(&self, question: &str) -> bool {
+        {
+            let mut out = self.out.lock().unwrap_or_else(|p| p.into_inner());
+            let _ = write!(out, "{question} [y/N] ");
+            let _ = out.flush();
+        }
+        let mut answer = String::new();
+        let _ = std::io::stdin().lock().read_line(&mut answer);
+        matches!(answer.trim(), "y" | "Y" | "yes" | "Yes")
+    }
+}
+
+pub fn run(args: &DeployArgs) -> Result<ExitCode, CliError> {
+    let lake = sdlf_pipelines::lake();
+    let env = sdlf_lake::names::environment(&lake, &args.env)
+        .map_err(|e| CliError::Synth(sdlf_lake::stacks::SynthError::Definition(vec![e])))?;
+    let fingerprints = crate::assets::RepoFingerprints::new(crate::repo_root());
+    let output = sdlf_lake::output::synth_environment(&lake, &args.env, &fingerprints).map_err(CliError::Synth)?;
+    let direction = if args.exclusively { Direction::Exclusively } else { Direction::Dependencies };
+    let selected = select(&nodes(&output), &args.env, &args.stacks, direction)?;
+    let assets = crate::assets::RepoAssets::new(crate::repo_root(), env.is_local());
+    let terminal = Terminal {
+        style: if std::io::stdout().is_terminal() { Style::COLOUR } else { Style::PLAIN },
+        out: Mutex::new(std::io::stdout()),
+    };
+    let interactive = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
+    let names = sdlf_lake::Names::new(&lake, env);
+    let protect: BTreeSet<String> =
+        if env.is_local() { BTreeSet::new() } else { BTreeSet::from([names.foundations_stack()]) };
+    debug_assert_eq!(output.assets_bucket, names.bucket(Layer::Artifacts));
+
+    let interrupts = Arc::new(Interrupts::default());
+    let (results, calls) = crate::runtime()?.block_on(async {
+        let conn = connect(env, &args.aws).await?;
+        let watcher = interrupts.clone();
+        tokio::spawn(async move {
+            while tokio::signal::ctrl_c().await.is_ok() {
+                watcher.press();
+            }
+        });
+        let deployed: BTreeMap<String, _> = conn
+            .cloudformation
+            .describe_all(&stack_prefix(&output))
+            .await?
+            .into_iter()
+            .map(|d| (d.name.clone(), d))
+            .collect();
+        let deployer = Deployer {
+            stacks: &conn.cloudformation,
+            objects: &conn.s3,
+            assets: &assets,
+            reporter: &terminal,
+            interrupts: &interrupts,
+            options: DeployOptions {
+                concurrency: args.concurrency,
+                yes: args.yes,
+                interactive,
+                allow_replace: args.allow_replace.clone(),
+                no_wait: args.no_wait,
+                protect,
+                region: conn.region.clone(),
+            },
+        };
+        let results = deployer.deploy(&output, &selected, &deployed).await;
+        Ok::<_, CliError>((results, conn.calls.get()))
+    })?;
+    Ok(ExitCode::from(summary(&args.env, &results, calls)))
+}
+
+/// Prints the closing summary; returns the exit code.
+fn summary(env: &str, results: &[(String, StackResult)], calls: u64) -> u8 {
+    let mut code = exit::OK;
+    let (mut deployed, mut unchanged) = (0, 0);
+    let mut problems = Vec::new();
+    for (stack, r) in results {
+        match r {
+            StackResult::Deployed => deployed += 1,
+            StackResult::NoChanges => unchanged += 1,
+            StackResult::Failed { status, reasons, advice } => {
+                code = exit::FAILED;
+                let mut text = format!("{stack}: {status}");
+                for reason in reasons {
+                    text.push_str(&format!("\n    {reason}"));
+                }
+                if let Some(a) = advice {
+                    text.push_str(&format!("\n  next: {a}"));
+                }
+                problems.push(text);
+            }
+            StackResult::Refused(refused) => {
+                code = code.max(exit::INVALID);
+                problems.push(refused.to_string());
+            }
+            StackResult::NotConfirmed { why } => {
+                code = code.max(exit::USAGE);
+                problems.push(format!("{stack}: not deployed: {why}"));
+            }
+            StackResult::Blocked { dependency } => {
+                problems.push(format!("{stack}: not attempted: it depends on {dependency}, which did not deploy"))
+            }
+            StackResult::Detached => {
+                code = exit::INTERRUPTED;
+                problems.push(format!("{stack}: still in progress (detached)"));
+            }
+            StackResult::Error(e) => {
+                code = exit::FAILED;
+                problems.push(format!("{stack}: {e}"));
+            }
+        }
+    }
+    if problems.is_empty() {
+        println!("\n{deployed} deployed, {unchanged} unchanged ({calls} AWS calls)");
+    } else {
+        eprintln!("\n{deployed} deployed, {unchanged} unchanged, {} not deployed:", problems.len());
+        for p in &problems {
+            eprintln!("  {p}");
+        }
+        if code == exit::FAILED {
+            eprintln!("Fix the cause, then run `sdlf deploy --env {env}` again.");
+        }
+    }
+    code
+}
