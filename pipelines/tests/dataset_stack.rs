@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use sdlf_cfn::Expr;
 use sdlf_lake::assets::StandInFingerprints;
 use sdlf_lake::stacks::{
-    BuildError, Ctx, DatasetOutputs, FoundationsOutputs, PipelineOutputs, baseline, dataset, team,
+    BuildError, CatalogOutputs, Ctx, DatasetOutputs, FoundationsOutputs, PipelineOutputs, baseline, dataset, team,
 };
 use sdlf_lake::{Lake, LeftOut, Stack, Team};
 use serde_json::{Value, json};
@@ -29,10 +29,24 @@ fn stand_in_foundations(ctx: &Ctx) -> (Stack, FoundationsOutputs) {
         dataset_config_table: p("DatasetConfigTable", "foundations/DatasetConfigTable"),
         pipeline_config_table: p("PipelineConfigTable", "foundations/PipelineConfigTable"),
         execution_history_table: p("ExecutionHistoryTable", "foundations/ExecutionHistoryTable"),
-        config_function_arn: p("ConfigFunctionArn", "foundations/ConfigFunctionArn"),
+        catalog_queue_arn: p("CatalogQueueArn", "catalog/CatalogQueueArn"),
+        routing_queue_arn: p("RoutingQueueArn", "catalog/RoutingQueueArn"),
+        routing_queue_url: p("RoutingQueueUrl", "catalog/RoutingQueueUrl"),
         data_access_role_arn: p("DataAccessRoleArn", "foundations/DataAccessRoleArn"),
     };
     (s, out)
+}
+
+/// Publishes what the catalog stack publishes, with a placeholder value.
+fn stand_in_catalog(ctx: &Ctx) -> (Stack, CatalogOutputs) {
+    let mut s = Stack::new(ctx.names.catalog_stack(), "stand-in catalog", ctx.is_local());
+    let config_function_arn = s.publish(
+        "ConfigFunctionArnParameter",
+        ctx.names.ssm("functions/ConfigFunctionArn"),
+        Expr::string("stand-in-config-function"),
+        "config function",
+    );
+    (s, CatalogOutputs { config_function_arn })
 }
 
 /// Publishes what a pipeline stack publishes for the team's datasets that use it.
@@ -69,7 +83,7 @@ struct Built {
     stack: Stack,
     outputs: DatasetOutputs,
     /// Foundations stand-in, team stack, pipeline stand-in.
-    upstream: [Stack; 3],
+    upstream: [Stack; 4],
     json: Value,
     body: String,
 }
@@ -79,11 +93,12 @@ fn build_all(lake: &Lake) -> Vec<Built> {
     for env in &lake.environments {
         let ctx = Ctx::new(lake, env, &StandInFingerprints);
         let (foundations, f) = stand_in_foundations(&ctx);
+        let (catalog_stack, c) = stand_in_catalog(&ctx);
         for t in &lake.teams {
             let (team_stack, team_out) = team::build(&ctx, t, &f).expect("team stack");
             for d in &t.datasets {
                 let (pipeline_stack, p) = stand_in_pipeline(&ctx, t, &d.pipeline);
-                let (stack, outputs) = dataset::build(&ctx, t, d, &f, &team_out, &p)
+                let (stack, outputs) = dataset::build(&ctx, t, d, &f, &c, &team_out, &p)
                     .unwrap_or_else(|e| panic!("{}/{}/{}: {e}", env.name, t.name, d.name));
                 let synth = sdlf_cfn::synth(&stack.template, &sdlf_cfn_types::Registry)
                     .unwrap_or_else(|e| panic!("{}: {e:?}", stack.name()));
@@ -93,7 +108,7 @@ fn build_all(lake: &Lake) -> Vec<Built> {
                     dataset: d.name.clone(),
                     stack,
                     outputs,
-                    upstream: [foundations.clone(), team_stack.clone(), pipeline_stack],
+                    upstream: [foundations.clone(), catalog_stack.clone(), team_stack.clone(), pipeline_stack],
                     json: serde_json::from_str(&synth.body).expect("JSON body"),
                     body: synth.body,
                 });
@@ -240,7 +255,7 @@ fn imports_come_from_foundations_team_and_pipeline_and_the_stacks_deploy_in_orde
         let order: Vec<&str> = assembly.order().expect("ordered").into_iter().map(Stack::name).collect();
         assert_eq!(order.last(), Some(&b.stack.name()), "the dataset stack deploys after all it reads from");
         let position = |name: &str| order.iter().position(|n| *n == name).expect("ordered");
-        assert!(position(b.upstream[0].name()) < position(b.upstream[1].name()), "foundations before team");
+        assert!(position(b.upstream[0].name()) < position(b.upstream[2].name()), "foundations before team");
 
         let expect = |what: &str| format!("/sdlf/{}/dataset/{}/{}/{what}", b.env, b.team, b.dataset);
         assert_eq!(b.outputs.stage_b_queue_url.ssm_name(), expect("QueueStageBUrl"));
@@ -310,6 +325,7 @@ fn catalog_crawler_queue_and_config_row_follow_the_definition() {
             keys,
             [
                 "ServiceToken",
+                "ServiceTimeout",
                 "Table",
                 "Key",
                 "Team",
@@ -339,11 +355,12 @@ fn a_dataset_without_rules_has_no_ruleset_and_a_missing_glue_job_is_an_error() {
     let env = &lake.environments[0];
     let ctx = Ctx::new(&lake, env, &StandInFingerprints);
     let (_, f) = stand_in_foundations(&ctx);
+    let (_, c) = stand_in_catalog(&ctx);
     let t = &lake.teams[0];
     let d = &t.datasets[0];
     let (_, team_out) = team::build(&ctx, t, &f).unwrap();
     let (_, mut p) = stand_in_pipeline(&ctx, t, "main");
-    let (stack, _) = dataset::build(&ctx, t, d, &f, &team_out, &p).unwrap();
+    let (stack, _) = dataset::build(&ctx, t, d, &f, &c, &team_out, &p).unwrap();
     let json: Value =
         serde_json::from_str(&sdlf_cfn::synth(&stack.template, &sdlf_cfn_types::Registry).unwrap().body).unwrap();
     assert!(!types(&json).contains("AWS::Glue::DataQualityRuleset"));
@@ -352,6 +369,6 @@ fn a_dataset_without_rules_has_no_ruleset_and_a_missing_glue_job_is_an_error() {
     assert!(stack.left_out().is_empty());
 
     p.glue_jobs.clear();
-    let e = dataset::build(&ctx, t, d, &f, &team_out, &p).unwrap_err();
+    let e = dataset::build(&ctx, t, d, &f, &c, &team_out, &p).unwrap_err();
     assert!(matches!(&e, BuildError::Invalid { problem, .. } if problem.contains("publishes no Glue job")), "{e}");
 }

@@ -36,11 +36,6 @@ fn ids_of_type<'a>(body: &'a Value, type_name: &str) -> Vec<&'a str> {
         .collect()
 }
 
-/// `arn:${AWS::Partition}:{service}:${AWS::Region}:${AWS::AccountId}:{resource}` as rendered.
-fn regional_arn(service: &str, resource: &str) -> Value {
-    json!({"Fn::Sub": format!("arn:${{AWS::Partition}}:{service}:${{AWS::Region}}:${{AWS::AccountId}}:{resource}")})
-}
-
 #[test]
 fn every_environment_synthesizes_lints_and_audits_clean() {
     let stacks: Vec<Stack> = ENVIRONMENTS.iter().map(|e| build(e).0).collect();
@@ -202,8 +197,7 @@ fn stateful_resources_are_retained_in_aws_and_deleted_locally() {
                 *counts.entry(r.type_name.as_str()).or_insert(0) += 1;
             }
         }
-        let expected =
-            [("AWS::DynamoDB::Table", 4), ("AWS::KMS::Key", 1), ("AWS::Logs::LogGroup", 3), ("AWS::S3::Bucket", 6)];
+        let expected = [("AWS::DynamoDB::Table", 4), ("AWS::KMS::Key", 1), ("AWS::S3::Bucket", 6)];
         assert_eq!(counts.into_iter().collect::<Vec<_>>(), expected, "{env}");
     }
 }
@@ -222,7 +216,9 @@ fn publishes_exactly_the_outputs() {
         &out.dataset_config_table,
         &out.pipeline_config_table,
         &out.execution_history_table,
-        &out.config_function_arn,
+        &out.catalog_queue_arn,
+        &out.routing_queue_arn,
+        &out.routing_queue_url,
         &out.data_access_role_arn,
     ];
     let names: Vec<&str> = fields.iter().map(|p| p.ssm_name()).collect();
@@ -239,7 +235,9 @@ fn publishes_exactly_the_outputs() {
             "/sdlf/test/catalog/DatasetConfigTable",
             "/sdlf/test/catalog/PipelineConfigTable",
             "/sdlf/test/catalog/ExecutionHistoryTable",
-            "/sdlf/test/functions/ConfigFunctionArn",
+            "/sdlf/test/catalog/CatalogQueueArn",
+            "/sdlf/test/catalog/RoutingQueueArn",
+            "/sdlf/test/catalog/RoutingQueueUrl",
             "/sdlf/test/lakeformation/DataAccessRoleArn",
         ]
     );
@@ -249,59 +247,19 @@ fn publishes_exactly_the_outputs() {
     assert!(stack.imports().is_empty(), "the foundations read from no stack");
     let body = body(&stack);
     assert_eq!(ids_of_type(&body, "AWS::SSM::Parameter").len(), fields.len());
-    assert_eq!(
-        resource(&body, "ConfigFunctionArnParameter")["Properties"]["Value"],
-        json!({"Fn::GetAtt": ["ConfigFunction", "Arn"]})
-    );
+    assert_eq!(resource(&body, "RoutingQueueUrlParameter")["Properties"]["Value"], json!({"Ref": "RoutingQueue"}));
+    // No functions here: their packages need the artifacts bucket to exist first.
+    assert!(ids_of_type(&body, "AWS::Lambda::Function").is_empty());
 }
 
 #[test]
-fn functions_get_their_tables_and_queues() {
+fn queues_fit_their_functions_and_the_catalog_has_its_indexes() {
     let (stack, _) = build("dev");
     let body = body(&stack);
-    let env = |id: &str| resource(&body, id)["Properties"]["Environment"]["Variables"].clone();
-    assert_eq!(
-        env("CatalogFunction"),
-        json!({
-            "CATALOG_TABLE": {"Ref": "CatalogTable"},
-            "ROUTING_QUEUE_URL": {"Ref": "RoutingQueue"},
-            "RAW_BUCKET": {"Ref": "RawBucket"},
-            "STAGE_BUCKET": {"Ref": "StageBucket"},
-            "ANALYTICS_BUCKET": {"Ref": "AnalyticsBucket"},
-        })
-    );
-    assert_eq!(
-        env("RoutingFunction"),
-        json!({
-            "DATASET_CONFIG_TABLE": {"Ref": "DatasetConfigTable"},
-            "EXECUTION_HISTORY_TABLE": {"Ref": "ExecutionHistoryTable"},
-        })
-    );
-    assert_eq!(
-        env("ConfigFunction"),
-        json!({
-            "DATASET_CONFIG_TABLE": {"Ref": "DatasetConfigTable"},
-            "PIPELINE_CONFIG_TABLE": {"Ref": "PipelineConfigTable"},
-        })
-    );
     // Six times the function timeout, as AWS recommends for Lambda event sources.
     for q in ["CatalogQueue", "RoutingQueue"] {
         assert_eq!(resource(&body, q)["Properties"]["VisibilityTimeout"], 360, "{q}");
     }
-    // The routing function reaches team-encrypted stage A queues through SQS only.
-    let statements = resource(&body, "RoutingRole")["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
-        .as_array()
-        .expect("statements")
-        .clone();
-    let by_sid = |sid: &str| statements.iter().find(|s| s["Sid"] == sid).unwrap_or_else(|| panic!("no {sid}")).clone();
-    assert_eq!(by_sid("SendToStageA")["Resource"], regional_arn("sqs", "sdlf-*-queue-a"));
-    let kms = by_sid("EncryptForStageA");
-    assert_eq!(kms["Resource"], regional_arn("kms", "key/*"));
-    assert_eq!(
-        kms["Condition"]["StringEquals"]["kms:ViaService"],
-        json!({"Fn::Sub": "sqs.${AWS::Region}.amazonaws.com"})
-    );
-    // The catalog's indexes.
     let indexes: Vec<Value> = resource(&body, "CatalogTable")["Properties"]["GlobalSecondaryIndexes"]
         .as_array()
         .expect("indexes")

@@ -38,22 +38,25 @@ fn the_stacks_deploy_foundations_first_then_each_team_before_its_pipelines_and_d
     let assembly = synthesize(&lake, "dev", &StandInFingerprints).unwrap();
     let deps = assembly.dependencies().unwrap();
     let f = "anycompany-datalake-dev-foundations";
+    let c = "anycompany-datalake-dev-catalog";
     let team = |t: &str| format!("anycompany-datalake-dev-team-{t}");
     let pipeline = |t: &str| format!("anycompany-datalake-dev-pipeline-{t}-main");
     assert!(deps[f].is_empty(), "foundations reads from nobody");
+    assert_eq!(deps[c], BTreeSet::from([f]));
     for t in ["engineering", "marketing"] {
         assert_eq!(deps[team(t).as_str()], BTreeSet::from([f]));
-        assert_eq!(deps[pipeline(t).as_str()], BTreeSet::from([f, team(t).as_str()]));
+        assert_eq!(deps[pipeline(t).as_str()], BTreeSet::from([f, c, team(t).as_str()]));
     }
     for (t, d) in [("engineering", "legislators"), ("marketing", "campaigns")] {
         let dataset = format!("anycompany-datalake-dev-dataset-{t}-{d}");
-        assert_eq!(deps[dataset.as_str()], BTreeSet::from([f, team(t).as_str(), pipeline(t).as_str()]));
+        assert_eq!(deps[dataset.as_str()], BTreeSet::from([f, c, team(t).as_str(), pipeline(t).as_str()]));
     }
     let order: Vec<&str> = assembly.order().unwrap().into_iter().map(|s| s.name()).collect();
     assert_eq!(
         order,
         [
             f.to_owned(),
+            c.to_owned(),
             team("engineering"),
             team("marketing"),
             pipeline("engineering"),
@@ -117,6 +120,7 @@ fn local_leaves_out_exactly_the_types_the_emulator_rejects_and_aws_environments_
         types,
         BTreeSet::from([
             "AWS::Glue::DataQualityRuleset",
+            "AWS::Glue::SecurityConfiguration",
             "AWS::LakeFormation::DataLakeSettings",
             "AWS::LakeFormation::Permissions",
             "AWS::LakeFormation::Resource",
@@ -158,6 +162,17 @@ fn capitalized(s: &str) -> String {
 }
 
 #[test]
+fn the_foundations_template_fits_inline_so_the_first_deploy_needs_no_bucket() {
+    // Large templates go through the artifacts bucket, which the foundations stack creates.
+    for e in ENVIRONMENTS {
+        let out = env(e);
+        let f = out.stacks.iter().find(|s| s.name.ends_with("-foundations")).unwrap();
+        assert!(!f.needs_upload, "{e}: {} bytes", f.bytes());
+        assert!(f.assets.is_empty(), "{e}: the foundations ship no assets (their bucket does not exist yet)");
+    }
+}
+
+#[test]
 fn synthesis_is_deterministic() {
     let a = env("dev");
     let b = env("dev");
@@ -188,5 +203,5 @@ fn the_manifest_lists_stacks_in_order_with_dependencies_parameters_tags_and_asse
 fn a_lake_of_20_teams_4_pipelines_and_10_datasets_per_team_synthesizes() {
     let lake = sdlf_pipelines::generated_lake(20, 4, 10);
     let out = synth_environment(&lake, "dev", &StandInFingerprints).expect("the generated lake synthesizes");
-    assert_eq!(out.stacks.len(), 1 + 20 + 20 * 4 + 20 * 10);
+    assert_eq!(out.stacks.len(), 2 + 20 + 20 * 4 + 20 * 10);
 }

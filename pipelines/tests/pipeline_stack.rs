@@ -4,7 +4,9 @@
 use std::collections::BTreeMap;
 
 use sdlf_lake::assets::{AssetSource, StandInFingerprints};
-use sdlf_lake::stacks::{BuildError, Ctx, FoundationsOutputs, PipelineOutputs, TeamOutputs, baseline, pipeline};
+use sdlf_lake::stacks::{
+    BuildError, CatalogOutputs, Ctx, FoundationsOutputs, PipelineOutputs, TeamOutputs, baseline, pipeline,
+};
 use sdlf_lake::{Lake, Stack};
 use serde_json::{Value, json};
 
@@ -25,13 +27,27 @@ fn foundations_stand_in(ctx: &Ctx) -> (Stack, FoundationsOutputs) {
         dataset_config_table: p("DatasetConfigTable"),
         pipeline_config_table: p("PipelineConfigTable"),
         execution_history_table: p("ExecutionHistoryTable"),
-        config_function_arn: p("ConfigFunctionArn"),
+        catalog_queue_arn: p("CatalogQueueArn"),
+        routing_queue_arn: p("RoutingQueueArn"),
+        routing_queue_url: p("RoutingQueueUrl"),
         data_access_role_arn: p("DataAccessRoleArn"),
     };
     (s, outputs)
 }
 
 /// Publishes what a team stack publishes.
+/// Publishes what the catalog stack publishes, with a placeholder value.
+fn catalog_stand_in(ctx: &Ctx) -> (Stack, CatalogOutputs) {
+    let mut s = Stack::new(ctx.names.catalog_stack(), "stand-in catalog", ctx.is_local());
+    let config_function_arn = s.publish(
+        "ConfigFunctionArnParameter",
+        ctx.names.ssm("functions/ConfigFunctionArn"),
+        "stand-in-config-function".into(),
+        "config function",
+    );
+    (s, CatalogOutputs { config_function_arn })
+}
+
 fn team_stand_in(ctx: &Ctx, team: &str) -> (Stack, TeamOutputs) {
     let mut s = ctx.stack(ctx.names.team_stack(team), "stand-in team", Some(team));
     let mut p = |id: &str| s.publish(&format!("{id}Param"), ctx.names.ssm(&format!("team/{team}/{id}")), id.into(), id);
@@ -60,10 +76,11 @@ fn try_build(lake: &Lake, env: &str, team: &str, pipeline_name: &str) -> Result<
     let env = lake.environment(env).expect("environment exists");
     let ctx = Ctx::new(lake, env, &StandInFingerprints);
     let (_, foundations) = foundations_stand_in(&ctx);
+    let (_, catalog) = catalog_stand_in(&ctx);
     let (_, team_outputs) = team_stand_in(&ctx, team);
     let team_def = lake.teams.iter().find(|t| t.name == team).expect("team exists");
     let p = team_def.pipeline(pipeline_name).expect("pipeline exists");
-    let (stack, outputs) = pipeline::build(&ctx, team_def, p, &foundations, &team_outputs)?;
+    let (stack, outputs) = pipeline::build(&ctx, team_def, p, &foundations, &catalog, &team_outputs)?;
     let json = sdlf_cfn::to_json_value(&stack.template);
     Ok(Built { stack, outputs, team: team_outputs, json })
 }
@@ -455,7 +472,7 @@ fn outputs_and_config_row_publish_the_pipeline() {
     let row = &b.json["Resources"]["PipelineConfig"];
     assert_eq!(row["Type"], "Custom::PipelineConfig");
     let p = &row["Properties"];
-    assert_eq!(p["ServiceToken"], import_ref(&b.stack, "/sdlf/dev/foundations/ConfigFunctionArn"));
+    assert_eq!(p["ServiceToken"], import_ref(&b.stack, "/sdlf/dev/functions/ConfigFunctionArn"));
     assert_eq!(p["Table"], import_ref(&b.stack, "/sdlf/dev/foundations/PipelineConfigTable"));
     assert_eq!(p["Key"], "engineering/main");
     assert_eq!(p["StageAStateMachineArn"], json!({"Ref": "StageAStateMachine"}));
@@ -465,6 +482,10 @@ fn outputs_and_config_row_publish_the_pipeline() {
     let producers: std::collections::BTreeSet<&str> = b.stack.imports().iter().map(|i| i.producer()).collect();
     assert_eq!(
         producers.into_iter().collect::<Vec<_>>(),
-        ["anycompany-datalake-dev-foundations", "anycompany-datalake-dev-team-engineering"]
+        [
+            "anycompany-datalake-dev-catalog",
+            "anycompany-datalake-dev-foundations",
+            "anycompany-datalake-dev-team-engineering"
+        ]
     );
 }

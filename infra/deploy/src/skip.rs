@@ -10,7 +10,8 @@ use crate::status::Readiness;
 pub struct StackShape {
     /// The template body, compared as JSON (an emulator or CloudFormation may reformat it).
     pub template: String,
-    /// Parameter values as given (for SSM-typed parameters: the parameter's name).
+    /// Parameter values passed explicitly (parameters left to their defaults are part of the
+    /// template).
     pub parameters: BTreeMap<String, String>,
     pub tags: BTreeMap<String, String>,
     pub termination_protection: bool,

@@ -159,6 +159,10 @@ impl<'a> Names<'a> {
         format!("{}-foundations", self.prefix())
     }
 
+    pub fn catalog_stack(&self) -> String {
+        format!("{}-catalog", self.prefix())
+    }
+
     pub fn team_stack(&self, team: &str) -> String {
         format!("{}-team-{team}", self.prefix())
     }

@@ -40,11 +40,12 @@ pub struct LeftOut {
 }
 
 /// Resource types the local emulator rejects (a whole template containing one is refused).
-pub const UNSUPPORTED_LOCALLY: [&str; 7] = [
+pub const UNSUPPORTED_LOCALLY: [&str; 8] = [
     "AWS::LakeFormation::DataLakeSettings",
     "AWS::LakeFormation::Resource",
     "AWS::LakeFormation::Permissions",
     "AWS::Glue::DataQualityRuleset",
+    "AWS::Glue::SecurityConfiguration",
     "AWS::CodeCommit::Repository",
     "AWS::CodePipeline::Pipeline",
     "AWS::CloudTrail::Trail",

@@ -99,6 +99,42 @@ pub fn cfn_lint(templates: &[(&str, &str)]) -> Vec<LintFinding> {
         .collect()
 }
 
+/// A local MiniStack of its own (free port, 127.0.0.1 only), stopped when dropped. Started
+/// through `tests/support/ministack.sh`, which installs the pinned MiniStack on first use.
+pub struct Emulator {
+    pub port: u16,
+    pub url: String,
+}
+
+impl Emulator {
+    pub fn start() -> Emulator {
+        let script = repo_root().join("tests/support/ministack.sh");
+        let out = Command::new("bash")
+            .arg(&script)
+            .args(["start", "--port", "0"])
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run {}: {e}", script.display()));
+        assert!(
+            out.status.success(),
+            "starting MiniStack with {} failed:\n{}",
+            script.display(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let url = String::from_utf8(out.stdout).expect("UTF-8").trim().lines().last().unwrap_or_default().to_owned();
+        let port = url.rsplit(':').next().and_then(|p| p.parse().ok()).unwrap_or_else(|| panic!("no port in `{url}`"));
+        Emulator { port, url }
+    }
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        let _ = Command::new("bash")
+            .arg(repo_root().join("tests/support/ministack.sh"))
+            .args(["stop", "--port", &self.port.to_string()])
+            .output();
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

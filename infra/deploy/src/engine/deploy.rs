@@ -280,13 +280,19 @@ impl<S: Stacks, O: Objects, A: AssetBytes, R: Reporter> Deployer<'_, S, O, A, R>
         if let (Some(c), Some(body)) = (&current, &deployed_body) {
             let deployed_shape = StackShape {
                 template: body.clone(),
-                parameters: c.parameters.clone(),
+                // Only what is passed explicitly is compared (the rest are template defaults,
+                // compared with the template). Emulators also report resolved SSM values where
+                // CloudFormation reports the parameter's name.
+                parameters: explicit_parameters()
+                    .keys()
+                    .filter_map(|k| c.parameters.get(k).map(|v| (k.clone(), v.clone())))
+                    .collect(),
                 tags: c.tags.clone(),
                 termination_protection: c.termination_protection,
             };
             let desired = StackShape {
                 template: stack.body.clone(),
-                parameters: stack.parameters.clone(),
+                parameters: explicit_parameters(),
                 tags: stack.tags.clone(),
                 // Protection is turned on where wanted, never off: that stays a human decision.
                 termination_protection: protect || c.termination_protection,
@@ -320,7 +326,7 @@ impl<S: Stacks, O: Objects, A: AssetBytes, R: Reporter> Deployer<'_, S, O, A, R>
                 name: change_set.clone(),
                 create,
                 template,
-                parameters: stack.parameters.clone(),
+                parameters: explicit_parameters(),
                 tags: stack.tags.clone(),
                 description: "sdlf deploy".into(),
             })
@@ -346,10 +352,11 @@ impl<S: Stacks, O: Objects, A: AssetBytes, R: Reporter> Deployer<'_, S, O, A, R>
             });
         }
 
-        let new = sdlf_cfn::parse(&stack.body).map_err(|e| EngineError::Stack {
+        let mut new = sdlf_cfn::parse(&stack.body).map_err(|e| EngineError::Stack {
             stack: name.to_owned(),
             problem: format!("the synthesized template does not parse: {e}"),
         })?;
+        new.name = stack.name.clone();
         let mut diff = sdlf_diff::diff(old.as_ref(), &new, &Registry);
         diff.merge_change_set(&state.changes, &Registry);
         self.reporter.report(Event::Plan { stack: name, diff: &diff });
@@ -490,6 +497,13 @@ impl<S: Stacks, O: Objects, A: AssetBytes, R: Reporter> Deployer<'_, S, O, A, R>
             tokio::time::sleep(wait::POLL).await;
         }
     }
+}
+
+/// Parameter values a deploy passes. None: every parameter of the lake's templates is an SSM
+/// parameter name with that name as its default, so the template carries the contract and
+/// CloudFormation resolves the value at deploy time.
+fn explicit_parameters() -> BTreeMap<String, String> {
+    BTreeMap::new()
 }
 
 /// A failed resource's reason worth showing: cancellations caused by another failure are

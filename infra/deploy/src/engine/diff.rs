@@ -64,10 +64,11 @@ pub async fn diff_stacks<S: Stacks, O: Objects>(
     for stack in stacks {
         let current = deployed.get(&stack.name);
         let old = deployed_template(api, &stack.name, current).await?;
-        let new = sdlf_cfn::parse(&stack.body).map_err(|e| EngineError::Stack {
+        let mut new = sdlf_cfn::parse(&stack.body).map_err(|e| EngineError::Stack {
             stack: stack.name.clone(),
             problem: format!("the synthesized template does not parse: {e}"),
         })?;
+        new.name = stack.name.clone();
         let mut d = sdlf_diff::diff(old.as_ref(), &new, &Registry);
         let use_change_set = old.is_some() && method != Method::Template;
         if use_change_set {
@@ -99,7 +100,8 @@ async fn change_set_answer<S: Stacks, O: Objects>(
         name: name.clone(),
         create: false,
         template,
-        parameters: stack.parameters.clone(),
+        // As the deploy does: every parameter takes its default, the SSM parameter's name.
+        parameters: BTreeMap::new(),
         tags: stack.tags.clone(),
         description: "sdlf diff (deleted right away)".into(),
     })

@@ -306,6 +306,10 @@ pub fn send_to_queue(queue_arn: Expr, key_arn: Expr) -> [Statement; 2] {
 /// changed in the same change set as the resources it describes, gone when the dataset is
 /// removed. An SSM parameter would tie the lookup to Parameter Store's throughput (the original
 /// framework hit its rate limit); a copy made outside the deploy would drift.
+/// Seconds CloudFormation waits for the config function's answer (writing one row takes
+/// well under a second).
+pub const CONFIG_ROW_TIMEOUT_SECONDS: i64 = 120;
+
 pub fn config_row(
     stack: &mut Stack,
     id: &str,
@@ -315,6 +319,8 @@ pub fn config_row(
 ) {
     let mut props = indexmap::IndexMap::new();
     props.insert("ServiceToken".to_owned(), service_token);
+    // Without it CloudFormation waits an hour for a function that failed to answer.
+    props.insert("ServiceTimeout".to_owned(), Expr::int(CONFIG_ROW_TIMEOUT_SECONDS));
     for (k, v) in properties {
         props.insert(k.to_owned(), v);
     }

@@ -2,7 +2,7 @@
 //!
 //! Each builder returns its outputs; later builders [`Stack::import`](crate::Stack::import)
 //! them, which both reads the value at deploy time and records the dependency between the
-//! stacks. Deploy order: foundations → team → pipeline → dataset.
+//! stacks. Deploy order: foundations → catalog → team → pipeline → dataset.
 
 use std::collections::BTreeMap;
 
@@ -25,11 +25,21 @@ pub struct FoundationsOutputs {
     pub dataset_config_table: Published,
     pub pipeline_config_table: Published,
     pub execution_history_table: Published,
+    /// The object-event queue the catalog function consumes.
+    pub catalog_queue_arn: Published,
+    /// The queue of new raw objects the routing function consumes.
+    pub routing_queue_arn: Published,
+    pub routing_queue_url: Published,
+    /// Role Lake Formation uses to reach the registered buckets.
+    pub data_access_role_arn: Published,
+}
+
+/// Published by the catalog stack (one per environment; the lake's functions).
+#[derive(Debug, Clone)]
+pub struct CatalogOutputs {
     /// ARN of the function that backs the `Custom::DatasetConfig` and `Custom::PipelineConfig`
     /// resources (their `ServiceToken`).
     pub config_function_arn: Published,
-    /// Role Lake Formation uses to reach the registered buckets.
-    pub data_access_role_arn: Published,
 }
 
 /// Published by a team stack.

@@ -50,7 +50,9 @@ use crate::names::{Layer, dataset_prefix};
 use crate::stack::Stack;
 use crate::stacks::constructs::{self, QueueSpec, s3_arn};
 use crate::stacks::team::role_path;
-use crate::stacks::{BuildError, Ctx, DatasetOutputs, FoundationsOutputs, PipelineOutputs, TeamOutputs};
+use crate::stacks::{
+    BuildError, CatalogOutputs, Ctx, DatasetOutputs, FoundationsOutputs, PipelineOutputs, TeamOutputs,
+};
 
 /// Visibility timeout of the stage B queue: Lambda's maximum timeout, so it is at least the
 /// stage B routing function's timeout whatever the pipeline sets (the function receives a
@@ -75,6 +77,7 @@ pub fn build(
     team: &Team,
     dataset: &Dataset,
     foundations: &FoundationsOutputs,
+    catalog: &CatalogOutputs,
     team_outputs: &TeamOutputs,
     pipeline: &PipelineOutputs,
 ) -> Result<(Stack, DatasetOutputs), BuildError> {
@@ -104,7 +107,7 @@ pub fn build(
     );
     let analytics = stack.import(&foundations.analytics_bucket);
     let config_table = stack.import(&foundations.dataset_config_table);
-    let config_function = stack.import(&foundations.config_function_arn);
+    let config_function = stack.import(&catalog.config_function_arn);
     let team_key = stack.import(&team_outputs.key_arn);
     let boundary = stack.import(&team_outputs.permissions_boundary_arn);
     let crawler_role = stack.import(&team_outputs.crawler_role_arn);

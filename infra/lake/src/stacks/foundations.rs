@@ -3,12 +3,10 @@
 //!
 //! - the lake key `alias/sdlf-{env}-lake` (buckets, catalog and routing queues, tables, logs);
 //! - the six buckets of [`Layer::ALL`], all logging to `access-logs` under `{bucket-name}/`;
-//! - the object catalog: S3 event notifications of raw, stage and analytics → catalog queue →
-//!   `catalog` function → `catalog` table, which also forwards the raw bucket's
-//!   `ObjectCreated` events to the routing queue → `routing` function → a pipeline's stage A
-//!   queue;
-//! - the config tables and the `config` function backing `Custom::DatasetConfig` and
-//!   `Custom::PipelineConfig` (see [`constructs::config_row`]);
+//! - the object catalog's plumbing: S3 event notifications of raw, stage and analytics → the
+//!   catalog queue, and the routing queue (their functions are the catalog stack's);
+//! - the catalog, config and execution-history tables (the config rows are written through
+//!   `Custom::DatasetConfig` / `Custom::PipelineConfig`, see [`constructs::config_row`]);
 //! - Lake Formation: settings, a data-access role, the three data buckets registered.
 //!
 //! # Tables (the Lambda runtime implements these shapes)
@@ -32,26 +30,11 @@
 //!   `history` (list of `{status, timestamp}`), `ttl` (N, epoch seconds: DynamoDB deletes the
 //!   row after it). Index `by-pipeline` (`pipeline`, `last_updated`), projection ALL.
 //!
-//! # Functions (`sdlf-{env}-{name}`, binary `{name}`)
-//!
-//! - `catalog`: fed by the catalog queue (S3 notification events, batch 10). Env
-//!   `CATALOG_TABLE`, `ROUTING_QUEUE_URL`, `RAW_BUCKET`, `STAGE_BUCKET`, `ANALYTICS_BUCKET`.
-//!   Sends each `ObjectCreated` record of the raw bucket to the routing queue (one S3 event
-//!   record per message).
-//! - `routing`: fed by the routing queue. Looks the object's dataset up in `dataset-config`,
-//!   records the execution in `execution-history`, sends to the pipeline's stage A queue. Env
-//!   `DATASET_CONFIG_TABLE`, `EXECUTION_HISTORY_TABLE`.
-//! - `config`: the custom-resource provider. Env `DATASET_CONFIG_TABLE`, `PIPELINE_CONFIG_TABLE`.
-//!
-//! S3 sends an event to one destination per event type, and an SQS message goes to one of
-//! its consumers; so the fan-out from one raw object to both the catalog and a pipeline goes
-//! through the catalog function, which forwards the raw bucket's `ObjectCreated` records.
-//!
 //! # Published (`/sdlf/{env}/…`)
 //!
 //! `storage/KeyArn`, `storage/{Raw,Stage,Analytics,Artifacts,Athena}Bucket`,
 //! `catalog/{Catalog,DatasetConfig,PipelineConfig,ExecutionHistory}Table`,
-//! `functions/ConfigFunctionArn`, `lakeformation/DataAccessRoleArn`.
+//! `catalog/{CatalogQueueArn,RoutingQueueArn,RoutingQueueUrl}`, `lakeformation/DataAccessRoleArn`.
 
 use sdlf_cfn::{Expr, Handle, ResourceOptions};
 use sdlf_cfn_types::{dynamodb, iam, lakeformation, s3};
@@ -59,12 +42,10 @@ use sdlf_policy::{Condition, PolicyDocument, Principal, Statement};
 
 use crate::names::Layer;
 use crate::stack::Stack;
-use crate::stacks::constructs::{self, FunctionSpec, KeySpec, QueueSpec, arn};
+use crate::stacks::catalog::QUEUE_FUNCTION_TIMEOUT_SECONDS;
+use crate::stacks::constructs::{self, KeySpec, QueueSpec, arn};
 use crate::stacks::{BuildError, Ctx, FoundationsOutputs};
 
-/// Timeout of the catalog and routing functions; their queues' visibility is 6× this, as AWS
-/// recommends for Lambda event sources.
-const QUEUE_FUNCTION_TIMEOUT_SECONDS: i64 = 60;
 /// Receives before a catalog or routing message goes to its dead-letter queue (the original
 /// framework used 1, so a single throttle lost the event to the DLQ).
 const MAX_RECEIVE_COUNT: i64 = 5;
@@ -298,121 +279,6 @@ pub fn build(ctx: &Ctx) -> Result<(Stack, FoundationsOutputs), BuildError> {
         },
         &key_arn,
     );
-    let table_arn = |t: &Handle<dynamodb::Table>| constructs::table_arn(t.reference(), "");
-
-    // --- Functions -------------------------------------------------------------------------
-    let mut catalog_statements = Vec::new();
-    catalog_statements.extend(constructs::consume_queue(catalog_queue.queue.arn(), key_arn.clone()));
-    catalog_statements.push(
-        Statement::allow()
-            .sid("MaintainCatalog")
-            .actions(["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"])
-            .resource(table_arn(&catalog_table)),
-    );
-    catalog_statements.extend(constructs::send_to_queue(routing_queue.queue.arn(), key_arn.clone()));
-    let catalog = constructs::function(
-        &mut stack,
-        ctx,
-        FunctionSpec {
-            id: "Catalog",
-            name: n.lake_resource("catalog"),
-            description: "Records every object of the data buckets in the catalog table; forwards new raw objects \
-                          to the routing queue"
-                .into(),
-            binary: "catalog",
-            memory_mb: 256,
-            timeout_seconds: QUEUE_FUNCTION_TIMEOUT_SECONDS,
-            environment: vec![
-                ("CATALOG_TABLE", catalog_table.reference()),
-                ("ROUTING_QUEUE_URL", routing_queue.queue.reference()),
-                ("RAW_BUCKET", raw.reference()),
-                ("STAGE_BUCKET", stage.reference()),
-                ("ANALYTICS_BUCKET", analytics.reference()),
-            ],
-            statements: catalog_statements,
-            key_arn: key_arn.clone(),
-            artifacts_bucket: artifacts.reference(),
-            permissions_boundary: None,
-        },
-    )?;
-    constructs::queue_trigger(&mut stack, "Catalog", &catalog.function, catalog_queue.queue.arn(), 10);
-
-    let mut routing_statements = Vec::new();
-    routing_statements.extend(constructs::consume_queue(routing_queue.queue.arn(), key_arn.clone()));
-    routing_statements.push(
-        Statement::allow()
-            .sid("ReadDatasetConfig")
-            .action("dynamodb:GetItem")
-            .resource(table_arn(&dataset_config_table)),
-    );
-    routing_statements.push(
-        Statement::allow()
-            .sid("RecordExecutions")
-            .actions(["dynamodb:PutItem", "dynamodb:UpdateItem"])
-            .resource(table_arn(&execution_history_table)),
-    );
-    // Stage A queues (`sdlf-{team}-{pipeline}-queue-a`) belong to later stacks and are
-    // encrypted with team keys the foundations cannot name: grant by name pattern, and the
-    // keys of this account only through SQS.
-    routing_statements
-        .push(Statement::allow().sid("SendToStageA").action("sqs:SendMessage").resource(arn("sqs", "sdlf-*-queue-a")));
-    routing_statements.push(
-        Statement::allow()
-            .sid("EncryptForStageA")
-            .actions(["kms:GenerateDataKey", "kms:Decrypt"])
-            .resource(arn("kms", "key/*"))
-            .condition(Condition::string_equals("kms:ViaService", Expr::sub("sqs.${AWS::Region}.amazonaws.com"))),
-    );
-    let routing = constructs::function(
-        &mut stack,
-        ctx,
-        FunctionSpec {
-            id: "Routing",
-            name: n.lake_resource("routing"),
-            description: "Routes new raw objects to their pipeline's stage A queue".into(),
-            binary: "routing",
-            memory_mb: 256,
-            timeout_seconds: QUEUE_FUNCTION_TIMEOUT_SECONDS,
-            environment: vec![
-                ("DATASET_CONFIG_TABLE", dataset_config_table.reference()),
-                ("EXECUTION_HISTORY_TABLE", execution_history_table.reference()),
-            ],
-            statements: routing_statements,
-            key_arn: key_arn.clone(),
-            artifacts_bucket: artifacts.reference(),
-            permissions_boundary: None,
-        },
-    )?;
-    constructs::queue_trigger(&mut stack, "Routing", &routing.function, routing_queue.queue.arn(), 10);
-
-    // CloudFormation invokes a custom resource's function with the deploying principal's
-    // credentials (same account), so no Lambda::Permission is needed.
-    let config = constructs::function(
-        &mut stack,
-        ctx,
-        FunctionSpec {
-            id: "Config",
-            name: n.lake_resource("config"),
-            description: "Custom resource provider: writes and deletes rows of the dataset and pipeline config tables"
-                .into(),
-            binary: "config",
-            memory_mb: 128,
-            timeout_seconds: 60,
-            environment: vec![
-                ("DATASET_CONFIG_TABLE", dataset_config_table.reference()),
-                ("PIPELINE_CONFIG_TABLE", pipeline_config_table.reference()),
-            ],
-            statements: vec![
-                Statement::allow()
-                    .sid("WriteConfigRows")
-                    .actions(["dynamodb:PutItem", "dynamodb:DeleteItem"])
-                    .resources([table_arn(&dataset_config_table), table_arn(&pipeline_config_table)]),
-            ],
-            key_arn: key_arn.clone(),
-            artifacts_bucket: artifacts.reference(),
-            permissions_boundary: None,
-        },
-    )?;
 
     // --- Lake Formation --------------------------------------------------------------------
     let data_buckets = [&raw, &stage, &analytics];
@@ -530,11 +396,23 @@ pub fn build(ctx: &Ctx) -> Result<(Stack, FoundationsOutputs), BuildError> {
             execution_history_table.reference(),
             "Pipeline execution history table",
         ),
-        config_function_arn: publish(
-            "ConfigFunctionArn",
-            "functions/ConfigFunctionArn",
-            config.function.arn(),
-            "Service token of Custom::DatasetConfig and Custom::PipelineConfig",
+        catalog_queue_arn: publish(
+            "CatalogQueueArn",
+            "catalog/CatalogQueueArn",
+            catalog_queue.queue.arn(),
+            "Queue of the data buckets' object events",
+        ),
+        routing_queue_arn: publish(
+            "RoutingQueueArn",
+            "catalog/RoutingQueueArn",
+            routing_queue.queue.arn(),
+            "Queue of new raw objects to route",
+        ),
+        routing_queue_url: publish(
+            "RoutingQueueUrl",
+            "catalog/RoutingQueueUrl",
+            routing_queue.queue.reference(),
+            "URL of the queue of new raw objects to route",
         ),
         data_access_role_arn: publish(
             "DataAccessRoleArn",

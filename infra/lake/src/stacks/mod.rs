@@ -3,6 +3,7 @@
 //! stacks before it) to a [`Stack`].
 
 pub mod baseline;
+pub mod catalog;
 pub mod constructs;
 pub mod context;
 pub mod contract;
@@ -17,7 +18,7 @@ use crate::names::{self, DefinitionError};
 use crate::stack::{Assembly, AssemblyError, Stack};
 
 pub use context::Ctx;
-pub use contract::{DatasetOutputs, FoundationsOutputs, PipelineOutputs, TeamOutputs};
+pub use contract::{CatalogOutputs, DatasetOutputs, FoundationsOutputs, PipelineOutputs, TeamOutputs};
 
 /// Why a stack cannot be built.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -63,11 +64,12 @@ pub fn synthesize(lake: &Lake, env_name: &str, fingerprints: &dyn Fingerprints) 
     let ctx = Ctx::new(lake, env, fingerprints);
 
     let (foundations_stack, foundations) = foundations::build(&ctx)?;
+    let (catalog_stack, catalog) = catalog::build(&ctx, &foundations)?;
     // Teams are independent of each other: build each team's stacks, and audit them, on its
     // own thread. The order of the result is the definition's, as in a sequential build.
     let allow = baseline::allowlist();
     let per_team = crate::parallel::map(&lake.teams, |team| -> Result<(Vec<Stack>, Vec<String>), BuildError> {
-        let stacks = team_stacks(&ctx, team, &foundations)?;
+        let stacks = team_stacks(&ctx, team, &foundations, &catalog)?;
         let violations: Vec<String> = stacks
             .iter()
             .flat_map(|s| sdlf_policy::audit(&s.template, &allow).violations)
@@ -75,9 +77,9 @@ pub fn synthesize(lake: &Lake, env_name: &str, fingerprints: &dyn Fingerprints) 
             .collect();
         Ok((stacks, violations))
     });
-    let mut stacks = vec![foundations_stack];
+    let mut stacks = vec![foundations_stack, catalog_stack];
     let mut violations: Vec<String> =
-        sdlf_policy::audit(&stacks[0].template, &allow).violations.into_iter().map(|v| v.to_string()).collect();
+        stacks.iter().flat_map(|s| sdlf_policy::audit(&s.template, &allow).violations).map(|v| v.to_string()).collect();
     for result in per_team {
         let (team_stacks, team_violations) = result?;
         stacks.extend(team_stacks);
@@ -92,12 +94,17 @@ pub fn synthesize(lake: &Lake, env_name: &str, fingerprints: &dyn Fingerprints) 
 }
 
 /// A team's stacks: the team stack, its pipelines, then its datasets.
-fn team_stacks(ctx: &Ctx, team: &Team, foundations: &FoundationsOutputs) -> Result<Vec<Stack>, BuildError> {
+fn team_stacks(
+    ctx: &Ctx,
+    team: &Team,
+    foundations: &FoundationsOutputs,
+    catalog: &CatalogOutputs,
+) -> Result<Vec<Stack>, BuildError> {
     let (stack, team_out) = team::build(ctx, team, foundations)?;
     let mut stacks = vec![stack];
     let mut pipelines = Vec::new();
     for p in &team.pipelines {
-        let (stack, out) = pipeline::build(ctx, team, p, foundations, &team_out)?;
+        let (stack, out) = pipeline::build(ctx, team, p, foundations, catalog, &team_out)?;
         stacks.push(stack);
         pipelines.push(out);
     }
@@ -106,7 +113,7 @@ fn team_stacks(ctx: &Ctx, team: &Team, foundations: &FoundationsOutputs) -> Resu
             .iter()
             .find(|p| p.pipeline == d.pipeline)
             .expect("validated: a dataset's pipeline belongs to its team");
-        let (stack, _) = dataset::build(ctx, team, d, foundations, &team_out, pipeline)?;
+        let (stack, _) = dataset::build(ctx, team, d, foundations, catalog, &team_out, pipeline)?;
         stacks.push(stack);
     }
     Ok(stacks)

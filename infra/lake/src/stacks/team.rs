@@ -203,7 +203,8 @@ pub fn build(ctx: &Ctx, team: &Team, foundations: &FoundationsOutputs) -> Result
         boundary_arn.clone(),
     )?;
 
-    let security = stack.template.add(
+    let security_name = names.team_resource(t, "glue-security");
+    let security = stack.add_where_supported(
         "GlueSecurityConfiguration",
         glue::SecurityConfiguration::new(
             glue::security_configuration::EncryptionConfiguration {
@@ -224,9 +225,13 @@ pub fn build(ctx: &Ctx, team: &Team, foundations: &FoundationsOutputs) -> Result
                     kms_key_arn: Some(team_key.clone().into()),
                 }),
             },
-            names.team_resource(t, "glue-security"),
+            security_name.clone(),
         ),
+        sdlf_cfn::ResourceOptions::new(),
     );
+    // The local emulator has no Glue security configurations; its Glue does not check the name
+    // jobs and crawlers refer to, so they keep it.
+    let security_name = security.map_or_else(|| Expr::string(security_name), |s| s.reference());
 
     use athena::work_group as wg;
     let workgroup = stack.template.add(
@@ -291,7 +296,7 @@ pub fn build(ctx: &Ctx, team: &Team, foundations: &FoundationsOutputs) -> Result
         glue_security_configuration: stack.publish(
             "GlueSecurityConfigurationParameter",
             ssm("GlueSecurityConfiguration"),
-            security.reference(),
+            security_name,
             "Name of the team's Glue security configuration",
         ),
         athena_workgroup: stack.publish(

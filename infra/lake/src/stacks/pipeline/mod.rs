@@ -60,7 +60,7 @@ use sdlf_policy::{Condition, PolicyDocument, Statement};
 use crate::definition::{Pipeline, Team};
 use crate::stack::Stack;
 use crate::stacks::constructs::{self, FunctionParts, FunctionSpec};
-use crate::stacks::{BuildError, Ctx, FoundationsOutputs, PipelineOutputs, TeamOutputs};
+use crate::stacks::{BuildError, CatalogOutputs, Ctx, FoundationsOutputs, PipelineOutputs, TeamOutputs};
 
 /// The values this stack reads from the foundations and team stacks.
 pub(super) struct Imports {
@@ -253,6 +253,7 @@ pub fn build(
     team: &Team,
     pipeline: &Pipeline,
     foundations: &FoundationsOutputs,
+    catalog: &CatalogOutputs,
     team_outputs: &TeamOutputs,
 ) -> Result<(Stack, PipelineOutputs), BuildError> {
     let (t, p) = (team.name.as_str(), pipeline.name.as_str());
@@ -303,7 +304,7 @@ pub fn build(
         glue_jobs.insert(dataset.clone(), published);
     }
 
-    let config_function = stack.import(&foundations.config_function_arn);
+    let config_function = stack.import(&catalog.config_function_arn);
     let config_table = stack.import(&foundations.pipeline_config_table);
     constructs::config_row(
         &mut stack,
