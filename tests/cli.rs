@@ -18,21 +18,6 @@ fn help_lists_every_command_and_the_exit_codes() {
 }
 
 #[test]
-fn commands_not_built_yet_say_so_and_exit_2() {
-    for command in ["deploy", "destroy", "status"] {
-        let out = sdlf(&[command, "--env", "local"]);
-        assert_eq!(out.status.code(), Some(2), "{command}");
-        let stderr = text(&out.stderr);
-        assert!(
-            stderr.starts_with(&format!("error: `sdlf {command}` is not implemented yet"))
-                && stderr.contains("nothing was done"),
-            "{command}: {stderr}"
-        );
-        assert!(out.stdout.is_empty(), "{command} printed to stdout");
-    }
-}
-
-#[test]
 fn a_wrong_flag_is_a_usage_error() {
     let out = sdlf(&["deploy", "--no-such-flag"]);
     assert_eq!(out.status.code(), Some(sdlf::exit::USAGE.into()));
@@ -57,7 +42,7 @@ fn synth_writes_each_template_and_the_manifest_and_prints_a_table() {
     let manifest: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out_dir.join("local/manifest.json")).unwrap()).unwrap();
     let stacks = manifest["stacks"].as_array().unwrap();
-    assert_eq!(stacks.len(), 7);
+    assert_eq!(stacks.len(), 8);
     for s in stacks {
         let body = std::fs::read_to_string(out_dir.join("local").join(s["template"].as_str().unwrap())).unwrap();
         assert_eq!(body.len() as u64, s["bytes"].as_u64().unwrap());

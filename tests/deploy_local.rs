@@ -64,4 +64,24 @@ fn the_lake_deploys_to_the_emulator_and_a_second_deploy_changes_nothing() {
     );
     assert_eq!(diff.status.code(), Some(0), "{}", text(&diff));
     assert!(text(&diff).contains("Stack anycompany-datalake-local-foundations: no changes"), "{}", text(&diff));
+
+    let status = sdlf(&emulator, &["status", "--env", "local", "--json"]);
+    assert_eq!(status.status.code(), Some(0), "{}", text(&status));
+    let stacks: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
+    let status_of = |name: &str| {
+        stacks.as_array().unwrap().iter().find(|s| s["name"] == name).map(|s| s["status"].clone()).unwrap()
+    };
+    assert_eq!(status_of("anycompany-datalake-local-catalog"), "CREATE_COMPLETE");
+    assert_eq!(status_of("anycompany-datalake-local-pipeline-engineering-main"), serde_json::Value::Null);
+
+    // Deleting the foundations takes every stack that reads from it along, dependents first.
+    let destroy = sdlf(&emulator, &["destroy", "--env", "local", "--yes", "anycompany-datalake-local-foundations"]);
+    assert_eq!(destroy.status.code(), Some(0), "{}", text(&destroy));
+    let out = text(&destroy);
+    let position = |s: &str| out.find(&format!("{s}: deleting")).unwrap_or_else(|| panic!("{s} not deleted: {out}"));
+    assert!(position("anycompany-datalake-local-team-marketing") < position("anycompany-datalake-local-foundations"));
+    assert!(position("anycompany-datalake-local-catalog") < position("anycompany-datalake-local-foundations"));
+    let after = sdlf(&emulator, &["status", "--env", "local", "--json"]);
+    let stacks: serde_json::Value = serde_json::from_slice(&after.stdout).unwrap();
+    assert!(stacks.as_array().unwrap().iter().all(|s| s["status"].is_null()), "{stacks}");
 }

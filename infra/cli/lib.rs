@@ -6,6 +6,7 @@
 pub mod assets;
 pub mod aws_target;
 pub mod deploy;
+pub mod destroy;
 pub mod diff;
 pub mod synth;
 pub mod zip;
@@ -59,18 +60,9 @@ pub enum Command {
     /// Deploy stacks through change sets.
     Deploy(deploy::DeployArgs),
     /// Delete stacks in reverse dependency order.
-    Destroy(EnvArgs),
+    Destroy(destroy::DestroyArgs),
     /// Show each stack's state and outputs.
-    Status(EnvArgs),
-}
-
-#[derive(Debug, Args)]
-pub struct EnvArgs {
-    /// Environment of the lake definition (dev, test, prod or local).
-    #[arg(long, short, default_value = "dev")]
-    pub env: String,
-    /// Stacks to act on (default: all).
-    pub stacks: Vec<String>,
+    Status(destroy::StatusArgs),
 }
 
 #[derive(Debug, Args)]
@@ -89,8 +81,6 @@ pub struct SynthArgs {
 /// Why a command did not succeed; each maps to one exit code.
 #[derive(Debug, thiserror::Error)]
 pub enum CliError {
-    #[error("`sdlf {command}` is not implemented yet ({what}); nothing was done")]
-    NotImplemented { command: &'static str, what: &'static str },
     #[error("{0}")]
     Synth(SynthError),
     #[error("{path}: {error}")]
@@ -117,6 +107,8 @@ pub enum CliError {
          --region/AWS_REGION or set it to {expected}"
     )]
     WrongRegion { env: String, expected: String, actual: String },
+    #[error("{what} needs confirmation: run it on a terminal, or pass --yes")]
+    NeedsYes { what: String },
     #[error("cannot start the async runtime: {0}")]
     Runtime(std::io::Error),
 }
@@ -128,10 +120,12 @@ impl CliError {
 
     pub fn exit_code(&self) -> u8 {
         match self {
-            CliError::NotImplemented { .. } => exit::USAGE,
             CliError::Synth(_) => exit::INVALID,
             CliError::Io { .. } => exit::IO,
-            CliError::Select(_) | CliError::WrongAccount { .. } | CliError::WrongRegion { .. } => exit::USAGE,
+            CliError::Select(_)
+            | CliError::WrongAccount { .. }
+            | CliError::WrongRegion { .. }
+            | CliError::NeedsYes { .. } => exit::USAGE,
             CliError::Api(_) | CliError::Engine(_) | CliError::Connect { .. } => exit::FAILED,
             CliError::Runtime(_) => exit::FAILED,
         }
@@ -145,14 +139,13 @@ pub fn repo_root() -> PathBuf {
 
 /// Runs one parsed command line.
 pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
-    let (command, what) = match cli.command {
-        Command::Synth(args) => return run_synth(&args),
-        Command::Diff(args) => return diff::run(&args),
-        Command::Deploy(args) => return deploy::run(&args),
-        Command::Destroy(_) => ("destroy", "it arrives with the deploy engine"),
-        Command::Status(_) => ("status", "it arrives with the deploy engine"),
-    };
-    Err(CliError::NotImplemented { command, what })
+    match cli.command {
+        Command::Synth(args) => run_synth(&args),
+        Command::Diff(args) => diff::run(&args),
+        Command::Deploy(args) => deploy::run(&args),
+        Command::Destroy(args) => destroy::run_destroy(&args),
+        Command::Status(args) => destroy::run_status(&args),
+    }
 }
 
 fn run_synth(args: &SynthArgs) -> Result<ExitCode, CliError> {

@@ -3,6 +3,7 @@
 //! module sequences the calls, waits, and reports progress through [`Reporter`].
 
 pub mod deploy;
+pub mod destroy;
 pub mod diff;
 pub mod wait;
 

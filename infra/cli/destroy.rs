@@ -1,0 +1,170 @@
+//! `sdlf destroy` and `sdlf status`.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, IsTerminal, Write};
+use std::process::ExitCode;
+
+use clap::Args;
+use sdlf_deploy::api::{DeployedStack, Stacks};
+use sdlf_deploy::engine::destroy::{Destroyed, destroy};
+use sdlf_deploy::select::{Direction, select};
+use sdlf_lake::output::EnvironmentOutput;
+
+use crate::aws_target::{AwsArgs, connect};
+use crate::diff::{nodes, stack_prefix};
+use crate::{CliError, exit};
+
+#[derive(Debug, Args)]
+pub struct DestroyArgs {
+    /// Environment of the lake definition (dev, test, prod or local).
+    #[arg(long, short, default_value = "dev")]
+    pub env: String,
+    /// Stacks to delete, with the stacks that depend on them (default: all).
+    pub stacks: Vec<String>,
+    /// Delete without asking (required without a terminal).
+    #[arg(long, short)]
+    pub yes: bool,
+    #[command(flatten)]
+    pub aws: AwsArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// Environment of the lake definition (dev, test, prod or local).
+    #[arg(long, short, default_value = "dev")]
+    pub env: String,
+    /// Print as JSON.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub aws: AwsArgs,
+}
+
+fn synthesized(env: &str) -> Result<(sdlf_lake::Lake, EnvironmentOutput), CliError> {
+    let lake = sdlf_pipelines::lake();
+    let fingerprints = crate::assets::RepoFingerprints::new(crate::repo_root());
+    let output = sdlf_lake::output::synth_environment(&lake, env, &fingerprints).map_err(CliError::Synth)?;
+    Ok((lake, output))
+}
+
+async fn listing(
+    conn: &sdlf_aws::Connection,
+    output: &EnvironmentOutput,
+) -> Result<BTreeMap<String, DeployedStack>, CliError> {
+    Ok(conn
+        .cloudformation
+        .describe_all(&stack_prefix(output))
+        .await?
+        .into_iter()
+        .filter(|d| d.status != "DELETE_COMPLETE")
+        .map(|d| (d.name.clone(), d))
+        .collect())
+}
+
+pub fn run_destroy(args: &DestroyArgs) -> Result<ExitCode, CliError> {
+    let (lake, output) = synthesized(&args.env)?;
+    let env = lake.environment(&args.env).expect("synthesized for it");
+    let selected = select(&nodes(&output), &args.env, &args.stacks, Direction::Dependents)?;
+    let stacks: Vec<_> = output.stacks.iter().filter(|s| selected.contains(&s.name)).collect();
+    let results = crate::runtime()?.block_on(async {
+        let conn = connect(env, &args.aws).await?;
+        let deployed = listing(&conn, &output).await?;
+        let present: Vec<&str> = stacks.iter().map(|s| s.name.as_str()).filter(|n| deployed.contains_key(*n)).collect();
+        if present.is_empty() {
+            return Ok(Vec::new());
+        }
+        if !args.yes {
+            let interactive = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
+            if !interactive {
+                return Err(CliError::NeedsYes { what: format!("deleting {} stack(s)", present.len()) });
+            }
+            print!("Delete {} stack(s) of environment {}: {}? [y/N] ", present.len(), args.env, present.join(", "));
+            let _ = std::io::stdout().flush();
+            let mut answer = String::new();
+            let _ = std::io::stdin().lock().read_line(&mut answer);
+            if !matches!(answer.trim(), "y" | "Y" | "yes") {
+                return Err(CliError::NeedsYes { what: "deleting (declined)".into() });
+            }
+        }
+        let progress = |stack: &str, what: &str| println!("{stack}: {what}");
+        destroy(&conn.cloudformation, &stacks, &deployed, progress).await.map_err(CliError::from)
+    })?;
+    let mut code = exit::OK;
+    if results.is_empty() {
+        println!("nothing to delete: no stack of environment {} is deployed", args.env);
+    }
+    for (stack, r) in &results {
+        match r {
+            Destroyed::Deleted { retained } if !retained.is_empty() => {
+                println!("{stack}: deleted; kept (DeletionPolicy Retain), delete them yourself if no longer needed:");
+                for k in retained {
+                    println!("    {} ({})", k.logical_id, k.resource_type);
+                }
+            }
+            Destroyed::Deleted { .. } | Destroyed::NotDeployed => {}
+            Destroyed::Protected => {
+                code = exit::FAILED;
+                eprintln!(
+                    "{stack}: termination protection is on; nothing was deleted. If you mean it: aws cloudformation \
+                     update-termination-protection --no-enable-termination-protection --stack-name {stack}"
+                );
+            }
+            Destroyed::Failed { status, reasons } => {
+                code = exit::FAILED;
+                eprintln!("{stack}: {status}");
+                for reason in reasons {
+                    eprintln!("    {reason}");
+                }
+            }
+            Destroyed::Blocked { dependent } => {
+                code = exit::FAILED;
+                eprintln!("{stack}: not deleted: {dependent}, which depends on it, is still there");
+            }
+        }
+    }
+    Ok(ExitCode::from(code))
+}
+
+pub fn run_status(args: &StatusArgs) -> Result<ExitCode, CliError> {
+    let (lake, output) = synthesized(&args.env)?;
+    let env = lake.environment(&args.env).expect("synthesized for it");
+    let deployed = crate::runtime()?.block_on(async {
+        let conn = connect(env, &args.aws).await?;
+        listing(&conn, &output).await
+    })?;
+    if args.json {
+        let stacks: Vec<serde_json::Value> = output
+            .stacks
+            .iter()
+            .map(|s| {
+                let d = deployed.get(&s.name);
+                serde_json::json!({
+                    "name": s.name,
+                    "status": d.map(|d| d.status.as_str()),
+                    "reason": d.and_then(|d| d.status_reason.as_deref()),
+                    "lastUpdated": d.and_then(|d| d.last_updated.as_deref()),
+                    "drift": d.and_then(|d| d.drift.as_deref()),
+                    "terminationProtection": d.map(|d| d.termination_protection),
+                    "outputs": d.map(|d| &d.outputs),
+                })
+            })
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&stacks).expect("JSON values serialize"));
+        return Ok(ExitCode::from(exit::OK));
+    }
+    let width = output.stacks.iter().map(|s| s.name.len()).max().unwrap_or(5);
+    println!("{:<width$}  {:<28}  {:<24}  DRIFT", "STACK", "STATUS", "LAST UPDATE");
+    for s in &output.stacks {
+        match deployed.get(&s.name) {
+            Some(d) => println!(
+                "{:<width$}  {:<28}  {:<24}  {}",
+                s.name,
+                d.status,
+                d.last_updated.as_deref().unwrap_or("-"),
+                d.drift.as_deref().unwrap_or("unknown")
+            ),
+            None => println!("{:<width$}  {:<28}  {:<24}  -", s.name, "not deployed", "-"),
+        }
+    }
+    Ok(ExitCode::from(exit::OK))
+}
