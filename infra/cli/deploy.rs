@@ -1,21 +1,19 @@
 //! `sdlf deploy`: the thin shell over the deploy engine — arguments, the terminal, Ctrl-C,
 //! and the closing summary.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::io::{BufRead, IsTerminal, Write};
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 
 use clap::Args;
-use sdlf_deploy::api::Stacks;
 use sdlf_deploy::engine::deploy::{DeployOptions, Deployer, Event, Interrupts, Reporter, StackResult};
 use sdlf_deploy::select::{Direction, select};
 use sdlf_diff::{Style, render_text};
 use sdlf_lake::Layer;
 
 use crate::aws_target::{AwsArgs, connect};
-use crate::diff::{nodes, stack_prefix};
-use crate::{CliError, exit};
+use crate::{CliError, exit, session};
 
 #[derive(Debug, Args)]
 pub struct DeployArgs {
@@ -104,13 +102,10 @@ impl Reporter for Terminal {
 }
 
 pub fn run(args: &DeployArgs) -> Result<ExitCode, CliError> {
-    let lake = sdlf_pipelines::lake();
-    let env = sdlf_lake::names::environment(&lake, &args.env)
-        .map_err(|e| CliError::Synth(sdlf_lake::stacks::SynthError::Definition(vec![e])))?;
-    let fingerprints = crate::assets::RepoFingerprints::new(crate::repo_root());
-    let output = sdlf_lake::output::synth_environment(&lake, &args.env, &fingerprints).map_err(CliError::Synth)?;
+    let (lake, output) = session::synthesize(&args.env)?;
+    let env = session::environment(&lake, &output);
     let direction = if args.exclusively { Direction::Exclusively } else { Direction::Dependencies };
-    let selected = select(&nodes(&output), &args.env, &args.stacks, direction)?;
+    let selected = select(&session::nodes(&output), &args.env, &args.stacks, direction)?;
     let assets = crate::assets::RepoAssets::new(crate::repo_root(), env.is_local());
     let terminal = Terminal {
         style: if std::io::stdout().is_terminal() { Style::COLOUR } else { Style::PLAIN },
@@ -131,13 +126,7 @@ pub fn run(args: &DeployArgs) -> Result<ExitCode, CliError> {
                 watcher.press();
             }
         });
-        let deployed: BTreeMap<String, _> = conn
-            .cloudformation
-            .describe_all(&stack_prefix(&output))
-            .await?
-            .into_iter()
-            .map(|d| (d.name.clone(), d))
-            .collect();
+        let deployed = session::deployed(&conn, &output).await?;
         let deployer = Deployer {
             stacks: &conn.cloudformation,
             objects: &conn.s3,

@@ -1,18 +1,14 @@
 //! `sdlf destroy` and `sdlf status`.
 
-use std::collections::BTreeMap;
 use std::io::{BufRead, IsTerminal, Write};
 use std::process::ExitCode;
 
 use clap::Args;
-use sdlf_deploy::api::{DeployedStack, Stacks};
 use sdlf_deploy::engine::destroy::{Destroyed, destroy};
 use sdlf_deploy::select::{Direction, select};
-use sdlf_lake::output::EnvironmentOutput;
 
 use crate::aws_target::{AwsArgs, connect};
-use crate::diff::{nodes, stack_prefix};
-use crate::{CliError, exit};
+use crate::{CliError, exit, session};
 
 #[derive(Debug, Args)]
 pub struct DestroyArgs {
@@ -40,35 +36,14 @@ pub struct StatusArgs {
     pub aws: AwsArgs,
 }
 
-fn synthesized(env: &str) -> Result<(sdlf_lake::Lake, EnvironmentOutput), CliError> {
-    let lake = sdlf_pipelines::lake();
-    let fingerprints = crate::assets::RepoFingerprints::new(crate::repo_root());
-    let output = sdlf_lake::output::synth_environment(&lake, env, &fingerprints).map_err(CliError::Synth)?;
-    Ok((lake, output))
-}
-
-async fn listing(
-    conn: &sdlf_aws::Connection,
-    output: &EnvironmentOutput,
-) -> Result<BTreeMap<String, DeployedStack>, CliError> {
-    Ok(conn
-        .cloudformation
-        .describe_all(&stack_prefix(output))
-        .await?
-        .into_iter()
-        .filter(|d| d.status != "DELETE_COMPLETE")
-        .map(|d| (d.name.clone(), d))
-        .collect())
-}
-
 pub fn run_destroy(args: &DestroyArgs) -> Result<ExitCode, CliError> {
-    let (lake, output) = synthesized(&args.env)?;
-    let env = lake.environment(&args.env).expect("synthesized for it");
-    let selected = select(&nodes(&output), &args.env, &args.stacks, Direction::Dependents)?;
+    let (lake, output) = session::synthesize(&args.env)?;
+    let env = session::environment(&lake, &output);
+    let selected = select(&session::nodes(&output), &args.env, &args.stacks, Direction::Dependents)?;
     let stacks: Vec<_> = output.stacks.iter().filter(|s| selected.contains(&s.name)).collect();
     let results = crate::runtime()?.block_on(async {
         let conn = connect(env, &args.aws).await?;
-        let deployed = listing(&conn, &output).await?;
+        let deployed = session::deployed(&conn, &output).await?;
         let present: Vec<&str> = stacks.iter().map(|s| s.name.as_str()).filter(|n| deployed.contains_key(*n)).collect();
         if present.is_empty() {
             return Ok(Vec::new());
@@ -126,11 +101,11 @@ pub fn run_destroy(args: &DestroyArgs) -> Result<ExitCode, CliError> {
 }
 
 pub fn run_status(args: &StatusArgs) -> Result<ExitCode, CliError> {
-    let (lake, output) = synthesized(&args.env)?;
-    let env = lake.environment(&args.env).expect("synthesized for it");
+    let (lake, output) = session::synthesize(&args.env)?;
+    let env = session::environment(&lake, &output);
     let deployed = crate::runtime()?.block_on(async {
         let conn = connect(env, &args.aws).await?;
-        listing(&conn, &output).await
+        session::deployed(&conn, &output).await
     })?;
     if args.json {
         let stacks: Vec<serde_json::Value> = output

@@ -1,18 +1,15 @@
 //! `sdlf diff`: what a deploy would change, per stack.
 
-use std::collections::BTreeMap;
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use clap::{Args, ValueEnum};
-use sdlf_deploy::api::Stacks;
 use sdlf_deploy::engine::diff::{Method, Upload, diff_stacks};
-use sdlf_deploy::select::{Direction, Node, select};
+use sdlf_deploy::select::{Direction, select};
 use sdlf_diff::{Style, render_json, render_text};
-use sdlf_lake::output::EnvironmentOutput;
 
 use crate::aws_target::{AwsArgs, connect};
-use crate::{CliError, exit};
+use crate::{CliError, exit, session};
 
 #[derive(Debug, Args)]
 pub struct DiffArgs {
@@ -42,27 +39,10 @@ pub enum MethodArg {
     Auto,
 }
 
-/// The graph nodes of an environment's stacks.
-pub fn nodes(output: &EnvironmentOutput) -> Vec<Node> {
-    output.stacks.iter().map(|s| Node { name: s.name.clone(), depends_on: s.depends_on.clone() }).collect()
-}
-
-/// The longest common prefix of the stack names: one DescribeStacks listing covers them all.
-pub fn stack_prefix(output: &EnvironmentOutput) -> String {
-    let mut names = output.stacks.iter().map(|s| s.name.as_str());
-    let Some(first) = names.next() else { return String::new() };
-    names.fold(first.to_owned(), |prefix, n| {
-        prefix.chars().zip(n.chars()).take_while(|(a, b)| a == b).map(|(a, _)| a).collect()
-    })
-}
-
 pub fn run(args: &DiffArgs) -> Result<ExitCode, CliError> {
-    let lake = sdlf_pipelines::lake();
-    let env = sdlf_lake::names::environment(&lake, &args.env)
-        .map_err(|e| CliError::Synth(sdlf_lake::stacks::SynthError::Definition(vec![e])))?;
-    let fingerprints = crate::assets::RepoFingerprints::new(crate::repo_root());
-    let output = sdlf_lake::output::synth_environment(&lake, &args.env, &fingerprints).map_err(CliError::Synth)?;
-    let selected = select(&nodes(&output), &args.env, &args.stacks, Direction::Exclusively)?;
+    let (lake, output) = session::synthesize(&args.env)?;
+    let env = session::environment(&lake, &output);
+    let selected = select(&session::nodes(&output), &args.env, &args.stacks, Direction::Exclusively)?;
     let stacks: Vec<_> = output.stacks.iter().filter(|s| selected.contains(&s.name)).collect();
     let method = match args.method {
         MethodArg::Template => Method::Template,
@@ -72,13 +52,7 @@ pub fn run(args: &DiffArgs) -> Result<ExitCode, CliError> {
 
     let diffs = crate::runtime()?.block_on(async {
         let conn = connect(env, &args.aws).await?;
-        let deployed: BTreeMap<String, _> = conn
-            .cloudformation
-            .describe_all(&stack_prefix(&output))
-            .await?
-            .into_iter()
-            .map(|d| (d.name.clone(), d))
-            .collect();
+        let deployed = session::deployed(&conn, &output).await?;
         let upload = Upload { objects: &conn.s3, bucket: &output.assets_bucket };
         diff_stacks(&conn.cloudformation, Some(&upload), &stacks, &deployed, method).await.map_err(CliError::from)
     })?;
@@ -91,14 +65,4 @@ pub fn run(args: &DiffArgs) -> Result<ExitCode, CliError> {
     }
     let changed = diffs.iter().any(|d| !d.is_empty());
     Ok(ExitCode::from(if args.fail && changed { exit::CHANGES } else { exit::OK }))
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn the_prefix_covers_every_stack_of_the_environment() {
-        let lake = sdlf_pipelines::lake();
-        let out = sdlf_lake::output::synth_environment(&lake, "dev", &sdlf_lake::assets::StandInFingerprints).unwrap();
-        assert_eq!(super::stack_prefix(&out), "anycompany-datalake-dev-");
-    }
 }

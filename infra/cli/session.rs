@@ -1,0 +1,63 @@
+//! What every AWS command starts with: the environment's stacks synthesized, and what is
+//! deployed of them (one `DescribeStacks` listing).
+
+use std::collections::BTreeMap;
+
+use sdlf_deploy::api::{DeployedStack, Stacks};
+use sdlf_deploy::select::Node;
+use sdlf_lake::output::EnvironmentOutput;
+use sdlf_lake::{Environment, Lake};
+
+use crate::CliError;
+
+/// The lake and the synthesized stacks of environment `env`.
+pub fn synthesize(env: &str) -> Result<(Lake, EnvironmentOutput), CliError> {
+    let lake = sdlf_pipelines::lake();
+    let fingerprints = crate::assets::RepoFingerprints::new(crate::repo_root());
+    let output = sdlf_lake::output::synth_environment(&lake, env, &fingerprints).map_err(CliError::Synth)?;
+    Ok((lake, output))
+}
+
+/// The environment a synthesized output belongs to.
+pub fn environment<'a>(lake: &'a Lake, output: &EnvironmentOutput) -> &'a Environment {
+    lake.environment(&output.environment).expect("synthesized for one of the lake's environments")
+}
+
+/// The graph nodes of an environment's stacks.
+pub fn nodes(output: &EnvironmentOutput) -> Vec<Node> {
+    output.stacks.iter().map(|s| Node { name: s.name.clone(), depends_on: s.depends_on.clone() }).collect()
+}
+
+/// The longest common prefix of the stack names: one DescribeStacks listing covers them all.
+pub fn stack_prefix(output: &EnvironmentOutput) -> String {
+    let mut names = output.stacks.iter().map(|s| s.name.as_str());
+    let Some(first) = names.next() else { return String::new() };
+    names.fold(first.to_owned(), |prefix, n| {
+        prefix.chars().zip(n.chars()).take_while(|(a, b)| a == b).map(|(a, _)| a).collect()
+    })
+}
+
+/// The environment's deployed stacks, by name (deleted ones left out).
+pub async fn deployed(
+    conn: &sdlf_aws::Connection,
+    output: &EnvironmentOutput,
+) -> Result<BTreeMap<String, DeployedStack>, CliError> {
+    Ok(conn
+        .cloudformation
+        .describe_all(&stack_prefix(output))
+        .await?
+        .into_iter()
+        .filter(|d| d.status != "DELETE_COMPLETE")
+        .map(|d| (d.name.clone(), d))
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_prefix_covers_every_stack_of_the_environment() {
+        let lake = sdlf_pipelines::lake();
+        let out = sdlf_lake::output::synth_environment(&lake, "dev", &sdlf_lake::assets::StandInFingerprints).unwrap();
+        assert_eq!(super::stack_prefix(&out), "anycompany-datalake-dev-");
+    }
+}
