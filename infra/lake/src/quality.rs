@@ -100,10 +100,10 @@ impl Rule {
     }
 
     fn problem(&self) -> Option<String> {
-        if let Some(c) = self.column() {
-            if c.is_empty() || c.contains('"') || c.contains('\n') {
-                return Some(format!("column name {c:?} must be non-empty, without quotes or line breaks"));
-            }
+        if let Some(c) = self.column()
+            && (c.is_empty() || c.contains('"') || c.contains('\n'))
+        {
+            return Some(format!("column name {c:?} must be non-empty, without quotes or line breaks"));
         }
         match self {
             Rule::RowCount(cmp) => {
