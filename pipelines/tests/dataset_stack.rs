@@ -6,48 +6,11 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use sdlf_cfn::Expr;
 use sdlf_lake::assets::StandInFingerprints;
-use sdlf_lake::stacks::{
-    BuildError, CatalogOutputs, Ctx, DatasetOutputs, FoundationsOutputs, PipelineOutputs, baseline, dataset, team,
-};
+use sdlf_lake::stacks::{BuildError, Ctx, DatasetOutputs, PipelineOutputs, baseline, dataset, team};
 use sdlf_lake::{Lake, LeftOut, Stack, Team};
 use serde_json::{Value, json};
 
-/// Publishes what the foundations stack publishes, with placeholder values.
-fn stand_in_foundations(ctx: &Ctx) -> (Stack, FoundationsOutputs) {
-    let mut s = Stack::new(ctx.names.foundations_stack(), "stand-in foundations", ctx.is_local());
-    let mut p = |id: &str, path: &str| {
-        s.publish(&format!("{id}Parameter"), ctx.names.ssm(path), Expr::string(format!("stand-in-{id}")), id)
-    };
-    let out = FoundationsOutputs {
-        key_arn: p("KeyArn", "foundations/KeyArn"),
-        raw_bucket: p("RawBucket", "storage/RawBucket"),
-        stage_bucket: p("StageBucket", "storage/StageBucket"),
-        analytics_bucket: p("AnalyticsBucket", "storage/AnalyticsBucket"),
-        artifacts_bucket: p("ArtifactsBucket", "storage/ArtifactsBucket"),
-        athena_bucket: p("AthenaBucket", "storage/AthenaBucket"),
-        catalog_table: p("CatalogTable", "foundations/CatalogTable"),
-        dataset_config_table: p("DatasetConfigTable", "foundations/DatasetConfigTable"),
-        pipeline_config_table: p("PipelineConfigTable", "foundations/PipelineConfigTable"),
-        execution_history_table: p("ExecutionHistoryTable", "foundations/ExecutionHistoryTable"),
-        catalog_queue_arn: p("CatalogQueueArn", "catalog/CatalogQueueArn"),
-        routing_queue_arn: p("RoutingQueueArn", "catalog/RoutingQueueArn"),
-        routing_queue_url: p("RoutingQueueUrl", "catalog/RoutingQueueUrl"),
-        data_access_role_arn: p("DataAccessRoleArn", "foundations/DataAccessRoleArn"),
-    };
-    (s, out)
-}
-
-/// Publishes what the catalog stack publishes, with a placeholder value.
-fn stand_in_catalog(ctx: &Ctx) -> (Stack, CatalogOutputs) {
-    let mut s = Stack::new(ctx.names.catalog_stack(), "stand-in catalog", ctx.is_local());
-    let config_function_arn = s.publish(
-        "ConfigFunctionArnParameter",
-        ctx.names.ssm("functions/ConfigFunctionArn"),
-        Expr::string("stand-in-config-function"),
-        "config function",
-    );
-    (s, CatalogOutputs { config_function_arn })
-}
+mod common;
 
 /// Publishes what a pipeline stack publishes for the team's datasets that use it.
 fn stand_in_pipeline(ctx: &Ctx, t: &Team, pipeline: &str) -> (Stack, PipelineOutputs) {
@@ -92,8 +55,7 @@ fn build_all(lake: &Lake) -> Vec<Built> {
     let mut out = Vec::new();
     for env in &lake.environments {
         let ctx = Ctx::new(lake, env, &StandInFingerprints);
-        let (foundations, f) = stand_in_foundations(&ctx);
-        let (catalog_stack, c) = stand_in_catalog(&ctx);
+        let (foundations, f, catalog_stack, c) = common::shared(&ctx);
         for t in &lake.teams {
             let (team_stack, team_out) = team::build(&ctx, t, &f).expect("team stack");
             for d in &t.datasets {
@@ -354,8 +316,7 @@ fn a_dataset_without_rules_has_no_ruleset_and_a_missing_glue_job_is_an_error() {
     lake.teams[0].datasets[0].quality_rules.clear();
     let env = &lake.environments[0];
     let ctx = Ctx::new(&lake, env, &StandInFingerprints);
-    let (_, f) = stand_in_foundations(&ctx);
-    let (_, c) = stand_in_catalog(&ctx);
+    let (_, f, _, c) = common::shared(&ctx);
     let t = &lake.teams[0];
     let d = &t.datasets[0];
     let (_, team_out) = team::build(&ctx, t, &f).unwrap();

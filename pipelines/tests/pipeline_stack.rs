@@ -4,49 +4,13 @@
 use std::collections::BTreeMap;
 
 use sdlf_lake::assets::{AssetSource, StandInFingerprints};
-use sdlf_lake::stacks::{
-    BuildError, CatalogOutputs, Ctx, FoundationsOutputs, PipelineOutputs, TeamOutputs, baseline, pipeline,
-};
+use sdlf_lake::stacks::{BuildError, Ctx, PipelineOutputs, TeamOutputs, baseline, pipeline};
 use sdlf_lake::{Lake, Stack};
 use serde_json::{Value, json};
 
+mod common;
+
 const ENVIRONMENTS: [&str; 4] = ["dev", "test", "prod", "local"];
-
-/// Publishes what the foundations stack publishes, so the pipeline stack can import it.
-fn foundations_stand_in(ctx: &Ctx) -> (Stack, FoundationsOutputs) {
-    let mut s = ctx.stack(ctx.names.foundations_stack(), "stand-in foundations", None);
-    let mut p = |id: &str| s.publish(&format!("{id}Param"), ctx.names.ssm(&format!("foundations/{id}")), id.into(), id);
-    let outputs = FoundationsOutputs {
-        key_arn: p("KeyArn"),
-        raw_bucket: p("RawBucket"),
-        stage_bucket: p("StageBucket"),
-        analytics_bucket: p("AnalyticsBucket"),
-        artifacts_bucket: p("ArtifactsBucket"),
-        athena_bucket: p("AthenaBucket"),
-        catalog_table: p("CatalogTable"),
-        dataset_config_table: p("DatasetConfigTable"),
-        pipeline_config_table: p("PipelineConfigTable"),
-        execution_history_table: p("ExecutionHistoryTable"),
-        catalog_queue_arn: p("CatalogQueueArn"),
-        routing_queue_arn: p("RoutingQueueArn"),
-        routing_queue_url: p("RoutingQueueUrl"),
-        data_access_role_arn: p("DataAccessRoleArn"),
-    };
-    (s, outputs)
-}
-
-/// Publishes what a team stack publishes.
-/// Publishes what the catalog stack publishes, with a placeholder value.
-fn catalog_stand_in(ctx: &Ctx) -> (Stack, CatalogOutputs) {
-    let mut s = Stack::new(ctx.names.catalog_stack(), "stand-in catalog", ctx.is_local());
-    let config_function_arn = s.publish(
-        "ConfigFunctionArnParameter",
-        ctx.names.ssm("functions/ConfigFunctionArn"),
-        "stand-in-config-function".into(),
-        "config function",
-    );
-    (s, CatalogOutputs { config_function_arn })
-}
 
 fn team_stand_in(ctx: &Ctx, team: &str) -> (Stack, TeamOutputs) {
     let mut s = ctx.stack(ctx.names.team_stack(team), "stand-in team", Some(team));
@@ -75,8 +39,7 @@ struct Built {
 fn try_build(lake: &Lake, env: &str, team: &str, pipeline_name: &str) -> Result<Built, BuildError> {
     let env = lake.environment(env).expect("environment exists");
     let ctx = Ctx::new(lake, env, &StandInFingerprints);
-    let (_, foundations) = foundations_stand_in(&ctx);
-    let (_, catalog) = catalog_stand_in(&ctx);
+    let (_, foundations, _, catalog) = common::shared(&ctx);
     let (_, team_outputs) = team_stand_in(&ctx, team);
     let team_def = lake.teams.iter().find(|t| t.name == team).expect("team exists");
     let p = team_def.pipeline(pipeline_name).expect("pipeline exists");
@@ -185,7 +148,7 @@ fn stage_a_runs_catalog_transform_catalog_hand_over_with_errors_to_the_dead_lett
     let subs = &b.json["Resources"]["StageAStateMachine"]["Properties"]["DefinitionSubstitutions"];
     let table = s["PreUpdateCatalog"]["Parameters"]["TableName"].as_str().unwrap();
     let table = table.trim_start_matches("${").trim_end_matches('}');
-    assert_eq!(subs[table], import_ref(&b.stack, "/sdlf/dev/foundations/CatalogTable"));
+    assert_eq!(subs[table], import_ref(&b.stack, "/sdlf/dev/catalog/CatalogTable"));
     let transform = s["LightTransform"]["Parameters"]["FunctionName"].as_str().unwrap();
     assert_eq!(
         subs[transform.trim_start_matches("${").trim_end_matches('}')],
@@ -346,7 +309,7 @@ fn the_glue_script_is_an_asset_at_its_content_key() {
     let key = script.s3_key();
     assert!(key.starts_with("assets/") && key.ends_with(".py") && key.len() == "assets/".len() + 64 + 3, "{key}");
     let location = &b.json["Resources"]["GlueJobLegislators"]["Properties"]["Command"]["ScriptLocation"];
-    let artifacts = import_ref(&b.stack, "/sdlf/test/foundations/ArtifactsBucket");
+    let artifacts = import_ref(&b.stack, "/sdlf/test/storage/ArtifactsBucket");
     assert_eq!(location, &json!({"Fn::Join": ["", ["s3://", artifacts, format!("/{key}")]]}));
     // And each function's package.
     let binaries: Vec<&str> = b
@@ -473,7 +436,7 @@ fn outputs_and_config_row_publish_the_pipeline() {
     assert_eq!(row["Type"], "Custom::PipelineConfig");
     let p = &row["Properties"];
     assert_eq!(p["ServiceToken"], import_ref(&b.stack, "/sdlf/dev/functions/ConfigFunctionArn"));
-    assert_eq!(p["Table"], import_ref(&b.stack, "/sdlf/dev/foundations/PipelineConfigTable"));
+    assert_eq!(p["Table"], import_ref(&b.stack, "/sdlf/dev/catalog/PipelineConfigTable"));
     assert_eq!(p["Key"], "engineering/main");
     assert_eq!(p["StageAStateMachineArn"], json!({"Ref": "StageAStateMachine"}));
     assert_eq!(p["StageBStateMachineArn"], json!({"Ref": "StageBStateMachine"}));

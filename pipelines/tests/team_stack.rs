@@ -1,36 +1,12 @@
 //! The team stack of the example lake, in every environment: valid, lint-clean, within the
 //! security baseline, and isolating teams from each other.
 
-use sdlf_cfn::Expr;
 use sdlf_lake::assets::StandInFingerprints;
-use sdlf_lake::stacks::{BuildError, Ctx, FoundationsOutputs, TeamOutputs, baseline, team};
+use sdlf_lake::stacks::{BuildError, Ctx, TeamOutputs, baseline, team};
 use sdlf_lake::{Environment, Lake, Stack};
 use serde_json::Value;
 
-/// Publishes what the foundations stack publishes, with placeholder values.
-fn stand_in_foundations(ctx: &Ctx) -> (Stack, FoundationsOutputs) {
-    let mut s = Stack::new(ctx.names.foundations_stack(), "stand-in foundations", ctx.is_local());
-    let mut p = |id: &str, path: &str| {
-        s.publish(&format!("{id}Parameter"), ctx.names.ssm(path), Expr::string(format!("stand-in-{id}")), id)
-    };
-    let out = FoundationsOutputs {
-        key_arn: p("KeyArn", "foundations/KeyArn"),
-        raw_bucket: p("RawBucket", "storage/RawBucket"),
-        stage_bucket: p("StageBucket", "storage/StageBucket"),
-        analytics_bucket: p("AnalyticsBucket", "storage/AnalyticsBucket"),
-        artifacts_bucket: p("ArtifactsBucket", "storage/ArtifactsBucket"),
-        athena_bucket: p("AthenaBucket", "storage/AthenaBucket"),
-        catalog_table: p("CatalogTable", "foundations/CatalogTable"),
-        dataset_config_table: p("DatasetConfigTable", "foundations/DatasetConfigTable"),
-        pipeline_config_table: p("PipelineConfigTable", "foundations/PipelineConfigTable"),
-        execution_history_table: p("ExecutionHistoryTable", "foundations/ExecutionHistoryTable"),
-        catalog_queue_arn: p("CatalogQueueArn", "catalog/CatalogQueueArn"),
-        routing_queue_arn: p("RoutingQueueArn", "catalog/RoutingQueueArn"),
-        routing_queue_url: p("RoutingQueueUrl", "catalog/RoutingQueueUrl"),
-        data_access_role_arn: p("DataAccessRoleArn", "foundations/DataAccessRoleArn"),
-    };
-    (s, out)
-}
+mod common;
 
 struct Built {
     env: String,
@@ -46,7 +22,7 @@ fn build_all(lake: &Lake) -> Vec<Built> {
     let mut out = Vec::new();
     for env in &lake.environments {
         let ctx = Ctx::new(lake, env, &StandInFingerprints);
-        let (foundations, f) = stand_in_foundations(&ctx);
+        let (foundations, f, _, _) = common::shared(&ctx);
         for t in &lake.teams {
             let (stack, outputs) = team::build(&ctx, t, &f).unwrap_or_else(|e| panic!("{}/{}: {e}", env.name, t.name));
             let synth = sdlf_cfn::synth(&stack.template, &sdlf_cfn_types::Registry)
@@ -260,7 +236,7 @@ fn a_team_named_like_an_environment_is_refused() {
     lake.teams[1].name = "test".into();
     let env: &Environment = &lake.environments[0];
     let ctx = Ctx::new(&lake, env, &StandInFingerprints);
-    let (_, f) = stand_in_foundations(&ctx);
+    let (_, f, _, _) = common::shared(&ctx);
     let e = team::build(&ctx, &lake.teams[1], &f).unwrap_err();
     assert!(matches!(&e, BuildError::Invalid { problem, .. } if problem.contains("rename the team")), "{e}");
 }
