@@ -49,6 +49,13 @@ impl Rendered {
     pub fn definition_substitutions(&self) -> Option<Expr> {
         if self.substitutions.is_empty() { None } else { Some(Expr::Map(self.substitutions.clone())) }
     }
+
+    /// The `Definition` and `DefinitionSubstitutions` properties, moved out rather than
+    /// copied (a definition is a large tree).
+    pub fn into_properties(self) -> (Expr, Option<Expr>) {
+        let substitutions = (!self.substitutions.is_empty()).then_some(Expr::Map(self.substitutions));
+        (self.definition, substitutions)
+    }
 }
 
 pub(crate) fn render_machine(machine: &StateMachine) -> Rendered {

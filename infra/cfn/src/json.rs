@@ -13,14 +13,11 @@ use crate::expr::Expr;
 use crate::template::{Assertion, Output, Parameter, Resource, Rule, Template};
 
 /// The template as pretty-printed JSON with a trailing newline: same template, same bytes.
+///
+/// The bytes are `serde_json::to_string_pretty` of the template (the `Serialize` impls below),
+/// written directly: synthesis of large lakes is dominated by this step.
 pub fn template_to_json(template: &Template) -> String {
-    // Serialized straight to bytes (no intermediate JSON tree): synthesis of large lakes is
-    // dominated by this step.
-    let mut out = Vec::with_capacity(4096 + template.resources.len() * 1024);
-    serde_json::to_writer_pretty(&mut out, template)
-        .expect("writing JSON made of strings, numbers and maps to memory cannot fail");
-    out.push(b'\n');
-    String::from_utf8(out).expect("serde_json writes UTF-8")
+    crate::pretty::template(template)
 }
 
 /// The template as a JSON value.

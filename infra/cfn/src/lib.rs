@@ -11,6 +11,7 @@
 mod expr;
 mod json;
 mod parse;
+mod pretty;
 mod spec;
 mod template;
 mod typed;

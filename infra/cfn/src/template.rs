@@ -440,8 +440,15 @@ fn insert_named<V>(
     name: String,
     value: V,
 ) {
-    if map.contains_key(&name) {
-        duplicates.push((section, name.clone()));
+    // One lookup: a name taken already keeps its place and gets the new value, as `insert`
+    // would do.
+    match map.entry(name) {
+        indexmap::map::Entry::Occupied(mut taken) => {
+            duplicates.push((section, taken.key().clone()));
+            taken.insert(value);
+        }
+        indexmap::map::Entry::Vacant(free) => {
+            free.insert(value);
+        }
     }
-    map.insert(name, value);
 }

@@ -225,4 +225,10 @@ proptest! {
         // Same model, same bytes: the canonical form is a fixed point.
         prop_assert_eq!(template_to_json(&parsed), body);
     }
+
+    /// The JSON is written directly, not through serde; the bytes are serde_json's all the same.
+    #[test]
+    fn synth_writes_serde_jsons_pretty_form(t in template()) {
+        prop_assert_eq!(template_to_json(&t), serde_json::to_string_pretty(&t).unwrap() + "\n");
+    }
 }

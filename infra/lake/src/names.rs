@@ -146,61 +146,70 @@ impl<'a> Names<'a> {
         Names { lake, env }
     }
 
-    fn prefix(&self) -> String {
-        format!("{}-{}-{}", self.lake.org, self.lake.domain, self.env.name)
+    // Names are joined with `concat` rather than `format!`: they are made by the thousand for a
+    // large lake (and checked in every environment), and formatting machinery was most of it.
+
+    /// `{org}-{domain}-{env}-{rest...}`.
+    fn prefixed(&self, rest: &[&str]) -> String {
+        let l = self.lake;
+        let parts = || [l.org.as_str(), "-", &l.domain, "-", &self.env.name].into_iter().chain(rest.iter().copied());
+        let mut name = String::with_capacity(parts().map(str::len).sum());
+        parts().for_each(|part| name.push_str(part));
+        name
     }
 
     /// Globally unique: organisation, domain, environment, region and account.
     pub fn bucket(&self, layer: Layer) -> String {
-        format!("{}-{}-{}-{}", self.prefix(), self.env.region(), self.env.account(), layer.as_str())
+        self.prefixed(&["-", self.env.region(), "-", self.env.account(), "-", layer.as_str()])
     }
 
     pub fn foundations_stack(&self) -> String {
-        format!("{}-foundations", self.prefix())
+        self.prefixed(&["-foundations"])
     }
 
     pub fn catalog_stack(&self) -> String {
-        format!("{}-catalog", self.prefix())
+        self.prefixed(&["-catalog"])
     }
 
     pub fn team_stack(&self, team: &str) -> String {
-        format!("{}-team-{team}", self.prefix())
+        self.prefixed(&["-team-", team])
     }
 
     pub fn pipeline_stack(&self, team: &str, pipeline: &str) -> String {
-        format!("{}-pipeline-{team}-{pipeline}", self.prefix())
+        self.prefixed(&["-pipeline-", team, "-", pipeline])
     }
 
     pub fn dataset_stack(&self, team: &str, dataset: &str) -> String {
-        format!("{}-dataset-{team}-{dataset}", self.prefix())
+        self.prefixed(&["-dataset-", team, "-", dataset])
     }
 
     /// Lake-wide resources (`sdlf-catalog`, ...).
     pub fn lake_resource(&self, what: &str) -> String {
-        format!("sdlf-{}-{what}", self.env.name)
+        ["sdlf-", &self.env.name, "-", what].concat()
     }
 
     /// Team resources share the `sdlf-{team}-` prefix the team's permissions boundary allows.
     pub fn team_resource(&self, team: &str, what: &str) -> String {
-        format!("sdlf-{team}-{what}")
+        ["sdlf-", team, "-", what].concat()
     }
 
     pub fn pipeline_resource(&self, team: &str, pipeline: &str, what: &str) -> String {
-        format!("sdlf-{team}-{pipeline}-{what}")
+        ["sdlf-", team, "-", pipeline, "-", what].concat()
     }
 
     pub fn dataset_resource(&self, team: &str, dataset: &str, what: &str) -> String {
-        format!("sdlf-{team}-{dataset}-{what}")
+        ["sdlf-", team, "-", dataset, "-", what].concat()
     }
 
     /// Glue database: lowercase letters, digits and underscores.
     pub fn glue_database(&self, team: &str, dataset: &str) -> String {
-        format!("{}_{}_{}_{team}_{dataset}", self.lake.org, self.lake.domain, self.env.name)
+        let l = self.lake;
+        [l.org.as_str(), "_", &l.domain, "_", &self.env.name, "_", team, "_", dataset].concat()
     }
 
     /// SSM parameter names: one hierarchy per environment.
     pub fn ssm(&self, path: &str) -> String {
-        format!("/sdlf/{}/{path}", self.env.name)
+        ["/sdlf/", &self.env.name, "/", path].concat()
     }
 }
 
@@ -276,7 +285,7 @@ pub fn validate(lake: &Lake) -> Result<(), Vec<DefinitionError>> {
                     problem: format!("Glue workers {} must be 2 to 299", d.glue_job.workers),
                 });
             }
-            if let Err(e) = crate::quality::render_ruleset(&d.quality_rules) {
+            if let Err(e) = crate::quality::check_ruleset(&d.quality_rules) {
                 errors.push(DefinitionError::BadSetting { what, problem: e.to_string() });
             }
         }
@@ -306,10 +315,12 @@ const GLUE: Limit = Limit { service: "Glue names", max: 255 };
 const SSM: Limit = Limit { service: "SSM parameter names", max: 1011 };
 const SCHEDULE: Limit = Limit { service: "EventBridge Scheduler schedule names", max: 64 };
 
-fn fits(what: String, value: String, limit: &Limit, errors: &mut Vec<DefinitionError>) {
+/// `what` names the value in the error; it is only written for a value over the limit, as
+/// nearly every name fits.
+fn fits(what: impl FnOnce() -> String, value: String, limit: &Limit, errors: &mut Vec<DefinitionError>) {
     if value.len() > limit.max {
         errors.push(DefinitionError::TooLong {
-            what,
+            what: what(),
             len: value.len(),
             value,
             limit: limit.max,
@@ -329,29 +340,29 @@ fn physical_names(n: &Names<'_>, errors: &mut Vec<DefinitionError>) {
     let env = &n.env.name;
     for layer in Layer::ALL {
         let name = n.bucket(layer);
-        fits(format!("{} bucket of environment `{env}`", layer.as_str()), name, &S3_BUCKET, errors);
+        fits(|| format!("{} bucket of environment `{env}`", layer.as_str()), name, &S3_BUCKET, errors);
     }
-    fits(format!("foundations stack of `{env}`"), n.foundations_stack(), &STACK, errors);
+    fits(|| format!("foundations stack of `{env}`"), n.foundations_stack(), &STACK, errors);
     for team in &n.lake.teams {
         let t = &team.name;
-        fits(format!("team stack `{t}`"), n.team_stack(t), &STACK, errors);
+        fits(|| format!("team stack `{t}`"), n.team_stack(t), &STACK, errors);
         for p in &team.pipelines {
             let what = |kind: &str| format!("{kind} of pipeline `{t}/{}` in `{env}`", p.name);
-            fits(what("stack"), n.pipeline_stack(t, &p.name), &STACK, errors);
-            fits(what("function"), n.pipeline_resource(t, &p.name, LONGEST_PIPELINE_FUNCTION), &LAMBDA, errors);
-            fits(what("queue"), n.pipeline_resource(t, &p.name, LONGEST_PIPELINE_QUEUE), &SQS, errors);
-            fits(what("role"), n.pipeline_resource(t, &p.name, LONGEST_PIPELINE_ROLE), &IAM_ROLE, errors);
-            fits(what("state machine"), n.pipeline_resource(t, &p.name, "sm-b"), &STATE_MACHINE, errors);
+            fits(|| what("stack"), n.pipeline_stack(t, &p.name), &STACK, errors);
+            fits(|| what("function"), n.pipeline_resource(t, &p.name, LONGEST_PIPELINE_FUNCTION), &LAMBDA, errors);
+            fits(|| what("queue"), n.pipeline_resource(t, &p.name, LONGEST_PIPELINE_QUEUE), &SQS, errors);
+            fits(|| what("role"), n.pipeline_resource(t, &p.name, LONGEST_PIPELINE_ROLE), &IAM_ROLE, errors);
+            fits(|| what("state machine"), n.pipeline_resource(t, &p.name, "sm-b"), &STATE_MACHINE, errors);
         }
         for d in &team.datasets {
             let what = |kind: &str| format!("{kind} of dataset `{t}/{}` in `{env}`", d.name);
-            fits(what("stack"), n.dataset_stack(t, &d.name), &STACK, errors);
-            fits(what("queue"), n.dataset_resource(t, &d.name, LONGEST_DATASET_QUEUE), &SQS, errors);
-            fits(what("schedule"), n.dataset_resource(t, &d.name, "schedule-b"), &SCHEDULE, errors);
-            fits(what("Glue name"), n.dataset_resource(t, &d.name, LONGEST_DATASET_NAME), &GLUE, errors);
-            fits(what("Glue database"), n.glue_database(t, &d.name), &GLUE, errors);
+            fits(|| what("stack"), n.dataset_stack(t, &d.name), &STACK, errors);
+            fits(|| what("queue"), n.dataset_resource(t, &d.name, LONGEST_DATASET_QUEUE), &SQS, errors);
+            fits(|| what("schedule"), n.dataset_resource(t, &d.name, "schedule-b"), &SCHEDULE, errors);
+            fits(|| what("Glue name"), n.dataset_resource(t, &d.name, LONGEST_DATASET_NAME), &GLUE, errors);
+            fits(|| what("Glue database"), n.glue_database(t, &d.name), &GLUE, errors);
             fits(
-                what("SSM parameter"),
+                || what("SSM parameter"),
                 n.ssm(&format!("dataset/{t}/{}/QueueStageBDeadLetterUrl", d.name)),
                 &SSM,
                 errors,

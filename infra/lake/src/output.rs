@@ -4,12 +4,13 @@
 
 use std::collections::BTreeMap;
 
+use sdlf_cfn::Expr;
 use serde_json::{Value, json};
 
 use crate::assets::{Asset, Fingerprints};
 use crate::definition::Lake;
 use crate::names::{self, Layer, Names};
-use crate::stack::{LeftOut, Stack};
+use crate::stack::{self, LeftOut, Linked, Published, Stack};
 use crate::stacks::{self, SynthError};
 
 /// Manifest format version; bump on incompatible changes.
@@ -129,51 +130,92 @@ pub fn synth_environment(
     env_name: &str,
     fingerprints: &dyn Fingerprints,
 ) -> Result<EnvironmentOutput, SynthError> {
-    let assembly = stacks::synthesize(lake, env_name, fingerprints)?;
+    // Each template is rendered on the thread that built it, right after its audit, and
+    // dropped there: only what the output needs is kept.
+    let built = stacks::build_each(lake, env_name, fingerprints, RenderedStack::new)?;
     let env = names::environment(lake, env_name).map_err(|e| SynthError::Definition(vec![e]))?;
-    let deps = assembly.dependencies()?;
-    let order = assembly.order()?;
-    // Rendering and validating one template does not depend on any other: all cores.
-    let rendered = crate::parallel::map(&order, |stack| sdlf_cfn::synth(&stack.template, &sdlf_cfn_types::Registry));
-    let mut out = Vec::with_capacity(order.len());
-    let mut errors = Vec::new();
-    for (stack, result) in order.iter().zip(rendered) {
-        match result {
-            Ok(synthesized) => out.push(stack_output(stack, synthesized, &deps)),
-            Err(e) => errors.push(e.to_string()),
-        }
+    // The same checks, in the same order, as `stacks::synthesize`, then the templates'.
+    let deps = stack::dependencies(&built.stacks)?;
+    let order = stack::order(&built.stacks, &deps)?;
+    if !built.violations.is_empty() {
+        return Err(SynthError::Baseline(built.violations));
     }
+    let errors: Vec<String> =
+        order.iter().filter_map(|&i| built.stacks[i].synthesized.as_ref().err()).map(ToString::to_string).collect();
     if !errors.is_empty() {
         return Err(SynthError::Template(errors));
     }
+    // Built stacks are in definition order; each moves to its place in deploy order.
+    let depends_on: Vec<Vec<String>> =
+        order.iter().map(|&i| deps[built.stacks[i].name()].iter().map(|d| (*d).to_owned()).collect()).collect();
+    let mut built: Vec<Option<RenderedStack>> = built.stacks.into_iter().map(Some).collect();
+    let stacks = order
+        .into_iter()
+        .zip(depends_on)
+        .map(|(i, depends_on)| built[i].take().expect("each stack once").into_output(depends_on))
+        .collect();
     Ok(EnvironmentOutput {
         environment: env_name.to_owned(),
-        stacks: out,
+        stacks,
         assets_bucket: Names::new(lake, env).bucket(Layer::Artifacts),
     })
 }
 
-fn stack_output(
-    stack: &Stack,
-    synthesized: sdlf_cfn::Synthesized,
-    deps: &BTreeMap<&str, std::collections::BTreeSet<&str>>,
-) -> StackOutput {
-    let parameters = stack
-        .template
-        .parameters
-        .iter()
-        .filter_map(|(name, p)| p.default.as_ref().and_then(|d| d.as_str()).map(|d| (name.clone(), d.to_owned())))
-        .collect();
-    StackOutput {
-        name: stack.name().to_owned(),
-        template_file: format!("{}.template.json", stack.name()),
-        needs_upload: synthesized.needs_upload(),
-        resources: synthesized.resource_count,
-        body: synthesized.body,
-        depends_on: deps[stack.name()].iter().map(|d| (*d).to_owned()).collect(),
-        parameters,
-        tags: stack.tags.clone(),
-        assets: stack.assets().to_vec(),
-        left_out: stack.left_out().to_vec(),
+/// A stack once audited and rendered: what the output keeps of it, without the template.
+struct RenderedStack {
+    name: String,
+    published: Vec<Published>,
+    imports: Vec<Published>,
+    tags: BTreeMap<String, String>,
+    assets: Vec<Asset>,
+    left_out: Vec<LeftOut>,
+    /// Template parameter → SSM parameter it reads.
+    parameters: BTreeMap<String, String>,
+    synthesized: Result<sdlf_cfn::Synthesized, sdlf_cfn::SynthErrors>,
+}
+
+impl RenderedStack {
+    fn new(stack: Stack) -> RenderedStack {
+        let synthesized = sdlf_cfn::synth(&stack.template, &sdlf_cfn_types::Registry);
+        let Stack { template, tags, local: _, published, imports, left_out, assets } = stack;
+        let parameters = template
+            .parameters
+            .into_iter()
+            .filter_map(|(name, p)| match p.default {
+                Some(Expr::String(d)) => Some((name, d)),
+                _ => None,
+            })
+            .collect();
+        RenderedStack { name: template.name, published, imports, tags, assets, left_out, parameters, synthesized }
+    }
+
+    fn into_output(self, depends_on: Vec<String>) -> StackOutput {
+        let synthesized = self.synthesized.expect("checked: no template errors");
+        StackOutput {
+            template_file: format!("{}.template.json", self.name),
+            name: self.name,
+            needs_upload: synthesized.needs_upload(),
+            resources: synthesized.resource_count,
+            body: synthesized.body,
+            depends_on,
+            parameters: self.parameters,
+            tags: self.tags,
+            assets: self.assets,
+            left_out: self.left_out,
+        }
+    }
+}
+
+impl Linked for RenderedStack {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn published(&self) -> &[Published] {
+        &self.published
+    }
+
+    fn imports(&self) -> &[Published] {
+        &self.imports
     }
 }

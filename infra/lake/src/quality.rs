@@ -148,13 +148,20 @@ impl Rule {
     }
 }
 
+/// The first rule of the ruleset that cannot be rendered, as [`render_ruleset`] reports it,
+/// without rendering the others.
+pub fn check_ruleset(rules: &[Rule]) -> Result<(), RuleError> {
+    match rules.iter().enumerate().find_map(|(i, rule)| rule.problem().map(|problem| (i, rule, problem))) {
+        Some((i, rule, problem)) => Err(RuleError { index: i + 1, rule: rule.name().to_owned(), problem }),
+        None => Ok(()),
+    }
+}
+
 /// A whole ruleset in DQDL, or the first rule that cannot be rendered.
 pub fn render_ruleset(rules: &[Rule]) -> Result<String, RuleError> {
+    check_ruleset(rules)?;
     let mut out = String::from("Rules = [\n");
     for (i, rule) in rules.iter().enumerate() {
-        if let Some(problem) = rule.problem() {
-            return Err(RuleError { index: i + 1, rule: rule.name().to_owned(), problem });
-        }
         let sep = if i + 1 < rules.len() { "," } else { "" };
         writeln!(out, "    {}{sep}", rule.render()).expect("writing to a String cannot fail");
     }

@@ -10,6 +10,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
+
 use sdlf_cfn::{Expr, Handle, Parameter, ResourceOptions, ResourceType, Template};
 use sdlf_cfn_types::ssm;
 
@@ -57,11 +59,11 @@ pub struct Stack {
     pub template: Template,
     pub tags: BTreeMap<String, String>,
     /// Whether resource types the local emulator rejects are left out.
-    local: bool,
-    published: Vec<Published>,
-    imports: Vec<Published>,
-    left_out: Vec<LeftOut>,
-    assets: Vec<Asset>,
+    pub(crate) local: bool,
+    pub(crate) published: Vec<Published>,
+    pub(crate) imports: Vec<Published>,
+    pub(crate) left_out: Vec<LeftOut>,
+    pub(crate) assets: Vec<Asset>,
 }
 
 impl Stack {
@@ -154,13 +156,12 @@ impl Stack {
 
 /// `/sdlf/dev/storage/RawBucket` → `SsmSdlfDevStorageRawBucket`: alphanumeric, stable.
 fn import_parameter_name(ssm_name: &str) -> String {
-    let mut out = String::from("Ssm");
+    let mut out = String::with_capacity(3 + ssm_name.len());
+    out.push_str("Ssm");
+    // Each part is ASCII letters and digits: its first byte is a whole character.
     for part in ssm_name.split(|c: char| !c.is_ascii_alphanumeric()).filter(|p| !p.is_empty()) {
-        let mut chars = part.chars();
-        if let Some(first) = chars.next() {
-            out.push(first.to_ascii_uppercase());
-            out.extend(chars);
-        }
+        out.push(char::from(part.as_bytes()[0].to_ascii_uppercase()));
+        out.push_str(&part[1..]);
     }
     out
 }
@@ -188,76 +189,113 @@ pub struct Assembly {
 impl Assembly {
     /// For each stack, the stacks it reads from (its dependencies), checked.
     pub fn dependencies(&self) -> Result<BTreeMap<&str, BTreeSet<&str>>, AssemblyError> {
-        let mut publishers: BTreeMap<&str, &str> = BTreeMap::new();
-        let mut names = BTreeSet::new();
-        for s in &self.stacks {
-            if !names.insert(s.name()) {
-                return Err(AssemblyError::DuplicateStack(s.name().to_owned()));
-            }
-            for p in &s.published {
-                publishers.insert(&p.ssm_name, s.name());
-            }
-        }
-        let mut deps = BTreeMap::new();
-        for s in &self.stacks {
-            let mut mine = BTreeSet::new();
-            for import in &s.imports {
-                match publishers.get(import.ssm_name.as_str()) {
-                    Some(producer) => {
-                        mine.insert(*producer);
-                    }
-                    None => {
-                        return Err(AssemblyError::MissingProducer {
-                            consumer: s.name().to_owned(),
-                            producer: import.producer.clone(),
-                            ssm_name: import.ssm_name.clone(),
-                        });
-                    }
-                }
-            }
-            deps.insert(s.name(), mine);
-        }
-        Ok(deps)
+        dependencies(&self.stacks)
     }
 
     /// Stacks in deployment order: every stack after the stacks it reads from; ties keep the
     /// definition's order, so the order is stable.
     pub fn order(&self) -> Result<Vec<&Stack>, AssemblyError> {
-        let deps = self.dependencies()?;
-        let mut done: BTreeSet<&str> = BTreeSet::new();
-        let mut order = Vec::with_capacity(self.stacks.len());
-        while order.len() < self.stacks.len() {
-            let ready: Vec<&Stack> = self
-                .stacks
-                .iter()
-                .filter(|s| !done.contains(s.name()) && deps[s.name()].iter().all(|d| done.contains(d)))
-                .collect();
-            if ready.is_empty() {
-                return Err(AssemblyError::Cycle(self.cycle(&deps, &done)));
-            }
-            for s in ready {
-                done.insert(s.name());
-                order.push(s);
-            }
-        }
-        Ok(order)
+        Ok(order(&self.stacks, &self.dependencies()?)?.into_iter().map(|i| &self.stacks[i]).collect())
+    }
+}
+
+/// A stack as deploy ordering sees it: its name, what it publishes and what it imports. The
+/// environment's output orders stacks whose templates are already rendered and dropped.
+pub(crate) trait Linked {
+    fn name(&self) -> &str;
+    fn published(&self) -> &[Published];
+    fn imports(&self) -> &[Published];
+}
+
+impl Linked for Stack {
+    fn name(&self) -> &str {
+        Stack::name(self)
     }
 
-    /// One cycle among the stacks not yet ordered, for the error message.
-    fn cycle(&self, deps: &BTreeMap<&str, BTreeSet<&str>>, done: &BTreeSet<&str>) -> Vec<String> {
-        let start = self.stacks.iter().map(Stack::name).find(|n| !done.contains(n)).expect("a stack is left");
-        let mut path = vec![start];
-        loop {
-            let last = *path.last().expect("non-empty");
-            let next =
-                deps[last].iter().copied().find(|d| !done.contains(d)).expect("a waiting stack waits on another");
-            if let Some(pos) = path.iter().position(|p| *p == next) {
-                let mut cycle: Vec<String> = path[pos..].iter().map(|s| (*s).to_owned()).collect();
-                cycle.push(next.to_owned());
-                return cycle;
-            }
-            path.push(next);
+    fn published(&self) -> &[Published] {
+        &self.published
+    }
+
+    fn imports(&self) -> &[Published] {
+        &self.imports
+    }
+}
+
+/// [`Assembly::dependencies`] of any stacks.
+pub(crate) fn dependencies<S: Linked>(stacks: &[S]) -> Result<BTreeMap<&str, BTreeSet<&str>>, AssemblyError> {
+    // Hashed rather than ordered: a large lake's thousands of SSM names share long prefixes,
+    // which made every comparison in an ordered map long.
+    let mut publishers: HashMap<&str, &str> = HashMap::with_capacity(stacks.len() * 4);
+    let mut names = HashSet::with_capacity(stacks.len());
+    for s in stacks {
+        if !names.insert(s.name()) {
+            return Err(AssemblyError::DuplicateStack(s.name().to_owned()));
         }
+        for p in s.published() {
+            publishers.insert(&p.ssm_name, s.name());
+        }
+    }
+    let mut deps = BTreeMap::new();
+    for s in stacks {
+        let mut mine = BTreeSet::new();
+        for import in s.imports() {
+            match publishers.get(import.ssm_name.as_str()) {
+                Some(producer) => {
+                    mine.insert(*producer);
+                }
+                None => {
+                    return Err(AssemblyError::MissingProducer {
+                        consumer: s.name().to_owned(),
+                        producer: import.producer.clone(),
+                        ssm_name: import.ssm_name.clone(),
+                    });
+                }
+            }
+        }
+        deps.insert(s.name(), mine);
+    }
+    Ok(deps)
+}
+
+/// [`Assembly::order`] of any stacks, given their [`dependencies`]: their indices in deploy
+/// order.
+pub(crate) fn order<S: Linked>(
+    stacks: &[S],
+    deps: &BTreeMap<&str, BTreeSet<&str>>,
+) -> Result<Vec<usize>, AssemblyError> {
+    let mut done: BTreeSet<&str> = BTreeSet::new();
+    let mut order = Vec::with_capacity(stacks.len());
+    while order.len() < stacks.len() {
+        let ready: Vec<usize> = (0..stacks.len())
+            .filter(|&i| {
+                let name = stacks[i].name();
+                !done.contains(name) && deps[name].iter().all(|d| done.contains(d))
+            })
+            .collect();
+        if ready.is_empty() {
+            return Err(AssemblyError::Cycle(cycle(stacks, deps, &done)));
+        }
+        for i in ready {
+            done.insert(stacks[i].name());
+            order.push(i);
+        }
+    }
+    Ok(order)
+}
+
+/// One cycle among the stacks not yet ordered, for the error message.
+fn cycle<S: Linked>(stacks: &[S], deps: &BTreeMap<&str, BTreeSet<&str>>, done: &BTreeSet<&str>) -> Vec<String> {
+    let start = stacks.iter().map(S::name).find(|n| !done.contains(n)).expect("a stack is left");
+    let mut path = vec![start];
+    loop {
+        let last = *path.last().expect("non-empty");
+        let next = deps[last].iter().copied().find(|d| !done.contains(d)).expect("a waiting stack waits on another");
+        if let Some(pos) = path.iter().position(|p| *p == next) {
+            let mut cycle: Vec<String> = path[pos..].iter().map(|s| (*s).to_owned()).collect();
+            cycle.push(next.to_owned());
+            return cycle;
+        }
+        path.push(next);
     }
 }
 

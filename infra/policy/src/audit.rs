@@ -3,10 +3,10 @@
 
 use std::fmt;
 
-use sdlf_cfn::Template;
+use sdlf_cfn::{Expr, Template};
 
 use crate::document::Effect;
-use crate::extract::{FlatCondition, FlatStatement, LocatedStatement, Unreadable, render_list, scan};
+use crate::extract::{FlatCondition, FlatStatement, LocatedStatement, Scan, Unreadable, render_list, scan_where};
 
 /// What is wrong with a statement.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -241,7 +241,13 @@ pub fn audit(template: &Template, allow: &Allowlist) -> AuditReport {
 
 /// Every finding of the template, before the allowlist.
 pub fn findings(template: &Template) -> Vec<Finding> {
-    let scan = scan(template);
+    // Most statements are ordinary: flattening each into strings only to find nothing was most
+    // of the audit's time, so only those that may be findings are flattened.
+    findings_in(template, scan_where(template, may_be_finding))
+}
+
+/// The findings among the scanned statements and unreadable parts of `template`.
+fn findings_in(template: &Template, scan: Scan) -> Vec<Finding> {
     // Statements and unreadable parts interleaved in template order would need a common
     // position; resource order first, then path, keeps the output stable and readable.
     let order: Vec<&String> = template.resources.keys().collect();
@@ -270,6 +276,57 @@ pub fn is_restricting(condition: &FlatCondition) -> bool {
         matches!(op, "StringEquals" | "StringEqualsIgnoreCase" | "StringLike" | "ArnEquals" | "ArnLike" | "IpAddress");
     let known_key = RESTRICTING_CONDITION_KEYS.iter().any(|k| k.eq_ignore_ascii_case(&condition.key));
     positive && known_key && !condition.values.is_empty() && !condition.values.iter().any(|v| v.is_star())
+}
+
+/// Whether a statement object may give a finding: `false` only when [`crate::flatten_statement`]
+/// reads it and [`statement_findings`] finds nothing in it, decided on the expression without
+/// rendering anything. Anything unusual (a `Not...` element, a `*`, a malformed part) answers
+/// `true` and goes through the full reading.
+fn may_be_finding(statement: &Expr) -> bool {
+    let Expr::Map(m) = statement else { return true };
+    let (mut allow, mut wildcard) = (None, false);
+    // One pass over the elements, without lookups: this runs for every statement.
+    for (key, value) in m {
+        match key.as_str() {
+            "Sid" if matches!(value, Expr::String(_)) => {}
+            "Effect" => match value {
+                Expr::String(s) if s == "Allow" => allow = Some(true),
+                Expr::String(s) if s == "Deny" => allow = Some(false),
+                _ => return true,
+            },
+            "Condition" if is_condition_object(value) => {}
+            "Action" => wildcard |= top_level_literals(value).any(is_wildcard_action),
+            "Resource" => wildcard |= top_level_literals(value).any(|r| r == "*"),
+            "Principal" => {
+                wildcard |= match value {
+                    Expr::Map(kinds) => {
+                        kinds.iter().any(|(kind, v)| kind == "AWS" && top_level_literals(v).any(|p| p == "*"))
+                    }
+                    other => top_level_literals(other).any(|p| p == "*"),
+                }
+            }
+            // `NotPrincipal`, `NotAction`, `NotResource`, an unknown element, a `Sid` that is not a
+            // string or a malformed `Condition`.
+            _ => return true,
+        }
+    }
+    // No `Effect` cannot be read; a `Deny` is never a finding.
+    allow.is_none_or(|allow| allow && wildcard)
+}
+
+/// `{operator: {key: values}}`, the shape [`crate::flatten_statement`] reads.
+fn is_condition_object(condition: &Expr) -> bool {
+    matches!(condition, Expr::Map(ops) if ops.values().all(|keys| matches!(keys, Expr::Map(_))))
+}
+
+/// The string literals a string-or-list field holds at its top level: the only values the
+/// flat form reads as literal strings (numbers and booleans can be neither `*` nor `service:*`).
+fn top_level_literals(field: &Expr) -> impl Iterator<Item = &str> {
+    let items = match field {
+        Expr::List(items) => items.as_slice(),
+        single => std::slice::from_ref(single),
+    };
+    items.iter().filter_map(Expr::as_str)
 }
 
 fn statement_findings(located: &LocatedStatement) -> Vec<Finding> {
@@ -366,6 +423,75 @@ fn glob(pattern: &str, text: &str, ignore_case: bool) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The pre-check may only skip statements a full reading finds nothing in: every
+    /// combination of the elements that decide findings, audited both ways, gives the same.
+    #[test]
+    fn the_pre_check_skips_no_finding() {
+        use sdlf_cfn::{Pseudo, Resource};
+        let s = Expr::string;
+        let no_value = || Pseudo::NoValue.expr();
+        let effects = [None, Some(s("Allow")), Some(s("Deny")), Some(s("allow")), Some(Expr::reference("E"))];
+        let actions = [
+            None,
+            Some(s("s3:GetObject")),
+            Some(s("*")),
+            Some(s("s3:*")),
+            Some(Expr::list([s("s3:Get*"), s("kms:*")])),
+            Some(Expr::list([no_value(), s("s3:GetObject")])),
+            Some(Expr::sub("${Service}:*")),
+        ];
+        let resources = [None, Some(s("*")), Some(Expr::list([s("arn:x"), s("*")])), Some(Expr::get_att("B", "Arn"))];
+        let principals = [
+            None,
+            Some(s("*")),
+            Some(Expr::list([s("x"), s("*")])),
+            Some(Expr::map([("AWS", s("*"))])),
+            Some(Expr::map([("AWS", Expr::list([s("arn:aws:iam::1:root"), s("*")]))])),
+            Some(Expr::map([("Service", s("*"))])),
+            Some(no_value()),
+        ];
+        let conditions = [
+            None,
+            Some(Expr::map([("StringEquals", Expr::map([("aws:SourceAccount", s("1"))]))])),
+            Some(Expr::map([("Bool", Expr::map([("aws:SecureTransport", s("false"))]))])),
+            Some(Expr::map([("StringEquals", s("malformed"))])),
+        ];
+        let others = [None, Some(("NotAction", s("s3:*"))), Some(("NotResource", s("x"))), Some(("Sid", Expr::int(1)))];
+        let others = others.into_iter().chain([Some(("NotPrincipal", s("*"))), Some(("Unknown", s("x")))]);
+        let mut statements = Vec::new();
+        for other in others {
+            for effect in &effects {
+                for action in &actions {
+                    for resource in &resources {
+                        for principal in &principals {
+                            for condition in &conditions {
+                                let fields = [
+                                    ("Effect", effect.clone()),
+                                    ("Principal", principal.clone()),
+                                    ("Action", action.clone()),
+                                    ("Resource", resource.clone()),
+                                    ("Condition", condition.clone()),
+                                ];
+                                let fields = fields.into_iter().filter_map(|(k, v)| v.map(|v| (k, v)));
+                                statements.push(Expr::map(fields.chain(other.clone())));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        statements.extend([s("not an object"), no_value()]);
+        let document = Expr::map([("Version", s("2012-10-17")), ("Statement", Expr::List(statements))]);
+        let mut t = Template::new("t");
+        let props = [("PolicyDocument".to_owned(), document)].into_iter().collect();
+        t.add_resource("Policy", Resource::new("AWS::IAM::Policy", props));
+        let skipped = scan_where(&t, |e| !may_be_finding(e)).statements.len();
+        assert!(skipped > 500, "the pre-check skips ordinary statements ({skipped})");
+        let all = findings_in(&t, crate::extract::scan(&t));
+        assert!(all.len() > 1000);
+        assert_eq!(findings(&t), all);
+    }
 
     #[test]
     fn glob_matches_runs_of_characters() {

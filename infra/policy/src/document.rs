@@ -95,15 +95,6 @@ impl Principal {
             Principal::CanonicalUser(_) => Some("CanonicalUser"),
         }
     }
-
-    fn value(&self) -> Option<&Expr> {
-        match self {
-            Principal::Any => None,
-            Principal::Aws(v) | Principal::Service(v) | Principal::Federated(v) | Principal::CanonicalUser(v) => {
-                Some(v)
-            }
-        }
-    }
 }
 
 /// A condition operator, without the `...IfExists` suffix or a set qualifier
@@ -337,6 +328,12 @@ impl Condition {
     pub fn key(&self) -> &str {
         &self.key
     }
+
+    /// Whether `other` tests the same key with the same operator (same [`Condition::operator_name`]).
+    fn same_operator_and_key(&self, other: &Condition) -> bool {
+        (self.operator, self.qualifier, self.if_exists, self.key.as_str())
+            == (other.operator, other.qualifier, other.if_exists, other.key.as_str())
+    }
 }
 
 /// One statement of a policy document.
@@ -488,50 +485,66 @@ impl Statement {
         if self.actions.iter().chain(&self.not_actions).any(String::is_empty) {
             push(Problem::EmptyAction);
         }
-        let mut seen: Vec<(String, &str)> = Vec::new();
-        for c in &self.conditions {
-            let op = c.operator_name();
+        for (i, c) in self.conditions.iter().enumerate() {
+            // The operator's name is written out only for a problem: this runs for every
+            // statement of every document built.
             if c.values.is_empty() {
-                push(Problem::NoConditionValue { operator: op.clone(), key: c.key.clone() });
+                push(Problem::NoConditionValue { operator: c.operator_name(), key: c.key.clone() });
             }
-            if seen.iter().any(|(o, k)| *o == op && *k == c.key) {
-                push(Problem::DuplicateConditionKey { operator: op.clone(), key: c.key.clone() });
+            if self.conditions[..i].iter().any(|earlier| earlier.same_operator_and_key(c)) {
+                push(Problem::DuplicateConditionKey { operator: c.operator_name(), key: c.key.clone() });
             }
-            seen.push((op, &c.key));
         }
     }
 
     /// The statement as a JSON object (see the module docs for the conventions).
     pub fn to_expr(&self) -> Expr {
-        let mut m: IndexMap<String, Expr> = IndexMap::new();
-        if let Some(sid) = &self.sid {
-            m.insert("Sid".into(), Expr::string(sid));
+        self.clone().into_json()
+    }
+
+    /// [`Statement::to_expr`], moving the values into the result rather than copying them.
+    fn into_json(self) -> Expr {
+        // Sized up front: a statement has up to nine keys, and growing a map is a rehash.
+        let present = [
+            self.sid.is_some(),
+            true,
+            !self.principals.is_empty(),
+            !self.not_principals.is_empty(),
+            !self.actions.is_empty(),
+            !self.not_actions.is_empty(),
+            !self.resources.is_empty(),
+            !self.not_resources.is_empty(),
+            !self.conditions.is_empty(),
+        ];
+        let mut m: IndexMap<String, Expr> = IndexMap::with_capacity(present.iter().filter(|p| **p).count());
+        if let Some(sid) = self.sid {
+            m.insert("Sid".into(), Expr::String(sid));
         }
         m.insert("Effect".into(), Expr::string(self.effect.as_str()));
         if !self.principals.is_empty() {
-            m.insert("Principal".into(), render_principals(&self.principals));
+            m.insert("Principal".into(), render_principals(self.principals));
         }
         if !self.not_principals.is_empty() {
-            m.insert("NotPrincipal".into(), render_principals(&self.not_principals));
+            m.insert("NotPrincipal".into(), render_principals(self.not_principals));
         }
-        let strings = |v: &[String]| one_or_many(dedup(v.iter().map(Expr::string)));
+        let strings = |v: Vec<String>| one_or_many(dedup(v.into_iter().map(Expr::String)));
         if !self.actions.is_empty() {
-            m.insert("Action".into(), strings(&self.actions));
+            m.insert("Action".into(), strings(self.actions));
         }
         if !self.not_actions.is_empty() {
-            m.insert("NotAction".into(), strings(&self.not_actions));
+            m.insert("NotAction".into(), strings(self.not_actions));
         }
         if !self.resources.is_empty() {
-            m.insert("Resource".into(), one_or_many(dedup(self.resources.iter().cloned())));
+            m.insert("Resource".into(), one_or_many(dedup(self.resources)));
         }
         if !self.not_resources.is_empty() {
-            m.insert("NotResource".into(), one_or_many(dedup(self.not_resources.iter().cloned())));
+            m.insert("NotResource".into(), one_or_many(dedup(self.not_resources)));
         }
         if !self.conditions.is_empty() {
             let mut ops: IndexMap<String, IndexMap<String, Expr>> = IndexMap::new();
-            for c in &self.conditions {
+            for c in self.conditions {
                 // A repeated operator and key is refused by `try_build`; `build` panics first.
-                ops.entry(c.operator_name()).or_default().insert(c.key.clone(), one_or_many(c.values.clone()));
+                ops.entry(c.operator_name()).or_default().insert(c.key, one_or_many(c.values));
             }
             m.insert("Condition".into(), Expr::Map(ops.into_iter().map(|(k, v)| (k, Expr::Map(v))).collect()));
         }
@@ -608,6 +621,13 @@ impl PolicyDocument {
     /// The document, or everything wrong with it.
     pub fn try_build(&self) -> Result<Expr, PolicyErrors> {
         self.validate()?;
+        Ok(self.clone().render())
+    }
+
+    /// [`PolicyDocument::try_build`], consuming the document: its values move into the result
+    /// rather than being copied.
+    pub fn try_into_expr(self) -> Result<Expr, PolicyErrors> {
+        self.validate()?;
         Ok(self.render())
     }
 
@@ -619,19 +639,24 @@ impl PolicyDocument {
     /// one is a programming error that the first synth (and test) shows. Use
     /// [`PolicyDocument::try_build`] for documents assembled from input.
     pub fn build(&self) -> Expr {
-        match self.try_build() {
+        self.clone().into_built()
+    }
+
+    /// [`PolicyDocument::build`], consuming the document.
+    fn into_built(self) -> Expr {
+        match self.try_into_expr() {
             Ok(expr) => expr,
             Err(errors) => panic!("malformed policy document: {errors}"),
         }
     }
 
-    fn render(&self) -> Expr {
+    fn render(self) -> Expr {
         let mut m: IndexMap<String, Expr> = IndexMap::new();
         m.insert("Version".into(), Expr::string(POLICY_VERSION));
-        if let Some(id) = &self.id {
-            m.insert("Id".into(), Expr::string(id));
+        if let Some(id) = self.id {
+            m.insert("Id".into(), Expr::String(id));
         }
-        m.insert("Statement".into(), Expr::List(self.statements.iter().map(Statement::to_expr).collect()));
+        m.insert("Statement".into(), Expr::List(self.statements.into_iter().map(Statement::into_json).collect()));
         Expr::Map(m)
     }
 }
@@ -640,13 +665,13 @@ impl PolicyDocument {
 /// document): lets a document go straight into `Role::new(...)` and other generated setters.
 impl From<PolicyDocument> for Expr {
     fn from(doc: PolicyDocument) -> Expr {
-        doc.build()
+        doc.into_built()
     }
 }
 
 impl IntoExpr for PolicyDocument {
     fn into_expr(self) -> Expr {
-        self.build()
+        self.into_built()
     }
 }
 
@@ -703,13 +728,26 @@ pub struct PolicyError {
 pub struct PolicyErrors(pub Vec<PolicyError>);
 
 /// Principals grouped by kind in canonical order; `"*"` when any of them is [`Principal::Any`].
-fn render_principals(principals: &[Principal]) -> Expr {
+fn render_principals(principals: Vec<Principal>) -> Expr {
     if principals.iter().any(|p| matches!(p, Principal::Any)) {
         return Expr::string("*");
     }
+    // Values by kind, in the canonical order of kinds.
+    let mut by_kind: [(&str, Vec<Expr>); 4] =
+        [("AWS", Vec::new()), ("Service", Vec::new()), ("Federated", Vec::new()), ("CanonicalUser", Vec::new())];
+    for p in principals {
+        let (slot, value) = match p {
+            Principal::Any => continue, // there is none: see above
+            Principal::Aws(v) => (0, v),
+            Principal::Service(v) => (1, v),
+            Principal::Federated(v) => (2, v),
+            Principal::CanonicalUser(v) => (3, v),
+        };
+        by_kind[slot].1.push(value);
+    }
     let mut m: IndexMap<String, Expr> = IndexMap::new();
-    for kind in ["AWS", "Service", "Federated", "CanonicalUser"] {
-        let values = dedup(principals.iter().filter(|p| p.kind() == Some(kind)).filter_map(|p| p.value().cloned()));
+    for (kind, values) in by_kind {
+        let values = dedup(values);
         if !values.is_empty() {
             m.insert(kind.into(), one_or_many(values));
         }

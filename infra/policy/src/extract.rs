@@ -239,7 +239,16 @@ pub fn statements_of(template: &Template) -> Vec<LocatedStatement> {
 
 /// [`statements_of`], plus the documents and statements that could not be read.
 pub fn scan(template: &Template) -> Scan {
+    scan_where(template, |_| true)
+}
+
+/// [`scan`], flattening only the statements `keep` accepts (and reporting the unreadable ones
+/// among them); the others are skipped. Paths are the same as in a full scan.
+pub(crate) fn scan_where(template: &Template, keep: impl Fn(&Expr) -> bool) -> Scan {
     let mut out = Scan::default();
+    // One buffer for every path: segments are pushed and popped as the walk goes down and
+    // back up, and a path is copied only when a statement or an unreadable part is recorded.
+    let mut path = String::new();
     for (logical_id, resource) in &template.resources {
         for s in POLICY_SITES.iter().filter(|s| s.resource_type == resource.type_name) {
             let (first, rest) = s.path.split_first().expect("a site has a path");
@@ -249,10 +258,15 @@ pub fn scan(template: &Template) -> Scan {
                 resource: logical_id,
                 resource_type: &resource.type_name,
                 kind: s.kind,
+                keep: &keep,
                 out: &mut out,
             };
-            let path = format!("Resources.{logical_id}.Properties.{first}");
-            walker.property(value, rest, path);
+            path.clear();
+            path.push_str("Resources.");
+            path.push_str(logical_id);
+            path.push_str(".Properties.");
+            path.push_str(first);
+            walker.property(value, rest, &mut path);
         }
     }
     out
@@ -263,6 +277,7 @@ struct Walker<'a> {
     resource: &'a str,
     resource_type: &'a str,
     kind: DocumentKind,
+    keep: &'a dyn Fn(&Expr) -> bool,
     out: &'a mut Scan,
 }
 
@@ -271,62 +286,64 @@ fn is_no_value(expr: &Expr) -> bool {
     matches!(expr, Expr::Ref(name) if name == Pseudo::NoValue.name())
 }
 
-/// The value itself, or both branches of an `Fn::If` (nested ones too), with path suffixes;
-/// `AWS::NoValue` branches are dropped.
-fn branches<'e>(expr: &'e Expr, path: String, out: &mut Vec<(&'e Expr, String)>) {
-    match expr {
-        Expr::If { then, otherwise, .. } => {
-            branches(then, format!("{path}.Fn::If[1]"), out);
-            branches(otherwise, format!("{path}.Fn::If[2]"), out);
-        }
-        e if is_no_value(e) => {}
-        e => out.push((e, path)),
-    }
-}
-
-fn expand(expr: &Expr, path: String) -> Vec<(&Expr, String)> {
-    let mut out = Vec::new();
-    branches(expr, path, &mut out);
-    out
+/// Runs `f` on `path` extended by `segment`, then restores it.
+fn with_segment<R>(path: &mut String, segment: fmt::Arguments<'_>, f: impl FnOnce(&mut String) -> R) -> R {
+    let len = path.len();
+    fmt::Write::write_fmt(path, segment).expect("writing to a String cannot fail");
+    let result = f(path);
+    path.truncate(len);
+    result
 }
 
 impl Walker<'_> {
-    fn unreadable(&mut self, path: String, reason: impl Into<String>) {
+    fn unreadable(&mut self, path: &str, reason: impl Into<String>) {
         self.out.unreadable.push(Unreadable {
             template: self.template.to_owned(),
             resource: self.resource.to_owned(),
             resource_type: self.resource_type.to_owned(),
-            path,
+            path: path.to_owned(),
             reason: reason.into(),
         });
     }
 
-    /// Follows the rest of a site's path from `value`, then reads the document there.
-    fn property(&mut self, value: &Expr, rest: &[&str], path: String) {
-        for (value, path) in expand(value, path) {
-            match rest.split_first() {
-                None => self.document(value, path),
-                Some((&"[]", tail)) => match value {
-                    Expr::List(items) => {
-                        for (i, item) in items.iter().enumerate() {
-                            self.property(item, tail, format!("{path}[{i}]"));
-                        }
-                    }
-                    other => self.unreadable(path, format!("expected a list, found {}", render_value(other))),
-                },
-                Some((key, tail)) => match value {
-                    Expr::Map(m) => {
-                        if let Some(v) = m.get(*key) {
-                            self.property(v, tail, format!("{path}.{key}"));
-                        }
-                    }
-                    other => self.unreadable(path, format!("expected an object, found {}", render_value(other))),
-                },
+    /// Calls `f` with the value itself, or with both branches of an `Fn::If` (nested ones
+    /// too), the path extended by `.Fn::If[1]` (then) or `.Fn::If[2]` (else); `AWS::NoValue`
+    /// branches are dropped.
+    fn branches<'e>(&mut self, expr: &'e Expr, path: &mut String, f: &mut dyn FnMut(&mut Self, &'e Expr, &mut String)) {
+        match expr {
+            Expr::If { then, otherwise, .. } => {
+                with_segment(path, format_args!(".Fn::If[1]"), |path| self.branches(then, path, f));
+                with_segment(path, format_args!(".Fn::If[2]"), |path| self.branches(otherwise, path, f));
             }
+            e if is_no_value(e) => {}
+            e => f(self, e, path),
         }
     }
 
-    fn document(&mut self, doc: &Expr, path: String) {
+    /// Follows the rest of a site's path from `value`, then reads the document there.
+    fn property(&mut self, value: &Expr, rest: &[&str], path: &mut String) {
+        self.branches(value, path, &mut |w, value, path| match rest.split_first() {
+            None => w.document(value, path),
+            Some((&"[]", tail)) => match value {
+                Expr::List(items) => {
+                    for (i, item) in items.iter().enumerate() {
+                        with_segment(path, format_args!("[{i}]"), |path| w.property(item, tail, path));
+                    }
+                }
+                other => w.unreadable(path, format!("expected a list, found {}", render_value(other))),
+            },
+            Some((key, tail)) => match value {
+                Expr::Map(m) => {
+                    if let Some(v) = m.get(*key) {
+                        with_segment(path, format_args!(".{key}"), |path| w.property(v, tail, path));
+                    }
+                }
+                other => w.unreadable(path, format!("expected an object, found {}", render_value(other))),
+            },
+        });
+    }
+
+    fn document(&mut self, doc: &Expr, path: &mut String) {
         let Expr::Map(m) = doc else {
             let what = match doc {
                 Expr::String(_) => "a policy document given as a JSON string".to_owned(),
@@ -340,30 +357,32 @@ impl Walker<'_> {
         let Some(statement) = m.get("Statement") else {
             return self.unreadable(path, "the document has no Statement");
         };
-        let path = format!("{path}.Statement");
-        for (value, path) in expand(statement, path) {
-            match value {
+        with_segment(path, format_args!(".Statement"), |path| {
+            self.branches(statement, path, &mut |w, value, path| match value {
                 Expr::List(items) => {
                     for (i, item) in items.iter().enumerate() {
-                        for (s, path) in expand(item, format!("{path}[{i}]")) {
-                            self.statement(s, path);
-                        }
+                        with_segment(path, format_args!("[{i}]"), |path| {
+                            w.branches(item, path, &mut |w, s, path| w.statement(s, path))
+                        });
                     }
                 }
-                single @ Expr::Map(_) => self.statement(single, path),
-                other => self.unreadable(path, format!("expected a list of statements, found {}", render_value(other))),
-            }
-        }
+                single @ Expr::Map(_) => w.statement(single, path),
+                other => w.unreadable(path, format!("expected a list of statements, found {}", render_value(other))),
+            })
+        });
     }
 
-    fn statement(&mut self, value: &Expr, path: String) {
+    fn statement(&mut self, value: &Expr, path: &str) {
+        if !(self.keep)(value) {
+            return;
+        }
         match flatten_statement(value) {
             Ok(statement) => self.out.statements.push(LocatedStatement {
                 template: self.template.to_owned(),
                 resource: self.resource.to_owned(),
                 resource_type: self.resource_type.to_owned(),
                 document: self.kind,
-                path,
+                path: path.to_owned(),
                 statement,
             }),
             Err(reason) => self.unreadable(path, reason),

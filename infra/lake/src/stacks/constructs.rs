@@ -30,8 +30,8 @@ pub fn table_arn(table_name: Expr, suffix: &str) -> Expr {
 }
 
 /// Turns a policy document into a template value, or a build error naming the resource.
-pub fn document(stack: &Stack, resource: &str, doc: &PolicyDocument) -> Result<Expr, BuildError> {
-    doc.try_build().map_err(|errors| BuildError::Policy {
+pub fn document(stack: &Stack, resource: &str, doc: PolicyDocument) -> Result<Expr, BuildError> {
+    doc.try_into_expr().map_err(|errors| BuildError::Policy {
         stack: stack.name().to_owned(),
         resource: resource.to_owned(),
         problems: errors.to_string(),
@@ -81,7 +81,7 @@ pub fn key(stack: &mut Stack, ctx: &Ctx, spec: KeySpec) -> Result<Handle<kms::Ke
         );
     }
     doc = doc.statements(spec.extra_statements);
-    let key_policy = document(stack, &format!("{}Key", spec.id), &doc)?;
+    let key_policy = document(stack, &format!("{}Key", spec.id), doc)?;
     let key = stack.template.add_with(
         format!("{}Key", spec.id),
         kms::Key {
@@ -149,7 +149,7 @@ pub fn queue_with_dlq(stack: &mut Stack, spec: QueueSpec) -> Result<Queues, Buil
         .statement(Statement::deny_insecure_transport_of(["sqs:*"], [queue.arn(), dead_letter.arn()]))
         .statements(spec.extra_statements);
     let policy_id = format!("{}QueuePolicy", spec.id);
-    let policy_document = document(stack, &policy_id, &doc)?;
+    let policy_document = document(stack, &policy_id, doc)?;
     let policy = stack.template.add(
         policy_id,
         sqs::QueuePolicy::new(policy_document, vec![queue.reference().into(), dead_letter.reference().into()]),
@@ -204,8 +204,8 @@ pub fn function(stack: &mut Stack, ctx: &Ctx, spec: FunctionSpec) -> Result<Func
             .resource(log_group.arn()),
     );
     permissions = permissions.statements(spec.statements);
-    let trust = document(stack, &role_id, &PolicyDocument::assume_role("lambda.amazonaws.com"))?;
-    let permissions = document(stack, &role_id, &permissions)?;
+    let trust = document(stack, &role_id, PolicyDocument::assume_role("lambda.amazonaws.com"))?;
+    let permissions = document(stack, &role_id, permissions)?;
     let role = stack.template.add(
         role_id,
         iam::Role {

@@ -275,14 +275,14 @@ pub fn build(
         Statement::assume_role("scheduler.amazonaws.com")
             .condition(Condition::string_equals("aws:SourceAccount", account.clone())),
     );
-    let trust = constructs::document(&stack, "ScheduleRole", &trust)?;
+    let trust = constructs::document(&stack, "ScheduleRole", trust)?;
     let permissions = PolicyDocument::new()
         .statement(
             Statement::allow().sid("StartStageB").action("lambda:InvokeFunction").resource(routing_function.clone()),
         )
         // The schedule's input is encrypted with the team key; the role decrypts it to deliver it.
         .statement(Statement::allow().sid("DecryptInput").action("kms:Decrypt").resource(team_key.clone()));
-    let permissions = constructs::document(&stack, "ScheduleRole", &permissions)?;
+    let permissions = constructs::document(&stack, "ScheduleRole", permissions)?;
     let schedule_role = stack.template.add(
         "ScheduleRole",
         iam::Role {

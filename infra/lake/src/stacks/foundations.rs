@@ -308,8 +308,8 @@ pub fn build(ctx: &Ctx) -> Result<(Stack, FoundationsOutputs), BuildError> {
                 .resource(key_arn.clone()),
         );
     let role_id = "LakeFormationDataAccessRole";
-    let trust = constructs::document(&stack, role_id, &trust)?;
-    let access = constructs::document(&stack, role_id, &access)?;
+    let trust = constructs::document(&stack, role_id, trust)?;
+    let access = constructs::document(&stack, role_id, access)?;
     let data_access_role = stack.template.add(
         role_id,
         iam::Role {
@@ -494,7 +494,7 @@ fn bucket_policy(
     let doc = PolicyDocument::new()
         .statement(Statement::deny_insecure_transport([bucket_arn(name), bucket_arn(&format!("{name}/*"))]))
         .statements(extra);
-    let doc = constructs::document(stack, &id, &doc)?;
+    let doc = constructs::document(stack, &id, doc)?;
     Ok(stack.template.add(id, s3::BucketPolicy::new(bucket.reference(), doc)))
 }
 

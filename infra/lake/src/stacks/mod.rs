@@ -59,32 +59,7 @@ fn list(items: &[impl std::fmt::Display]) -> String {
 /// definition's names, the stacks' imports (each from an earlier stack), and the IAM
 /// baseline. Templates are checked separately by `sdlf_cfn::synth` when they are rendered.
 pub fn synthesize(lake: &Lake, env_name: &str, fingerprints: &dyn Fingerprints) -> Result<Assembly, SynthError> {
-    names::validate(lake).map_err(SynthError::Definition)?;
-    let env = names::environment(lake, env_name).map_err(|e| SynthError::Definition(vec![e]))?;
-    let ctx = Ctx::new(lake, env, fingerprints);
-
-    let (foundations_stack, foundations) = foundations::build(&ctx)?;
-    let (catalog_stack, catalog) = catalog::build(&ctx, &foundations)?;
-    // Teams are independent of each other: build each team's stacks, and audit them, on its
-    // own thread. The order of the result is the definition's, as in a sequential build.
-    let allow = baseline::allowlist();
-    let per_team = crate::parallel::map(&lake.teams, |team| -> Result<(Vec<Stack>, Vec<String>), BuildError> {
-        let stacks = team_stacks(&ctx, team, &foundations, &catalog)?;
-        let violations: Vec<String> = stacks
-            .iter()
-            .flat_map(|s| sdlf_policy::audit(&s.template, &allow).violations)
-            .map(|v| v.to_string())
-            .collect();
-        Ok((stacks, violations))
-    });
-    let mut stacks = vec![foundations_stack, catalog_stack];
-    let mut violations: Vec<String> =
-        stacks.iter().flat_map(|s| sdlf_policy::audit(&s.template, &allow).violations).map(|v| v.to_string()).collect();
-    for result in per_team {
-        let (team_stacks, team_violations) = result?;
-        stacks.extend(team_stacks);
-        violations.extend(team_violations);
-    }
+    let Built { stacks, violations } = build_each(lake, env_name, fingerprints, |stack| stack)?;
     let assembly = Assembly { stacks };
     assembly.order()?;
     if !violations.is_empty() {
@@ -93,19 +68,65 @@ pub fn synthesize(lake: &Lake, env_name: &str, fingerprints: &dyn Fingerprints) 
     Ok(assembly)
 }
 
-/// A team's stacks: the team stack, its pipelines, then its datasets.
+/// What [`build_each`] made of every stack, in definition order, and the baseline violations
+/// found in them.
+pub(crate) struct Built<T> {
+    pub stacks: Vec<T>,
+    pub violations: Vec<String>,
+}
+
+/// Builds and audits every stack of environment `env_name`, then hands each to `finish` on
+/// the thread that built it. Finishing there (rendering a template, say) uses the stack while
+/// it is still in cache, and frees it on the thread that allocated it, in parallel.
+pub(crate) fn build_each<T: Send>(
+    lake: &Lake,
+    env_name: &str,
+    fingerprints: &dyn Fingerprints,
+    finish: impl Fn(Stack) -> T + Sync,
+) -> Result<Built<T>, SynthError> {
+    names::validate(lake).map_err(SynthError::Definition)?;
+    let env = names::environment(lake, env_name).map_err(|e| SynthError::Definition(vec![e]))?;
+    let ctx = Ctx::new(lake, env, fingerprints);
+    let allow = baseline::allowlist();
+    let audited = |stack: Stack, violations: &mut Vec<String>| {
+        violations.extend(sdlf_policy::audit(&stack.template, &allow).violations.iter().map(ToString::to_string));
+        finish(stack)
+    };
+
+    let (foundations_stack, foundations) = foundations::build(&ctx)?;
+    let (catalog_stack, catalog) = catalog::build(&ctx, &foundations)?;
+    let mut violations = Vec::new();
+    let mut stacks = vec![audited(foundations_stack, &mut violations), audited(catalog_stack, &mut violations)];
+    // Teams are independent of each other: build each team's stacks, audit and finish them,
+    // on one thread. The order of the result is the definition's, as in a sequential build.
+    let per_team = crate::parallel::map(&lake.teams, |team| -> Result<(Vec<T>, Vec<String>), BuildError> {
+        let (mut stacks, mut violations) = (Vec::new(), Vec::new());
+        team_stacks(&ctx, team, &foundations, &catalog, |stack| stacks.push(audited(stack, &mut violations)))?;
+        Ok((stacks, violations))
+    });
+    for result in per_team {
+        let (team_stacks, team_violations) = result?;
+        stacks.extend(team_stacks);
+        violations.extend(team_violations);
+    }
+    Ok(Built { stacks, violations })
+}
+
+/// A team's stacks, each handed to `emit` as soon as it is built: the team stack, its
+/// pipelines, then its datasets.
 fn team_stacks(
     ctx: &Ctx,
     team: &Team,
     foundations: &FoundationsOutputs,
     catalog: &CatalogOutputs,
-) -> Result<Vec<Stack>, BuildError> {
+    mut emit: impl FnMut(Stack),
+) -> Result<(), BuildError> {
     let (stack, team_out) = team::build(ctx, team, foundations)?;
-    let mut stacks = vec![stack];
+    emit(stack);
     let mut pipelines = Vec::new();
     for p in &team.pipelines {
         let (stack, out) = pipeline::build(ctx, team, p, foundations, catalog, &team_out)?;
-        stacks.push(stack);
+        emit(stack);
         pipelines.push(out);
     }
     for d in &team.datasets {
@@ -114,7 +135,7 @@ fn team_stacks(
             .find(|p| p.pipeline == d.pipeline)
             .expect("validated: a dataset's pipeline belongs to its team");
         let (stack, _) = dataset::build(ctx, team, d, foundations, catalog, &team_out, pipeline)?;
-        stacks.push(stack);
+        emit(stack);
     }
-    Ok(stacks)
+    Ok(())
 }

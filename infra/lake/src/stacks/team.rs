@@ -139,7 +139,7 @@ pub fn build(ctx: &Ctx, team: &Team, foundations: &FoundationsOutputs) -> Result
     let team_key = key.arn();
 
     let boundary_doc = boundary(ctx, t, &lake, team_key.clone());
-    let boundary_doc = constructs::document(&stack, "PermissionsBoundary", &boundary_doc)?;
+    let boundary_doc = constructs::document(&stack, "PermissionsBoundary", boundary_doc)?;
     let boundary = stack.template.add(
         "PermissionsBoundary",
         iam::ManagedPolicy {
@@ -172,7 +172,7 @@ pub fn build(ctx: &Ctx, team: &Team, foundations: &FoundationsOutputs) -> Result
                 .resource(topic.reference())
                 .condition(Condition::string_equals("aws:SourceAccount", Expr::sub("${AWS::AccountId}"))),
         );
-    let topic_policy = constructs::document(&stack, "NotificationsTopicPolicy", &topic_policy)?;
+    let topic_policy = constructs::document(&stack, "NotificationsTopicPolicy", topic_policy)?;
     stack.template.add("NotificationsTopicPolicy", sns::TopicPolicy::new(topic_policy, vec![topic.reference().into()]));
 
     let crawler_role = role(
@@ -323,8 +323,8 @@ fn role(
         Statement::assume_role(service)
             .condition(Condition::string_equals("aws:SourceAccount", Expr::sub("${AWS::AccountId}"))),
     );
-    let trust = constructs::document(stack, id, &trust)?;
-    let permissions = constructs::document(stack, id, &PolicyDocument::new().statements(statements))?;
+    let trust = constructs::document(stack, id, trust)?;
+    let permissions = constructs::document(stack, id, PolicyDocument::new().statements(statements))?;
     Ok(stack.template.add(
         id,
         iam::Role {

@@ -190,14 +190,14 @@ impl Builder<'_> {
     ) -> Handle<stepfunctions::StateMachine> {
         let name = self.ctx.names.pipeline_resource(&self.team.name, &self.pipeline.name, what);
         let logging = self.machine_logging(stack, id, &name);
-        let rendered = machine.render();
+        let (definition, definition_substitutions) = machine.render().into_properties();
         stack.template.add(
             format!("{id}StateMachine"),
             stepfunctions::StateMachine {
                 state_machine_name: Some(name.into()),
                 state_machine_type: Some(stepfunctions::state_machine::StateMachineType::Standard.into()),
-                definition: Some(rendered.definition.clone()),
-                definition_substitutions: rendered.definition_substitutions(),
+                definition: Some(definition),
+                definition_substitutions,
                 logging_configuration: Some(logging),
                 ..stepfunctions::StateMachine::new(self.imports.states_role.clone())
             },
@@ -237,7 +237,7 @@ pub(super) fn terminal_queue(
     );
     let policy_id = format!("{id}QueuePolicy");
     let doc = PolicyDocument::new().statement(Statement::deny_insecure_transport_of(["sqs:*"], [queue.arn()]));
-    let doc = constructs::document(stack, &policy_id, &doc)?;
+    let doc = constructs::document(stack, &policy_id, doc)?;
     stack.template.add(policy_id, sqs::QueuePolicy::new(doc, vec![queue.reference().into()]));
     Ok(queue)
 }
