@@ -1,0 +1,192 @@
+//! The deploy engine against the emulator's real CloudFormation, with small stacks made for the
+//! purpose (the example lake cannot be broken on demand): a failing update rolls back with its
+//! reason and the stack stays usable; a failed first create is deleted and created again; a
+//! bucket rename is refused until allowed by name; a template over the 51,200-byte inline
+//! limit goes through the artifacts bucket.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Mutex;
+
+use sdlf_aws::{Connection, Target};
+use sdlf_cfn::Template;
+use sdlf_cfn_types::{Registry, s3, sqs, ssm};
+use sdlf_deploy::api::Stacks;
+use sdlf_deploy::engine::deploy::{AssetBytes, DeployOptions, Deployer, Event, Interrupts, Reporter, StackResult};
+use sdlf_lake::assets::Asset;
+use sdlf_lake::output::{EnvironmentOutput, StackOutput};
+use sdlf_testkit::Emulator;
+
+const BUCKET: &str = "sdlf-engine-test-artifacts";
+
+fn stack(template: &Template, depends_on: &[&str]) -> StackOutput {
+    let s = sdlf_cfn::synth(template, &Registry).expect("the test template is valid");
+    StackOutput {
+        name: template.name.clone(),
+        template_file: format!("{}.template.json", template.name),
+        needs_upload: s.needs_upload(),
+        resources: s.resource_count,
+        body: s.body,
+        depends_on: depends_on.iter().map(|d| (*d).to_owned()).collect(),
+        parameters: BTreeMap::new(),
+        tags: BTreeMap::from([("sdlf:test".to_owned(), "engine".to_owned())]),
+        assets: Vec::new(),
+        left_out: Vec::new(),
+    }
+}
+
+/// The artifacts bucket (holding uploads), named `bucket_name`.
+fn storage(bucket_name: &str) -> Template {
+    let mut t = Template::new("engine-storage");
+    t.add("Artifacts", s3::Bucket { bucket_name: Some(bucket_name.into()), ..s3::Bucket::default() });
+    t
+}
+
+/// Queues; with `broken`, one FIFO queue without the `.fifo` suffix, which SQS refuses.
+fn queues(name: &str, broken: bool) -> Template {
+    let mut t = Template::new(name);
+    t.add("Good", sqs::Queue::default());
+    if broken {
+        t.add(
+            "Broken",
+            sqs::Queue {
+                queue_name: Some(format!("{name}-not-fifo").into()),
+                fifo_queue: Some(true.into()),
+                ..sqs::Queue::default()
+            },
+        );
+    }
+    t
+}
+
+/// Over 51,200 bytes: 60 parameters with 1 KB descriptions.
+fn large() -> Template {
+    let mut t = Template::new("engine-large");
+    for i in 0..60 {
+        t.add(
+            format!("Parameter{i}"),
+            ssm::Parameter {
+                name: Some(format!("/sdlf-engine-test/p{i}").into()),
+                description: Some("x".repeat(1000).into()),
+                ..ssm::Parameter::new(ssm::parameter::Type::String, "value")
+            },
+        );
+    }
+    t
+}
+
+fn output(stacks: Vec<StackOutput>) -> EnvironmentOutput {
+    EnvironmentOutput { environment: "local".into(), stacks, assets_bucket: BUCKET.into() }
+}
+
+struct NoAssets;
+impl AssetBytes for NoAssets {
+    fn bytes(&self, asset: &Asset) -> Result<Vec<u8>, String> {
+        Err(format!("no asset expected, got {}", asset.source))
+    }
+}
+
+#[derive(Default)]
+struct Log(Mutex<Vec<String>>);
+impl Reporter for Log {
+    fn report(&self, event: Event<'_>) {
+        if let Event::Finished { stack, status, .. } = event {
+            self.0.lock().unwrap().push(format!("{stack}: {status}"));
+        }
+    }
+    fn confirm(&self, _: &str) -> bool {
+        false
+    }
+}
+
+fn options(allow_replace: &[&str]) -> DeployOptions {
+    DeployOptions {
+        concurrency: 2,
+        yes: true,
+        interactive: false,
+        allow_replace: allow_replace.iter().map(|s| (*s).to_owned()).collect(),
+        no_wait: false,
+        protect: BTreeSet::new(),
+        region: "us-east-1".into(),
+    }
+}
+
+async fn deploy(conn: &Connection, out: &EnvironmentOutput, allow_replace: &[&str]) -> BTreeMap<String, StackResult> {
+    let log = Log::default();
+    let interrupts = Interrupts::default();
+    let deployer = Deployer {
+        stacks: &conn.cloudformation,
+        objects: &conn.s3,
+        assets: &NoAssets,
+        reporter: &log,
+        interrupts: &interrupts,
+        options: options(allow_replace),
+    };
+    let deployed: BTreeMap<_, _> = conn
+        .cloudformation
+        .describe_all("engine-")
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|d| d.status != "DELETE_COMPLETE")
+        .map(|d| (d.name.clone(), d))
+        .collect();
+    let selected: Vec<String> = out.stacks.iter().map(|s| s.name.clone()).collect();
+    deployer.deploy(out, &selected, &deployed).await.into_iter().collect()
+}
+
+#[test]
+fn failures_roll_back_with_their_reason_recreate_and_refuse_data_loss_on_the_emulator() {
+    let emulator = Emulator::start();
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    runtime.block_on(async {
+        let conn = sdlf_aws::connect(&Target {
+            endpoint_url: Some(emulator.url.clone()),
+            emulator: true,
+            default_region: "us-east-1".into(),
+            region: Some("us-east-1".into()),
+            ..Target::default()
+        })
+        .await;
+        let good =
+            output(vec![stack(&storage(BUCKET), &[]), stack(&queues("engine-queues", false), &["engine-storage"])]);
+        let r = deploy(&conn, &good, &[]).await;
+        assert!(r.values().all(|r| *r == StackResult::Deployed), "{r:?}");
+
+        // A template over the inline limit goes through the bucket.
+        let large = stack(&large(), &["engine-storage"]);
+        assert!(large.needs_upload, "{} bytes", large.bytes());
+        let r = deploy(&conn, &output(vec![stack(&storage(BUCKET), &[]), large]), &[]).await;
+        assert_eq!(r["engine-large"], StackResult::Deployed, "{r:?}");
+
+        // A failing update rolls back, says why, and leaves the stack usable.
+        let broken =
+            output(vec![stack(&storage(BUCKET), &[]), stack(&queues("engine-queues", true), &["engine-storage"])]);
+        let r = deploy(&conn, &broken, &[]).await;
+        let StackResult::Failed { status, reasons, .. } = &r["engine-queues"] else { panic!("{r:?}") };
+        assert_eq!(status, "UPDATE_ROLLBACK_COMPLETE");
+        assert!(reasons.iter().any(|x| x.starts_with("Broken (AWS::SQS::Queue): ")), "{reasons:?}");
+        let r = deploy(&conn, &good, &[]).await;
+        assert_eq!(r["engine-queues"], StackResult::NoChanges, "back to what is deployed");
+
+        // A failed first create (ROLLBACK_COMPLETE) is deleted and created again.
+        let new_broken = output(vec![stack(&queues("engine-fresh", true), &[])]);
+        let r = deploy(&conn, &new_broken, &[]).await;
+        assert!(
+            matches!(&r["engine-fresh"], StackResult::Failed { status, .. } if status == "ROLLBACK_COMPLETE"),
+            "{r:?}"
+        );
+        let fixed = output(vec![stack(&queues("engine-fresh", false), &[])]);
+        let r = deploy(&conn, &fixed, &[]).await;
+        assert_eq!(r["engine-fresh"], StackResult::Deployed, "{r:?}");
+        let d = conn.cloudformation.describe("engine-fresh").await.unwrap().unwrap();
+        assert_eq!(d.status, "CREATE_COMPLETE");
+
+        // Renaming the bucket replaces it: refused, until allowed by name.
+        let renamed = output(vec![stack(&storage("sdlf-engine-test-artifacts-2"), &[])]);
+        let r = deploy(&conn, &renamed, &[]).await;
+        let StackResult::Refused(refused) = &r["engine-storage"] else { panic!("{r:?}") };
+        assert_eq!(refused.at_risk[0].logical_id, "Artifacts");
+        let r = deploy(&conn, &renamed, &["Artifacts"]).await;
+        assert_eq!(r["engine-storage"], StackResult::Deployed, "{r:?}");
+    });
+}
