@@ -1,12 +1,13 @@
 //! `sdlf deploy`: the thin shell over the deploy engine — arguments, the terminal, Ctrl-C,
 //! and the closing summary.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, IsTerminal, Write};
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 
 use clap::Args;
+use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use sdlf_deploy::engine::deploy::{DeployOptions, Deployer, Event, Interrupts, Reporter, StackResult};
 use sdlf_deploy::select::{Direction, select};
 use sdlf_diff::{Style, render_text};
@@ -41,14 +42,58 @@ pub struct DeployArgs {
     pub aws: AwsArgs,
 }
 
-/// Progress as plain lines (one per event); on a terminal, the plan in colour and questions.
+/// Progress for people and for CI: on a terminal, a bar per executing stack (resources done
+/// of all, with how many are in progress and failed) and the plan in colour; elsewhere one
+/// plain line per event.
 struct Terminal {
     style: Style,
     out: Mutex<std::io::Stdout>,
+    bars: Option<Bars>,
+}
+
+/// The bars of the stacks being executed, and the last status of each of their resources.
+struct Bars {
+    multi: MultiProgress,
+    stacks: Mutex<BTreeMap<String, (ProgressBar, BTreeMap<String, String>)>>,
+}
+
+impl Bars {
+    fn start(&self, stack: &str, resources: usize) {
+        let bar = self.multi.add(ProgressBar::new(resources as u64));
+        let style = ProgressStyle::with_template("{prefix} [{bar:30}] {pos}/{len} {msg}")
+            .expect("a valid template")
+            .progress_chars("=> ");
+        bar.set_style(style);
+        bar.set_prefix(stack.to_owned());
+        self.stacks.lock().unwrap_or_else(|p| p.into_inner()).insert(stack.to_owned(), (bar, BTreeMap::new()));
+    }
+
+    fn resource(&self, stack: &str, logical_id: &str, status: &str) {
+        let mut stacks = self.stacks.lock().unwrap_or_else(|p| p.into_inner());
+        let Some((bar, resources)) = stacks.get_mut(stack) else { return };
+        if logical_id == stack {
+            return; // the stack's own events
+        }
+        resources.insert(logical_id.to_owned(), status.to_owned());
+        let count = |suffix: &str| resources.values().filter(|s| s.ends_with(suffix)).count();
+        bar.set_position(count("_COMPLETE") as u64);
+        bar.set_message(format!("{} in progress, {} failed", count("_IN_PROGRESS"), count("_FAILED")));
+    }
+
+    fn finish(&self, stack: &str, status: &str) {
+        if let Some((bar, _)) = self.stacks.lock().unwrap_or_else(|p| p.into_inner()).remove(stack) {
+            bar.finish_with_message(status.to_owned());
+        }
+    }
 }
 
 impl Terminal {
     fn line(&self, text: &str) {
+        if let Some(bars) = &self.bars {
+            // Above the bars, which stay at the bottom.
+            let _ = bars.multi.println(text);
+            return;
+        }
         let mut out = self.out.lock().unwrap_or_else(|p| p.into_inner());
         let _ = writeln!(out, "{text}");
         let _ = out.flush();
@@ -68,16 +113,37 @@ impl Reporter for Terminal {
             Event::AssetUploaded { stack, key } => self.line(&format!("{stack}: uploaded {key}")),
             Event::Plan { diff, .. } => self.line(render_text(std::slice::from_ref(diff), &self.style).trim_end()),
             Event::Executing { stack, change_set, resources } => {
-                self.line(&format!("{stack}: executing change set {change_set} ({resources} resources)"))
+                self.line(&format!("{stack}: executing change set {change_set} ({resources} resources)"));
+                if let Some(bars) = &self.bars {
+                    bars.start(stack, resources);
+                }
             }
-            Event::Resource { stack, event } => {
-                let reason = event.reason.as_deref().map(|r| format!(" {r}")).unwrap_or_default();
-                self.line(&format!(
-                    "{stack} | {} | {} | {} | {}{reason}",
-                    event.timestamp, event.status, event.resource_type, event.logical_id
-                ))
+            Event::Resource { stack, event } => match &self.bars {
+                // Failures are worth a line of their own; the bar counts the rest.
+                Some(bars) => {
+                    bars.resource(stack, &event.logical_id, &event.status);
+                    if event.status.ends_with("_FAILED") {
+                        let reason = event.reason.as_deref().unwrap_or("no reason given");
+                        self.line(&format!(
+                            "{stack}: {} {} {}: {reason}",
+                            event.status, event.resource_type, event.logical_id
+                        ));
+                    }
+                }
+                None => {
+                    let reason = event.reason.as_deref().map(|r| format!(" {r}")).unwrap_or_default();
+                    self.line(&format!(
+                        "{stack} | {} | {} | {} | {}{reason}",
+                        event.timestamp, event.status, event.resource_type, event.logical_id
+                    ))
+                }
+            },
+            Event::Finished { stack, status, outcome } => {
+                if let Some(bars) = &self.bars {
+                    bars.finish(stack, status);
+                }
+                self.line(&format!("{stack}: {status} ({outcome})"))
             }
-            Event::Finished { stack, status, outcome } => self.line(&format!("{stack}: {status} ({outcome})")),
             Event::Cancelling { stack } => self.line(&format!(
                 "{stack}: interrupted: cancelling the update (CancelUpdateStack) and waiting for the rollback; press \
                  Ctrl-C again to stop watching"
@@ -90,15 +156,23 @@ impl Reporter for Terminal {
     }
 
     fn confirm(&self, question: &str) -> bool {
-        {
-            let mut out = self.out.lock().unwrap_or_else(|p| p.into_inner());
-            let _ = write!(out, "{question} [y/N] ");
-            let _ = out.flush();
+        if let Some(bars) = &self.bars {
+            return bars.multi.suspend(|| ask(&self.out, question));
         }
-        let mut answer = String::new();
-        let _ = std::io::stdin().lock().read_line(&mut answer);
-        matches!(answer.trim(), "y" | "Y" | "yes" | "Yes")
+        ask(&self.out, question)
     }
+}
+
+/// Asks on the terminal; anything but yes is no.
+fn ask(out: &Mutex<std::io::Stdout>, question: &str) -> bool {
+    {
+        let mut out = out.lock().unwrap_or_else(|p| p.into_inner());
+        let _ = write!(out, "{question} [y/N] ");
+        let _ = out.flush();
+    }
+    let mut answer = String::new();
+    let _ = std::io::stdin().lock().read_line(&mut answer);
+    matches!(answer.trim(), "y" | "Y" | "yes" | "Yes")
 }
 
 pub fn run(args: &DeployArgs) -> Result<ExitCode, CliError> {
@@ -107,9 +181,11 @@ pub fn run(args: &DeployArgs) -> Result<ExitCode, CliError> {
     let direction = if args.exclusively { Direction::Exclusively } else { Direction::Dependencies };
     let selected = select(&session::nodes(&output), &args.env, &args.stacks, direction)?;
     let assets = crate::assets::RepoAssets::new(crate::repo_root(), env.is_local());
+    let on_terminal = std::io::stdout().is_terminal();
     let terminal = Terminal {
-        style: if std::io::stdout().is_terminal() { Style::COLOUR } else { Style::PLAIN },
+        style: if on_terminal { Style::COLOUR } else { Style::PLAIN },
         out: Mutex::new(std::io::stdout()),
+        bars: on_terminal.then(|| Bars { multi: MultiProgress::new(), stacks: Mutex::new(BTreeMap::new()) }),
     };
     let interactive = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
     let names = sdlf_lake::Names::new(&lake, env);
