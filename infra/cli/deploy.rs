@@ -51,10 +51,13 @@ struct Terminal {
     bars: Option<Bars>,
 }
 
-/// The bars of the stacks being executed, and the last status of each of their resources.
+/// A stack's bar and the last status of each of its resources.
+type StackBar = (ProgressBar, BTreeMap<String, String>);
+
+/// The bars of the stacks being executed.
 struct Bars {
     multi: MultiProgress,
-    stacks: Mutex<BTreeMap<String, (ProgressBar, BTreeMap<String, String>)>>,
+    stacks: Mutex<BTreeMap<String, StackBar>>,
 }
 
 impl Bars {

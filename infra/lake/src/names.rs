@@ -221,13 +221,27 @@ pub fn validate(lake: &Lake) -> Result<(), Vec<DefinitionError>> {
     check(&DOMAIN, "", &lake.domain, &mut errors);
     for env in &lake.environments {
         check(&ENV, "", &env.name, &mut errors);
-        if let crate::definition::Target::Aws { account, .. } = &env.target {
-            if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
-                errors.push(DefinitionError::BadSetting {
-                    what: format!("environment `{}`", env.name),
-                    problem: format!("account `{account}` must be 12 digits"),
-                });
-            }
+        if let crate::definition::Target::Aws { account, .. } = &env.target
+            && (account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()))
+        {
+            errors.push(DefinitionError::BadSetting {
+                what: format!("environment `{}`", env.name),
+                problem: format!("account `{account}` must be 12 digits"),
+            });
+        }
+    }
+    // Team, pipeline and dataset resources are named `sdlf-{team}-...` without the environment
+    // (IAM and Lambda names are short), so two environments in one account would collide.
+    for (i, a) in lake.environments.iter().enumerate() {
+        if let Some(b) = lake.environments[..i].iter().find(|b| !a.is_local() && b.account() == a.account()) {
+            errors.push(DefinitionError::BadSetting {
+                what: format!("environments `{}` and `{}`", b.name, a.name),
+                problem: format!(
+                    "both use account {}; team resources (`sdlf-{{team}}-...`) would collide, so give each \
+                     environment its own account",
+                    a.account()
+                ),
+            });
         }
     }
     check_unique("environment", lake.environments.iter().map(|e| e.name.as_str()), &mut errors);

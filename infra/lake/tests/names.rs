@@ -171,3 +171,19 @@ fn objects_of_a_dataset_live_under_its_team_and_dataset_and_stage_a_output_under
     assert_eq!(dataset_prefix(Layer::Stage, "engineering", "legislators"), "pre-stage/engineering/legislators/");
     assert_eq!(dataset_prefix(Layer::Analytics, "engineering", "legislators"), "engineering/legislators/");
 }
+
+#[test]
+fn two_environments_in_one_account_are_refused() {
+    let mut lake = lake();
+    lake.environments.push(Environment::aws("qa", &lake.environments[0].account().to_owned(), "eu-west-1"));
+    let errors = validate(&lake).unwrap_err();
+    assert_eq!(
+        errors.iter().map(ToString::to_string).collect::<Vec<_>>(),
+        [format!(
+            "environments `{}` and `qa`: both use account {}; team resources (`sdlf-{{team}}-...`) would collide, \
+             so give each environment its own account",
+            lake.environments[0].name,
+            lake.environments[0].account()
+        )]
+    );
+}
