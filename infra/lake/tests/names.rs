@@ -175,7 +175,8 @@ fn objects_of_a_dataset_live_under_its_team_and_dataset_and_stage_a_output_under
 #[test]
 fn two_environments_in_one_account_are_refused() {
     let mut lake = lake();
-    lake.environments.push(Environment::aws("qa", &lake.environments[0].account().to_owned(), "eu-west-1"));
+    let account = lake.environments[0].account().to_owned();
+    lake.environments.push(Environment::aws("qa", &account, "eu-west-1"));
     let errors = validate(&lake).unwrap_err();
     assert_eq!(
         errors.iter().map(ToString::to_string).collect::<Vec<_>>(),
