@@ -320,7 +320,7 @@ pub fn mod_file(modules: &[String]) -> String {
     out
 }
 
-/// `generated/specs.rs`: every type's [`sdlf_cfn::ResourceSpec`], sorted by type name.
+/// `generated/specs.rs`: every type's `sdlf_cfn::ResourceSpec`, sorted by type name.
 pub fn specs_file(resources: &[&Resource]) -> String {
     let mut out = String::from(HEADER);
     let _ = writeln!(out, "\nuse sdlf_cfn::ResourceSpec;");

@@ -1,6 +1,6 @@
 //! The deploy engine: `diff`, `deploy`, `destroy` and `status` as async functions over the
 //! [`api`](crate::api) interfaces. Decisions come from the pure modules of this crate; this
-//! module sequences the calls, waits, and reports progress through [`Reporter`].
+//! module sequences the calls, waits, and reports progress through [`deploy::Reporter`].
 
 pub mod deploy;
 pub mod destroy;
