@@ -44,7 +44,8 @@ pub mod exit {
     long_about = "Defines the data lake's CloudFormation stacks in Rust, synthesizes them, \
                   compares them with what is deployed and deploys them through change sets.\n\n\
                   Exit codes: 0 success (including no changes), 1 differences found (diff --fail), \
-                  2 usage error or command not available yet, 3 definition or template refused, \
+                  2 usage error (flags, stack names, --yes needed, wrong account or region), \
+                  3 refused (invalid definition or template, or data loss without --allow-replace), \
                   4 AWS operation failed, 5 local file error, 130 interrupted."
 )]
 pub struct Cli {
