@@ -39,7 +39,7 @@ pub struct StatusArgs {
 pub fn run_destroy(args: &DestroyArgs) -> Result<ExitCode, CliError> {
     let (lake, output) = session::synthesize(&args.env)?;
     let env = session::environment(&lake, &output);
-    let selected = select(&session::nodes(&output), &args.env, &args.stacks, Direction::Dependents)?;
+    let selected = select(&sdlf_deploy::select::nodes(&output), &args.env, &args.stacks, Direction::Dependents)?;
     let stacks: Vec<_> = output.stacks.iter().filter(|s| selected.contains(&s.name)).collect();
     let results = crate::runtime()?.block_on(async {
         let conn = connect(env, &args.aws).await?;

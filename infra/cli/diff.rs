@@ -42,7 +42,7 @@ pub enum MethodArg {
 pub fn run(args: &DiffArgs) -> Result<ExitCode, CliError> {
     let (lake, output) = session::synthesize(&args.env)?;
     let env = session::environment(&lake, &output);
-    let selected = select(&session::nodes(&output), &args.env, &args.stacks, Direction::Exclusively)?;
+    let selected = select(&sdlf_deploy::select::nodes(&output), &args.env, &args.stacks, Direction::Exclusively)?;
     let stacks: Vec<_> = output.stacks.iter().filter(|s| selected.contains(&s.name)).collect();
     let method = match args.method {
         MethodArg::Template => Method::Template,

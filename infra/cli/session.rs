@@ -4,7 +4,6 @@
 use std::collections::BTreeMap;
 
 use sdlf_deploy::api::{DeployedStack, Stacks};
-use sdlf_deploy::select::Node;
 use sdlf_lake::output::EnvironmentOutput;
 use sdlf_lake::{Environment, Lake};
 
@@ -21,11 +20,6 @@ pub fn synthesize(env: &str) -> Result<(Lake, EnvironmentOutput), CliError> {
 /// The environment a synthesized output belongs to.
 pub fn environment<'a>(lake: &'a Lake, output: &EnvironmentOutput) -> &'a Environment {
     lake.environment(&output.environment).expect("synthesized for one of the lake's environments")
-}
-
-/// The graph nodes of an environment's stacks.
-pub fn nodes(output: &EnvironmentOutput) -> Vec<Node> {
-    output.stacks.iter().map(|s| Node { name: s.name.clone(), depends_on: s.depends_on.clone() }).collect()
 }
 
 /// The longest common prefix of the stack names: one DescribeStacks listing covers them all.

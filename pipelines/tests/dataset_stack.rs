@@ -45,7 +45,7 @@ struct Built {
     dataset: String,
     stack: Stack,
     outputs: DatasetOutputs,
-    /// Foundations stand-in, team stack, pipeline stand-in.
+    /// Foundations, catalog and team stacks, and the pipeline stand-in.
     upstream: [Stack; 4],
     json: Value,
     body: String,

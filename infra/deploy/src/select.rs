@@ -20,6 +20,11 @@ pub enum SelectError {
     Unknown { name: String, env: String, known: Vec<String> },
 }
 
+/// The graph of a synthesized environment's stacks.
+pub fn nodes(output: &sdlf_lake::output::EnvironmentOutput) -> Vec<Node> {
+    output.stacks.iter().map(|s| Node { name: s.name.clone(), depends_on: s.depends_on.clone() }).collect()
+}
+
 /// Which way dependencies pull in more stacks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Direction {

@@ -18,12 +18,12 @@ use sdlf_lake::output::{EnvironmentOutput, StackOutput};
 use tokio::sync::Semaphore;
 
 use super::EngineError;
-use super::diff::{Upload, parse_deployed, template_source};
+use super::diff::{Upload, parse_deployed, parse_synthesized, template_source};
 use super::wait;
 use crate::api::{ApiError, ChangeSetRequest, DeployedStack, Objects, StackEvent, Stacks};
 use crate::guard::{self, DataLossRefused};
 use crate::naming::change_set_name;
-use crate::select::{Node, waves};
+use crate::select::{nodes, waves};
 use crate::skip::{self, Decision, StackShape};
 use crate::status::{Outcome, Readiness};
 
@@ -172,8 +172,7 @@ impl<S: Stacks, O: Objects, A: AssetBytes, R: Reporter> Deployer<'_, S, O, A, R>
         selected: &[String],
         deployed: &BTreeMap<String, DeployedStack>,
     ) -> Vec<(String, StackResult)> {
-        let nodes: Vec<Node> =
-            output.stacks.iter().map(|s| Node { name: s.name.clone(), depends_on: s.depends_on.clone() }).collect();
+        let nodes = nodes(output);
         let results: Mutex<BTreeMap<String, StackResult>> = Mutex::new(BTreeMap::new());
         // Stacks whose deploy changed something: their dependents must not be skipped.
         let changed: Mutex<BTreeSet<String>> = Mutex::new(BTreeSet::new());
@@ -239,7 +238,7 @@ impl<S: Stacks, O: Objects, A: AssetBytes, R: Reporter> Deployer<'_, S, O, A, R>
             if let Some(c) = &current {
                 self.reporter.report(Event::Waiting { stack: name, status: &c.status });
             }
-            current = self.settle(name).await?;
+            current = wait::settled(self.stacks, name).await?;
             readiness = readiness_of(current.as_ref())?;
         }
         match readiness {
@@ -297,9 +296,7 @@ impl<S: Stacks, O: Objects, A: AssetBytes, R: Reporter> Deployer<'_, S, O, A, R>
                 // Protection is turned on where wanted, never off: that stays a human decision.
                 termination_protection: protect || c.termination_protection,
             };
-            if skip::decide(Readiness::Ready, Some(&deployed_shape), &desired, dependency_changed)
-                == Decision::NoChanges
-            {
+            if skip::decide(readiness, Some(&deployed_shape), &desired, dependency_changed) == Decision::NoChanges {
                 self.reporter.report(Event::NoChanges { stack: name });
                 return Ok(StackResult::NoChanges);
             }
@@ -335,9 +332,10 @@ impl<S: Stacks, O: Objects, A: AssetBytes, R: Reporter> Deployer<'_, S, O, A, R>
             Ok(self.stacks.change_set(name, &change_set).await?.filter(|s| !s.is_pending()))
         })
         .await?;
+        let protect_now = protect && !current.as_ref().is_some_and(|c| c.termination_protection);
         if state.is_empty_failure() {
             self.abandon(name, &change_set, create).await?;
-            if protect && !current.as_ref().is_some_and(|c| c.termination_protection) {
+            if protect_now {
                 self.stacks.set_termination_protection(name, true).await?;
             }
             self.reporter.report(Event::NoChanges { stack: name });
@@ -352,11 +350,7 @@ impl<S: Stacks, O: Objects, A: AssetBytes, R: Reporter> Deployer<'_, S, O, A, R>
             });
         }
 
-        let mut new = sdlf_cfn::parse(&stack.body).map_err(|e| EngineError::Stack {
-            stack: name.to_owned(),
-            problem: format!("the synthesized template does not parse: {e}"),
-        })?;
-        new.name = stack.name.clone();
+        let new = parse_synthesized(stack)?;
         let mut diff = sdlf_diff::diff(old.as_ref(), &new, &Registry);
         diff.merge_change_set(&state.changes, &Registry);
         self.reporter.report(Event::Plan { stack: name, diff: &diff });
@@ -374,7 +368,7 @@ impl<S: Stacks, O: Objects, A: AssetBytes, R: Reporter> Deployer<'_, S, O, A, R>
         self.stacks.execute_change_set(name, &change_set).await?;
         self.reporter.report(Event::Executing { stack: name, change_set: &change_set, resources: stack.resources });
         let result = self.follow(name, create, seen).await?;
-        if result == StackResult::Deployed && protect && !current.as_ref().is_some_and(|c| c.termination_protection) {
+        if result == StackResult::Deployed && protect_now {
             self.stacks.set_termination_protection(name, true).await?;
         }
         Ok(result)
@@ -416,20 +410,9 @@ impl<S: Stacks, O: Objects, A: AssetBytes, R: Reporter> Deployer<'_, S, O, A, R>
         Ok(())
     }
 
-    /// Waits until no operation runs on the stack; returns it (or `None` if it is gone).
-    async fn settle(&self, stack: &str) -> Result<Option<DeployedStack>, EngineError> {
-        let settled = wait::until(wait::POLL, || async {
-            let d = self.stacks.describe(stack).await?;
-            let busy = d.as_ref().is_some_and(|d| Readiness::of(Some(&d.status)) == Ok(Readiness::Busy));
-            Ok((!busy).then_some(d))
-        })
-        .await?;
-        Ok(settled)
-    }
-
     async fn delete_and_wait(&self, stack: &str) -> Result<(), EngineError> {
         self.stacks.delete_stack(stack).await?;
-        let gone = self.settle(stack).await?;
+        let gone = wait::settled(self.stacks, stack).await?;
         match gone {
             None => Ok(()),
             Some(d) if d.status == "DELETE_COMPLETE" => Ok(()),

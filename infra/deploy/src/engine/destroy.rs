@@ -77,14 +77,7 @@ pub async fn destroy<S: Stacks>(
         }
         progress(name, "deleting");
         api.delete_stack(name).await?;
-        let end = wait::until(wait::POLL, || async {
-            match api.describe(name).await? {
-                None => Ok(Some("DELETE_COMPLETE".to_owned())),
-                Some(d) if d.status.ends_with("_IN_PROGRESS") => Ok(None),
-                Some(d) => Ok(Some(d.status)),
-            }
-        })
-        .await?;
+        let end = wait::settled(api, name).await?.map_or_else(|| "DELETE_COMPLETE".to_owned(), |d| d.status);
         let result = if end == "DELETE_COMPLETE" {
             Destroyed::Deleted { retained: retained(stack) }
         } else {

@@ -52,6 +52,16 @@ pub fn parse_deployed(stack: &str, body: &str) -> Result<sdlf_cfn::Template, Eng
     Ok(template)
 }
 
+/// A synthesized stack's template, named after it.
+pub fn parse_synthesized(stack: &StackOutput) -> Result<sdlf_cfn::Template, EngineError> {
+    let mut template = sdlf_cfn::parse(&stack.body).map_err(|e| EngineError::Stack {
+        stack: stack.name.clone(),
+        problem: format!("the synthesized template does not parse: {e}"),
+    })?;
+    template.name = stack.name.clone();
+    Ok(template)
+}
+
 /// Diffs every stack. `deployed` maps stack names to what is deployed (absent: not deployed).
 pub async fn diff_stacks<S: Stacks, O: Objects>(
     api: &S,
@@ -64,11 +74,7 @@ pub async fn diff_stacks<S: Stacks, O: Objects>(
     for stack in stacks {
         let current = deployed.get(&stack.name);
         let old = deployed_template(api, &stack.name, current).await?;
-        let mut new = sdlf_cfn::parse(&stack.body).map_err(|e| EngineError::Stack {
-            stack: stack.name.clone(),
-            problem: format!("the synthesized template does not parse: {e}"),
-        })?;
-        new.name = stack.name.clone();
+        let new = parse_synthesized(stack)?;
         let mut d = sdlf_diff::diff(old.as_ref(), &new, &Registry);
         let use_change_set = old.is_some() && method != Method::Template;
         if use_change_set {

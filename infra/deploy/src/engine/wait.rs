@@ -3,7 +3,8 @@
 use std::future::Future;
 use std::time::Duration;
 
-use crate::api::ApiError;
+use crate::api::{ApiError, DeployedStack, Stacks};
+use crate::status::Readiness;
 
 /// How often to poll CloudFormation (CDK and rain poll every 2 s).
 pub const POLL: Duration = Duration::from_secs(2);
@@ -27,4 +28,14 @@ where
         }
         tokio::time::sleep(pause).await;
     }
+}
+
+/// Waits until no operation runs on `stack`; returns it as it is then (`None`: it is gone).
+pub async fn settled<S: Stacks>(api: &S, stack: &str) -> Result<Option<DeployedStack>, ApiError> {
+    until(POLL, || async {
+        let d = api.describe(stack).await?;
+        let busy = d.as_ref().is_some_and(|d| Readiness::of(Some(&d.status)) == Ok(Readiness::Busy));
+        Ok((!busy).then_some(d))
+    })
+    .await
 }
