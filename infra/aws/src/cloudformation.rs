@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use aws_sdk_cloudformation::Client;
-use aws_sdk_cloudformation::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_cloudformation::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_cloudformation::primitives::{DateTime, DateTimeFormat};
 use aws_sdk_cloudformation::types::{
     Capability, ChangeAction, ChangeSetType, Parameter, Replacement as SdkReplacement, Stack, Tag, TemplateStage,
@@ -30,17 +30,7 @@ fn error<E: ProvideErrorMetadata + std::error::Error + 'static>(
     stack: &str,
     e: SdkError<E>,
 ) -> ApiError {
-    let code = e.as_service_error().and_then(|s| s.code()).unwrap_or_default().to_owned();
-    let message = match e.as_service_error().and_then(|s| s.message()) {
-        Some(m) => m.to_owned(),
-        None => DisplayErrorContext(&e).to_string(),
-    };
-    ApiError {
-        operation,
-        stack: (!stack.is_empty()).then(|| stack.to_owned()),
-        message,
-        throttled: code == "Throttling" || code == "ThrottlingException",
-    }
+    crate::api_error(operation, (!stack.is_empty()).then_some(stack), e)
 }
 
 /// "Stack with id X does not exist" is how CloudFormation says "no such stack".

@@ -36,12 +36,8 @@ impl Connection {
     /// environment's account before anything is read or changed.
     pub async fn account(&self) -> Result<String, sdlf_deploy::api::ApiError> {
         self.calls.tick();
-        let out = self.sts.get_caller_identity().send().await.map_err(|e| sdlf_deploy::api::ApiError {
-            operation: "GetCallerIdentity",
-            stack: None,
-            message: aws_sdk_sts::error::DisplayErrorContext(&e).to_string(),
-            throttled: false,
-        })?;
+        let out =
+            self.sts.get_caller_identity().send().await.map_err(|e| crate::api_error("GetCallerIdentity", None, e))?;
         Ok(out.account().unwrap_or_default().to_owned())
     }
 }

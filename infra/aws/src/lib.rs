@@ -29,3 +29,23 @@ impl CallCounter {
         self.0.load(Ordering::Relaxed)
     }
 }
+
+/// An SDK error as the engine sees it: the service's own message when there is one (else the
+/// whole error chain), and whether it was throttling, which is worth waiting out. The SDK
+/// crates share the error and metadata types, so one conversion serves every client.
+pub(crate) fn api_error<E>(
+    operation: &'static str,
+    stack: Option<&str>,
+    e: aws_sdk_cloudformation::error::SdkError<E>,
+) -> sdlf_deploy::api::ApiError
+where
+    E: aws_sdk_cloudformation::error::ProvideErrorMetadata + std::error::Error + 'static,
+{
+    let code = e.as_service_error().and_then(|s| s.code()).unwrap_or_default();
+    let throttled = matches!(code, "Throttling" | "ThrottlingException" | "SlowDown" | "RequestLimitExceeded");
+    let message = match e.as_service_error().and_then(|s| s.message()) {
+        Some(m) => m.to_owned(),
+        None => aws_sdk_cloudformation::error::DisplayErrorContext(&e).to_string(),
+    };
+    sdlf_deploy::api::ApiError { operation, stack: stack.map(str::to_owned), message, throttled }
+}

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata};
+use aws_sdk_s3::error::ProvideErrorMetadata;
 use aws_sdk_s3::primitives::ByteStream;
 use sdlf_deploy::api::{ApiError, Objects};
 
@@ -27,29 +27,18 @@ impl S3 {
     }
 }
 
-fn error<E: ProvideErrorMetadata + std::error::Error + 'static>(
-    operation: &'static str,
-    e: aws_sdk_s3::error::SdkError<E>,
-) -> ApiError {
-    let code = e.as_service_error().and_then(|s| s.code()).unwrap_or_default().to_owned();
-    let message = match e.as_service_error().and_then(|s| s.message()) {
-        Some(m) => format!("{code}: {m}"),
-        None => DisplayErrorContext(&e).to_string(),
-    };
-    ApiError { operation, stack: None, message, throttled: code.contains("SlowDown") }
-}
-
 impl Objects for S3 {
     async fn exists(&self, bucket: &str, key: &str) -> Result<bool, ApiError> {
         // ListObjectsV2, not HeadObject: a 404 HEAD can leave a negative cache entry that
         // makes CloudFormation see "Access Denied" for the object uploaded right after.
         self.calls.tick();
         let out = self.client.list_objects_v2().bucket(bucket).prefix(key).max_keys(1).send().await.map_err(|e| {
-            let mut e = error("ListObjectsV2", e);
-            if e.message.starts_with("NoSuchBucket") {
+            let missing = e.as_service_error().and_then(|s| s.code()) == Some("NoSuchBucket");
+            let mut e = crate::api_error("ListObjectsV2", None, e);
+            if missing {
                 e.message = format!(
-                    "the artifacts bucket `{bucket}` does not exist; it is created by the foundations stack, \
-                         which must deploy first"
+                    "the artifacts bucket `{bucket}` does not exist; it is created by the foundations stack, which \
+                     must deploy first"
                 );
             }
             e
@@ -66,7 +55,7 @@ impl Objects for S3 {
             .body(ByteStream::from(body))
             .send()
             .await
-            .map_err(|e| error("PutObject", e))?;
+            .map_err(|e| crate::api_error("PutObject", None, e))?;
         Ok(())
     }
 
