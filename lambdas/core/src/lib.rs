@@ -1,0 +1,1 @@
+//! The lake functions' decisions, as pure functions over data (no AWS SDK, no I/O).

@@ -1,0 +1,1 @@
+//! Stage A's light transform: CSV and JSON to Parquet, streamed.
