@@ -1,9 +1,11 @@
-//! Asset fingerprints from the repository's files (the I/O half of `sdlf_lake::assets`).
+//! Asset fingerprints from the repository's files (the I/O half of `sdlf_lake::assets`), and
+//! the bytes the deploy uploads.
 //!
-//! A file asset hashes its content. A Lambda binary hashes its inputs — every file of the
-//! `lambdas/` workspace (except build output) plus the binary's name — because the package is
-//! built from them at deploy time and a zip's bytes are not reproducible across machines;
-//! the inputs are.
+//! A file asset hashes its content. A Lambda package hashes its inputs — every file under
+//! `lambdas/` (except build output), the workspace's `Cargo.toml` (profiles) and `Cargo.lock`
+//! (dependency versions), plus the binary's name — because it is built only at deploy time
+//! (see [`crate::package`]): `synth` and `diff` must not compile, and a binary's bytes depend
+//! on the toolchain while its inputs do not.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -12,8 +14,10 @@ use std::sync::Mutex;
 use sdlf_lake::assets::{AssetError, AssetSource, Fingerprint, Fingerprints};
 use sha2::{Digest, Sha256};
 
-/// Directory of the functions' workspace, relative to the repository root.
+/// Directory of the functions' crates, relative to the repository root.
 pub const LAMBDAS_DIR: &str = "lambdas";
+/// Files of the workspace root that shape every build.
+const WORKSPACE_FILES: [&str; 2] = ["Cargo.toml", "Cargo.lock"];
 
 pub struct RepoFingerprints {
     root: PathBuf,
@@ -33,19 +37,16 @@ impl RepoFingerprints {
                 let bytes = std::fs::read(&full).map_err(|e| {
                     error(format!("{} ({e}); create it or fix the path in the lake definition", full.display()))
                 })?;
-                Ok(Fingerprint { sha256: hex(&Sha256::digest(&bytes)), placeholder: false })
+                Ok(Fingerprint { sha256: hex(&Sha256::digest(&bytes)) })
             }
             AssetSource::LambdaBinary(name) => {
                 let dir = self.root.join(LAMBDAS_DIR);
                 let mut hasher = Sha256::new();
                 hasher.update(b"lambda-binary\0");
                 hasher.update(name.as_bytes());
-                if !dir.join("Cargo.toml").is_file() {
-                    // The functions' workspace does not exist yet: a stable stand-in, flagged.
-                    return Ok(Fingerprint { sha256: hex(&hasher.finalize()), placeholder: true });
-                }
                 let mut files = Vec::new();
                 collect_files(&dir, &mut files).map_err(|e| error(format!("{}: {e}", dir.display())))?;
+                files.extend(WORKSPACE_FILES.iter().map(|f| self.root.join(f)));
                 files.sort();
                 for file in files {
                     let relative = file.strip_prefix(&self.root).unwrap_or(&file);
@@ -56,7 +57,7 @@ impl RepoFingerprints {
                     hasher.update((bytes.len() as u64).to_le_bytes());
                     hasher.update(&bytes);
                 }
-                Ok(Fingerprint { sha256: hex(&hasher.finalize()), placeholder: false })
+                Ok(Fingerprint { sha256: hex(&hasher.finalize()) })
             }
         }
     }
@@ -100,15 +101,13 @@ fn hex(bytes: &[u8]) -> String {
 /// The bytes of each asset, for the deploy's upload.
 pub struct RepoAssets {
     root: PathBuf,
-    /// Whether a Lambda binary whose sources do not exist yet may be shipped as a stand-in (a
-    /// package whose `bootstrap` only says so): allowed for the local emulator, never for an
-    /// AWS account.
-    stand_ins: bool,
+    /// Serializes package builds: two stacks needing the same package build it once.
+    building: Mutex<()>,
 }
 
 impl RepoAssets {
-    pub fn new(root: impl Into<PathBuf>, stand_ins: bool) -> RepoAssets {
-        RepoAssets { root: root.into(), stand_ins }
+    pub fn new(root: impl Into<PathBuf>) -> RepoAssets {
+        RepoAssets { root: root.into(), building: Mutex::new(()) }
     }
 }
 
@@ -119,27 +118,10 @@ impl sdlf_deploy::engine::deploy::AssetBytes for RepoAssets {
                 let full = self.root.join(path);
                 std::fs::read(&full).map_err(|e| format!("{}: {e}", full.display()))
             }
-            AssetSource::LambdaBinary(name) if asset.fingerprint.placeholder => {
-                if !self.stand_ins {
-                    return Err(format!(
-                        "the functions in {LAMBDAS_DIR}/ are not written yet, so `{name}` has no package; only the \
-                         local environment deploys stand-ins"
-                    ));
-                }
-                let script = format!(
-                    "#!/bin/sh\necho 'sdlf: function {name} is a stand-in: the functions in {LAMBDAS_DIR}/ are not \
-                     written yet' >&2\nexit 1\n"
-                );
-                Ok(crate::zip::store(&[crate::zip::Entry {
-                    name: "bootstrap",
-                    data: script.as_bytes(),
-                    executable: true,
-                }]))
+            AssetSource::LambdaBinary(name) => {
+                let _one_build_at_a_time = self.building.lock().unwrap_or_else(|p| p.into_inner());
+                crate::package::package(&self.root, name, &asset.fingerprint.sha256)
             }
-            AssetSource::LambdaBinary(name) => Err(format!(
-                "packaging Lambda binary `{name}` (cargo lambda build) is not part of sdlf yet; it arrives with the \
-                 runtime"
-            )),
         }
     }
 }
@@ -162,7 +144,6 @@ mod tests {
         let f = RepoFingerprints::new(&root).fingerprint(&AssetSource::file("job.py")).unwrap();
         // `printf "print('a')\n" | sha256sum`
         assert_eq!(f.sha256, "62bdb208de6dc6b169a467f646f50ca39e6c203fa6f6732431624d8dec1e77fb");
-        assert!(!f.placeholder);
         std::fs::write(root.join("job.py"), "print('b')\n").unwrap();
         let g = RepoFingerprints::new(&root).fingerprint(&AssetSource::file("job.py")).unwrap();
         assert_ne!(f.sha256, g.sha256);
@@ -178,29 +159,23 @@ mod tests {
     }
 
     #[test]
-    fn lambda_binaries_without_a_functions_workspace_get_a_flagged_stand_in() {
-        let root = scratch("nolambdas");
-        let f = RepoFingerprints::new(&root).fingerprint(&AssetSource::lambda("catalog")).unwrap();
-        // `printf "lambda-binary\0catalog" | sha256sum`
-        assert_eq!(f.sha256, "40a2ce6e11eb370a0098e55354dda7aeb10273e4d0f7c278a6a22e98126e0e15");
-        assert!(f.placeholder);
-    }
-
-    #[test]
     fn lambda_binaries_change_with_their_sources_and_ignore_build_output() {
         let root = scratch("lambdas");
         let lambdas = root.join(LAMBDAS_DIR);
         std::fs::create_dir_all(lambdas.join("src")).unwrap();
         std::fs::create_dir_all(lambdas.join("target")).unwrap();
-        std::fs::write(lambdas.join("Cargo.toml"), "[workspace]\n").unwrap();
+        std::fs::write(root.join("Cargo.toml"), "[workspace]\n").unwrap();
+        std::fs::write(root.join("Cargo.lock"), "version = 4\n").unwrap();
         std::fs::write(lambdas.join("src/main.rs"), "fn main() {}\n").unwrap();
         let fp = |name: &str| RepoFingerprints::new(&root).fingerprint(&AssetSource::lambda(name)).unwrap();
         let first = fp("catalog");
-        assert!(!first.placeholder);
         assert_ne!(first, fp("routing"), "each binary has its own key");
         std::fs::write(lambdas.join("target/junk"), "build output").unwrap();
         assert_eq!(first, fp("catalog"), "build output does not count");
         std::fs::write(lambdas.join("src/main.rs"), "fn main() { }\n").unwrap();
         assert_ne!(first, fp("catalog"), "a source change gives a new key");
+        let second = fp("catalog");
+        std::fs::write(root.join("Cargo.lock"), "version = 4\n# another dependency\n").unwrap();
+        assert_ne!(second, fp("catalog"), "a dependency change gives a new key");
     }
 }

@@ -183,7 +183,7 @@ pub fn run(args: &DeployArgs) -> Result<ExitCode, CliError> {
     let env = session::environment(&lake, &output);
     let direction = if args.exclusively { Direction::Exclusively } else { Direction::Dependencies };
     let selected = select(&sdlf_deploy::select::nodes(&output), &args.env, &args.stacks, direction)?;
-    let assets = crate::assets::RepoAssets::new(crate::repo_root(), env.is_local());
+    let assets = crate::assets::RepoAssets::new(crate::repo_root());
     let on_terminal = std::io::stdout().is_terminal();
     let terminal = Terminal {
         style: if on_terminal { Style::COLOUR } else { Style::PLAIN },

@@ -8,6 +8,7 @@ pub mod aws_target;
 pub mod deploy;
 pub mod destroy;
 pub mod diff;
+pub mod package;
 pub mod session;
 pub mod synth;
 pub mod zip;

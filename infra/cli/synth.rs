@@ -73,12 +73,7 @@ pub fn render(lake: &Lake, out: &Path, outputs: &[EnvironmentOutput]) -> String 
         }
         let _ = writeln!(s, "  {} stacks, {resources} resources, {} bytes", o.stacks.len(), thousands(bytes));
         let assets = o.assets();
-        let placeholders = assets.iter().filter(|(a, _)| a.fingerprint.placeholder).count();
-        let _ = write!(s, "  {} assets", assets.len());
-        if placeholders > 0 {
-            let _ = write!(s, " ({placeholders} stand-ins: the functions in lambdas/ are not written yet)");
-        }
-        let _ = writeln!(s);
+        let _ = writeln!(s, "  {} assets", assets.len());
         let left_out: Vec<_> = o.left_out().collect();
         if !left_out.is_empty() {
             let _ = writeln!(s, "  left out (the local emulator rejects these types):");

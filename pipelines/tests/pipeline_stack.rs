@@ -311,8 +311,8 @@ fn the_glue_script_is_an_asset_at_its_content_key() {
     let location = &b.json["Resources"]["GlueJobLegislators"]["Properties"]["Command"]["ScriptLocation"];
     let artifacts = import_ref(&b.stack, "/sdlf/test/storage/ArtifactsBucket");
     assert_eq!(location, &json!({"Fn::Join": ["", ["s3://", artifacts, format!("/{key}")]]}));
-    // And each function's package.
-    let binaries: Vec<&str> = b
+    // Every function ships the one package and names its handler.
+    let packages: Vec<&str> = b
         .stack
         .assets()
         .iter()
@@ -321,9 +321,16 @@ fn the_glue_script_is_an_asset_at_its_content_key() {
             AssetSource::File(_) => None,
         })
         .collect();
-    for bin in ["stage-a-routing", "stage-a-transform", "error", "redrive", "stage-b-routing", "stage-b-postupdate"] {
-        assert!(binaries.contains(&bin), "{bin} in {binaries:?}");
-    }
+    assert_eq!(packages, [sdlf_lambda_core::handler::PACKAGE]);
+    let mut handlers: Vec<&str> = resources_of(&b.json, "AWS::Lambda::Function")
+        .into_iter()
+        .map(|(_, f)| f["Properties"]["Handler"].as_str().unwrap())
+        .collect();
+    handlers.sort();
+    assert_eq!(
+        handlers,
+        ["error", "error", "redrive", "stage-a-routing", "stage-a-transform", "stage-b-postupdate", "stage-b-routing"]
+    );
 }
 
 #[test]

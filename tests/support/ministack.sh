@@ -237,6 +237,8 @@ cmd_start() {
     # BIND_HOST: the HTTP gateway's bind address (MiniStack's default is 0.0.0.0).
     # GATEWAY_PORT: its port. MINISTACK_HOST: the host name MiniStack puts into URLs
     # it hands out (queue URLs, S3 virtual hosts, execute-api).
+    # AWS_ENDPOINT_URL: the Lambda functions it runs inherit it, so their SDK clients call
+    # back to this instance.
     # IOT_MTLS_ENABLED=0: otherwise an MQTT/TLS listener binds 0.0.0.0:8883 (its bind
     # address is hard-coded) and a second instance collides on 8883.
     # SFTP_*: the Transfer Family listener (only with asyncssh, not installed) would
@@ -249,6 +251,7 @@ cmd_start() {
             BIND_HOST="$HOST" \
             GATEWAY_PORT="$port" \
             MINISTACK_HOST="$HOST" \
+            AWS_ENDPOINT_URL="$(url_of "$port")" \
             IOT_MTLS_ENABLED=0 \
             SFTP_ENABLED=0 \
             SFTP_HOST="$HOST" \

@@ -12,7 +12,8 @@ use std::fmt;
 /// What an asset is built from.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum AssetSource {
-    /// The zip of one Lambda binary of the `lambdas/` workspace (`bootstrap` inside).
+    /// The zip of a Lambda binary of the `lambdas/` crates (`bootstrap` inside), built with
+    /// `cargo lambda` at deploy time.
     LambdaBinary(String),
     /// A file of the repository, shipped as is; path relative to the repository root.
     File(String),
@@ -64,9 +65,6 @@ impl fmt::Display for AssetSource {
 pub struct Fingerprint {
     /// Lowercase hex SHA-256.
     pub sha256: String,
-    /// The source does not exist yet and a stand-in was hashed: deployable templates, but the
-    /// function has no real code. Listed in the manifest so nobody mistakes it for the real thing.
-    pub placeholder: bool,
 }
 
 /// Why an asset cannot be fingerprinted.
@@ -115,6 +113,6 @@ impl Fingerprints for StandInFingerprints {
             }
             hex.push_str(&format!("{h:016x}"));
         }
-        Ok(Fingerprint { sha256: hex, placeholder: false })
+        Ok(Fingerprint { sha256: hex })
     }
 }

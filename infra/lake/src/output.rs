@@ -100,7 +100,6 @@ impl EnvironmentOutput {
                     "kind": a.source.kind(),
                     "source": a.source.name(),
                     "sha256": a.fingerprint.sha256,
-                    "placeholder": a.fingerprint.placeholder,
                     "bucket": self.assets_bucket,
                     "key": a.s3_key(),
                     "usedBy": users,

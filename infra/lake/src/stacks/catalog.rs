@@ -6,7 +6,7 @@
 //! before CloudFormation creates the function, and that bucket is the foundations'. Deploying
 //! the foundations first lets the deploy upload the packages in between.
 //!
-//! # Functions (`sdlf-{env}-{name}`, binary `{name}`)
+//! # Functions (`sdlf-{env}-{name}`, handler `{name}`)
 //!
 //! - `catalog`: fed by the catalog queue (S3 notification events, batch 10). Env
 //!   `CATALOG_TABLE`, `ROUTING_QUEUE_URL`, `RAW_BUCKET`, `STAGE_BUCKET`, `ANALYTICS_BUCKET`.
@@ -26,6 +26,7 @@
 //! `functions/ConfigFunctionArn`.
 
 use sdlf_cfn::Expr;
+use sdlf_lambda_core::handler::Handler;
 use sdlf_policy::{Condition, Statement};
 
 use crate::stack::Stack;
@@ -72,7 +73,7 @@ pub fn build(ctx: &Ctx, foundations: &FoundationsOutputs) -> Result<(Stack, Cata
             description: "Records every object of the data buckets in the catalog table; forwards new raw objects \
                           to the routing queue"
                 .into(),
-            binary: "catalog",
+            handler: Handler::Catalog,
             memory_mb: 256,
             timeout_seconds: QUEUE_FUNCTION_TIMEOUT_SECONDS,
             environment: vec![
@@ -123,7 +124,7 @@ pub fn build(ctx: &Ctx, foundations: &FoundationsOutputs) -> Result<(Stack, Cata
             id: "Routing",
             name: n.lake_resource("routing"),
             description: "Routes new raw objects to their pipeline's stage A queue".into(),
-            binary: "routing",
+            handler: Handler::Routing,
             memory_mb: 256,
             timeout_seconds: QUEUE_FUNCTION_TIMEOUT_SECONDS,
             environment: vec![
@@ -148,7 +149,7 @@ pub fn build(ctx: &Ctx, foundations: &FoundationsOutputs) -> Result<(Stack, Cata
             name: n.lake_resource("config"),
             description: "Custom resource provider: writes and deletes rows of the dataset and pipeline config tables"
                 .into(),
-            binary: "config",
+            handler: Handler::Config,
             memory_mb: 128,
             timeout_seconds: 60,
             environment: vec![

@@ -8,6 +8,8 @@ use sdlf_cfn::{Expr, Handle, ResourceOptions};
 use sdlf_cfn_types::{iam, kms, lambda, logs, sqs};
 use sdlf_policy::{Condition, PolicyDocument, Principal, Statement};
 
+use sdlf_lambda_core::handler::Handler;
+
 use crate::assets::AssetSource;
 use crate::stack::Stack;
 use crate::stacks::BuildError;
@@ -164,8 +166,8 @@ pub struct FunctionSpec<'s> {
     pub id: &'s str,
     pub name: String,
     pub description: String,
-    /// Binary of the `lambdas/` workspace.
-    pub binary: &'s str,
+    /// What the function runs: a handler of the one package every function ships.
+    pub handler: Handler,
     pub memory_mb: i64,
     pub timeout_seconds: i64,
     pub environment: Vec<(&'static str, Expr)>,
@@ -185,7 +187,7 @@ pub struct FunctionParts {
 }
 
 pub fn function(stack: &mut Stack, ctx: &Ctx, spec: FunctionSpec) -> Result<FunctionParts, BuildError> {
-    let asset = ctx.asset(stack, AssetSource::lambda(spec.binary))?;
+    let asset = ctx.asset(stack, AssetSource::lambda(sdlf_lambda_core::handler::PACKAGE))?;
     let log_group = stack.template.add_with(
         format!("{}Logs", spec.id),
         logs::LogGroup {
@@ -225,7 +227,7 @@ pub fn function(stack: &mut Stack, ctx: &Ctx, spec: FunctionSpec) -> Result<Func
             function_name: Some(spec.name.into()),
             description: Some(spec.description.into()),
             runtime: Some(lambda::function::Runtime::ProvidedAl2023.into()),
-            handler: Some("bootstrap".into()),
+            handler: Some(spec.handler.name().into()),
             architectures: Some(vec![lambda::function::Architecture::X8664.into()]),
             memory_size: Some(spec.memory_mb.into()),
             timeout: Some(spec.timeout_seconds.into()),

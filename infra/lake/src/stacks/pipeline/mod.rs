@@ -55,6 +55,7 @@ mod stage_b;
 
 use sdlf_cfn::{Expr, Handle};
 use sdlf_cfn_types::{lambda, sqs, stepfunctions};
+use sdlf_lambda_core::handler::Handler;
 use sdlf_policy::{Condition, PolicyDocument, Statement};
 
 use crate::definition::{Pipeline, Team};
@@ -103,7 +104,7 @@ pub(super) struct FunctionDef {
     pub id: &'static str,
     /// Suffix of the physical name, at most [`crate::names::LONGEST_PIPELINE_FUNCTION`] long.
     pub what: &'static str,
-    pub binary: &'static str,
+    pub handler: Handler,
     pub description: String,
     pub memory_mb: i64,
     pub timeout_seconds: i64,
@@ -136,7 +137,7 @@ impl Builder<'_> {
                 id: def.id,
                 name,
                 description: def.description,
-                binary: def.binary,
+                handler: def.handler,
                 memory_mb: def.memory_mb,
                 timeout_seconds: def.timeout_seconds,
                 environment: def.environment,

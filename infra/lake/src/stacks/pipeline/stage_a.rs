@@ -3,6 +3,7 @@
 use sdlf_asl::{Catch, Fail, Field, ResultPath, Retry, StateMachine, Succeed, Task, resource};
 use sdlf_cfn::{Expr, Handle};
 use sdlf_cfn_types::{sqs, stepfunctions};
+use sdlf_lambda_core::handler::Handler;
 use sdlf_policy::Statement;
 use serde_json::json;
 
@@ -60,7 +61,7 @@ pub(super) fn build(b: &mut Builder, stack: &mut Stack) -> Result<StageA, BuildE
         FunctionDef {
             id: "StageATransform",
             what: "transform-a",
-            binary: "stage-a-transform",
+            handler: Handler::StageATransform,
             description: format!(
                 "Stage A of {team}/{pipeline}: converts one raw object to Parquet in the stage bucket"
             ),
@@ -81,7 +82,7 @@ pub(super) fn build(b: &mut Builder, stack: &mut Stack) -> Result<StageA, BuildE
         FunctionDef {
             id: "StageAError",
             what: "error-a",
-            binary: "error",
+            handler: Handler::Error,
             description: format!(
                 "Stage A of {team}/{pipeline}: sends a failed execution's input to the dead-letter queue"
             ),
@@ -96,7 +97,7 @@ pub(super) fn build(b: &mut Builder, stack: &mut Stack) -> Result<StageA, BuildE
         FunctionDef {
             id: "StageARedrive",
             what: "redrive-a",
-            binary: "redrive",
+            handler: Handler::Redrive,
             description: format!("Stage A of {team}/{pipeline}: moves dead letters back to the queue (run by hand)"),
             memory_mb: 256,
             timeout_seconds: 300,
@@ -127,7 +128,7 @@ pub(super) fn build(b: &mut Builder, stack: &mut Stack) -> Result<StageA, BuildE
         FunctionDef {
             id: "StageARouting",
             what: "routing-a",
-            binary: "stage-a-routing",
+            handler: Handler::StageARouting,
             description: format!("Stage A of {team}/{pipeline}: starts one execution per queued object"),
             memory_mb: 256,
             timeout_seconds: ROUTING_TIMEOUT_SECONDS,

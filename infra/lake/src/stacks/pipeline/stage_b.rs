@@ -4,6 +4,7 @@ use indexmap::IndexMap;
 use sdlf_asl::{Catch, Choice, Condition, Fail, Field, ResultPath, Retry, StateMachine, Succeed, Task, Wait, resource};
 use sdlf_cfn::{Expr, Handle, Val};
 use sdlf_cfn_types::{glue, lambda, sqs, stepfunctions};
+use sdlf_lambda_core::handler::Handler;
 use sdlf_policy::{Condition as IamCondition, Statement};
 use serde_json::json;
 
@@ -150,7 +151,7 @@ pub(super) fn build(b: &mut Builder, stack: &mut Stack) -> Result<StageB, BuildE
         FunctionDef {
             id: "StageBPostUpdate",
             what: "postupdate-b",
-            binary: "stage-b-postupdate",
+            handler: Handler::StageBPostupdate,
             description: format!(
                 "Stage B of {team}/{pipeline}: catalogues the job's output, updates execution history"
             ),
@@ -169,7 +170,7 @@ pub(super) fn build(b: &mut Builder, stack: &mut Stack) -> Result<StageB, BuildE
         FunctionDef {
             id: "StageBError",
             what: "error-b",
-            binary: "error",
+            handler: Handler::Error,
             description: format!("Stage B of {team}/{pipeline}: sends a failed batch to the dead-letter queue"),
             memory_mb: 128,
             timeout_seconds: 30,
@@ -225,7 +226,7 @@ pub(super) fn build(b: &mut Builder, stack: &mut Stack) -> Result<StageB, BuildE
         FunctionDef {
             id: "StageBRouting",
             what: "routing-b",
-            binary: "stage-b-routing",
+            handler: Handler::StageBRouting,
             description: format!(
                 "Stage B of {team}/{pipeline}: starts a Glue batch of a dataset when enough is queued"
             ),

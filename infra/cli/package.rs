@@ -1,0 +1,80 @@
+//! Building the Lambda package: `cargo lambda build` of the one `bootstrap` binary, zipped
+//! deterministically and cached under its fingerprint.
+//!
+//! The package's S3 key is the fingerprint of its *inputs* (see [`crate::assets`]), so `synth`
+//! and `diff` never compile anything; the build happens only when `deploy` has to upload a
+//! package the bucket does not hold yet, and only once per fingerprint on a machine
+//! (`target/lambda-packages/{fingerprint}.zip`).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::zip::{Entry, deflate};
+
+/// Cargo profile of the Lambda build (defined in the root `Cargo.toml`).
+pub const PROFILE: &str = "lambda";
+
+/// Where built packages are kept, by fingerprint.
+fn cache_dir(root: &Path) -> PathBuf {
+    root.join("target").join("lambda-packages")
+}
+
+/// The zip for `binary` whose inputs hash to `fingerprint`: from the cache, or built.
+pub fn package(root: &Path, binary: &str, fingerprint: &str) -> Result<Vec<u8>, String> {
+    let cached = cache_dir(root).join(format!("{fingerprint}.zip"));
+    if let Ok(bytes) = std::fs::read(&cached) {
+        return Ok(bytes);
+    }
+    let bootstrap = build(root, binary)?;
+    let zip = deflate(&[Entry { name: "bootstrap", data: &bootstrap, executable: true }]);
+    // Written beside its final name and renamed: a build interrupted mid-write leaves no
+    // truncated package that a later deploy would trust.
+    std::fs::create_dir_all(cache_dir(root)).map_err(|e| format!("{}: {e}", cache_dir(root).display()))?;
+    let partial = cached.with_extension(format!("zip.{}", std::process::id()));
+    std::fs::write(&partial, &zip).map_err(|e| format!("{}: {e}", partial.display()))?;
+    std::fs::rename(&partial, &cached).map_err(|e| format!("{}: {e}", cached.display()))?;
+    Ok(zip)
+}
+
+/// `cargo lambda build` of `binary` for x86_64 (the architecture the stacks declare, and the
+/// only one the local emulator runs); returns the `bootstrap` executable's bytes.
+fn build(root: &Path, binary: &str) -> Result<Vec<u8>, String> {
+    let venv_bin = root.join(".tools").join("venv").join("bin");
+    let cargo_lambda = find_cargo_lambda(&venv_bin).ok_or_else(|| {
+        "cargo-lambda is not installed; run `tests/support/tools.sh ensure` (it installs the pinned cargo-lambda \
+         and zig into .tools/venv)"
+            .to_owned()
+    })?;
+    let out_dir = root.join("target").join("lambda-build");
+    eprintln!("building the Lambda package `{binary}` (cargo lambda build --profile {PROFILE}); a first build takes minutes");
+    // cargo-lambda finds zig through `python3 -m ziglang`: the venv's python must come first.
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let mut paths = vec![venv_bin.clone()];
+    paths.extend(std::env::split_paths(&path));
+    let output = Command::new(&cargo_lambda)
+        .args(["lambda", "build", "--profile", PROFILE, "--x86-64", "--package", binary, "--bin", binary, "--lambda-dir"])
+        .arg(&out_dir)
+        .arg("--manifest-path")
+        .arg(root.join("Cargo.toml"))
+        .env("PATH", std::env::join_paths(paths).map_err(|e| e.to_string())?)
+        .current_dir(root)
+        .output()
+        .map_err(|e| format!("{} could not be started: {e}", cargo_lambda.display()))?;
+    if !output.status.success() {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let tail: Vec<&str> = stderr.lines().rev().take(30).collect();
+        let tail: Vec<&str> = tail.into_iter().rev().collect();
+        return Err(format!("cargo lambda build failed ({}):\n{}", output.status, tail.join("\n")));
+    }
+    let bootstrap = out_dir.join(binary).join("bootstrap");
+    std::fs::read(&bootstrap).map_err(|e| format!("cargo lambda build left no {}: {e}", bootstrap.display()))
+}
+
+fn find_cargo_lambda(venv_bin: &Path) -> Option<PathBuf> {
+    let in_venv = venv_bin.join("cargo-lambda");
+    if in_venv.is_file() {
+        return Some(in_venv);
+    }
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path).map(|dir| dir.join("cargo-lambda")).find(|p| p.is_file())
+}

@@ -1,0 +1,90 @@
+//! The handlers of the lake's one Lambda package.
+//!
+//! Every function ships the same `bootstrap` binary and picks its handler by the function's
+//! `Handler` setting (the runtime reads it from `_HANDLER`). One binary instead of nine: one
+//! release build, one zip to upload and cache, and the shared code (SDK clients, catalog
+//! writes) compiled once. The stacks name handlers through this enum, so a function pointing
+//! at a handler the binary does not serve is a compile error, not a runtime one.
+
+use std::fmt;
+
+/// Name of the binary (and of the asset) every function runs.
+pub const PACKAGE: &str = "sdlf-lambda";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Handler {
+    /// S3 events → catalog rows; new raw objects → routing queue.
+    Catalog,
+    /// Raw object → its dataset's config → the pipeline's stage A queue.
+    Routing,
+    /// Custom-resource provider writing the dataset and pipeline config rows.
+    Config,
+    /// Stage A queue → one state machine execution per object.
+    StageARouting,
+    /// The light transform: raw object → Parquet in the stage bucket.
+    StageATransform,
+    /// Scheduled: a dataset's stage B queue → a batch for the stage B state machine.
+    StageBRouting,
+    /// Catalog rows for the heavy transform's output.
+    StageBPostupdate,
+    /// A failed execution's input → the stage's dead-letter queue.
+    Error,
+    /// Dead-letter queue → back to the stage's queue.
+    Redrive,
+}
+
+impl Handler {
+    pub const ALL: [Handler; 9] = [
+        Handler::Catalog,
+        Handler::Routing,
+        Handler::Config,
+        Handler::StageARouting,
+        Handler::StageATransform,
+        Handler::StageBRouting,
+        Handler::StageBPostupdate,
+        Handler::Error,
+        Handler::Redrive,
+    ];
+
+    /// The function's `Handler` setting.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Handler::Catalog => "catalog",
+            Handler::Routing => "routing",
+            Handler::Config => "config",
+            Handler::StageARouting => "stage-a-routing",
+            Handler::StageATransform => "stage-a-transform",
+            Handler::StageBRouting => "stage-b-routing",
+            Handler::StageBPostupdate => "stage-b-postupdate",
+            Handler::Error => "error",
+            Handler::Redrive => "redrive",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Handler> {
+        Handler::ALL.into_iter().find(|h| h.name() == name)
+    }
+}
+
+impl fmt::Display for Handler {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip_and_are_distinct() {
+        for h in Handler::ALL {
+            assert_eq!(Handler::from_name(h.name()), Some(h));
+        }
+        let mut names: Vec<_> = Handler::ALL.iter().map(|h| h.name()).collect();
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), Handler::ALL.len());
+        assert_eq!(Handler::from_name("bootstrap"), None);
+    }
+}

@@ -1,0 +1,30 @@
+//! The AWS clients of a function, built once per container from the standard credential
+//! chain (and `AWS_ENDPOINT_URL`, which the local emulator sets for the functions it runs).
+
+use aws_config::BehaviorVersion;
+
+pub struct Clients {
+    pub dynamodb: aws_sdk_dynamodb::Client,
+    pub sqs: aws_sdk_sqs::Client,
+    pub sfn: aws_sdk_sfn::Client,
+    pub s3: aws_sdk_s3::Client,
+}
+
+impl Clients {
+    pub async fn from_env() -> Clients {
+        let config = aws_config::defaults(BehaviorVersion::latest()).load().await;
+        // Path-style addressing: the emulator serves buckets under its one host name.
+        let s3 = aws_sdk_s3::config::Builder::from(&config).force_path_style(true).build();
+        Clients {
+            dynamodb: aws_sdk_dynamodb::Client::new(&config),
+            sqs: aws_sdk_sqs::Client::new(&config),
+            sfn: aws_sdk_sfn::Client::new(&config),
+            s3: aws_sdk_s3::Client::from_conf(s3),
+        }
+    }
+}
+
+/// A required environment variable (the stacks set them), or an error naming it.
+pub fn env(name: &str) -> Result<String, String> {
+    std::env::var(name).map_err(|_| format!("environment variable {name} is not set; the stack sets it, so the function was changed by hand"))
+}
