@@ -1,10 +1,8 @@
 //! `sdlf diff` and `sdlf deploy` against a real CloudFormation API: a MiniStack of the test's
-//! own, on a free port. The lake's shared stacks and team stacks from nothing; again with
-//! nothing to do (no change set at all, and only the calls a no-op needs); diff says so.
-//!
-//! The pipeline and dataset stacks hold config rows written by the `config` function, which
-//! the runtime issue builds; until then their deploy waits for a function that cannot answer,
-//! so they are not deployed here.
+//! own, on a free port. The whole example lake from nothing — its functions built with
+//! `cargo lambda` and run by the emulator, the config rows written by the real `config`
+//! function; again with nothing to do (no change set at all, and only the calls a no-op
+//! needs); diff says so; destroy removes it all, dependents first.
 
 use std::process::{Command, Output};
 
@@ -32,20 +30,17 @@ fn the_lake_deploys_to_the_emulator_and_a_second_deploy_changes_nothing() {
     assert_eq!(diff.status.code(), Some(1), "changes before the first deploy: {}", text(&diff));
     assert!(text(&diff).contains("(not deployed yet: everything is added)"), "{}", text(&diff));
 
-    let shared_and_teams = [
-        "--env",
-        "local",
-        "--yes",
-        "anycompany-datalake-local-catalog",
-        "anycompany-datalake-local-team-engineering",
-        "anycompany-datalake-local-team-marketing",
-    ];
-    let deploy: Vec<&str> = std::iter::once("deploy").chain(shared_and_teams).collect();
+    let deploy = ["deploy", "--env", "local", "--yes"];
     let first = sdlf(&emulator, &deploy);
     assert_eq!(first.status.code(), Some(0), "{}", text(&first));
-    // The three named stacks and the foundations they depend on.
-    let stacks = 4;
+    // Foundations, catalog, two teams, two pipelines, two datasets.
+    let stacks = 8;
     assert!(text(&first).contains(&format!("\n{stacks} deployed, 0 unchanged")), "{}", text(&first));
+    // The config function wrote each dataset's row, verbatim from the stack.
+    let row = campaigns_row(&emulator);
+    assert_eq!(row["Item"]["Pipeline"]["S"], "main", "{row}");
+    assert_eq!(row["Item"]["MinItems"]["S"], "2", "{row}");
+    assert_eq!(row["Item"]["Schema"]["L"][1]["M"]["Type"]["S"], "float64", "{row}");
 
     let second = sdlf(&emulator, &deploy);
     assert_eq!(second.status.code(), Some(0), "{}", text(&second));
@@ -72,7 +67,15 @@ fn the_lake_deploys_to_the_emulator_and_a_second_deploy_changes_nothing() {
         stacks.as_array().unwrap().iter().find(|s| s["name"] == name).map(|s| s["status"].clone()).unwrap()
     };
     assert_eq!(status_of("anycompany-datalake-local-catalog"), "CREATE_COMPLETE");
-    assert_eq!(status_of("anycompany-datalake-local-pipeline-engineering-main"), serde_json::Value::Null);
+    assert_eq!(status_of("anycompany-datalake-local-dataset-engineering-legislators"), "CREATE_COMPLETE");
+
+    // A dataset's stack takes its config row along.
+    let destroy = sdlf(
+        &emulator,
+        &["destroy", "--env", "local", "--yes", "anycompany-datalake-local-dataset-marketing-campaigns"],
+    );
+    assert_eq!(destroy.status.code(), Some(0), "{}", text(&destroy));
+    assert!(campaigns_row(&emulator).get("Item").is_none(), "the row is deleted");
 
     // Deleting the foundations takes every stack that reads from it along, dependents first.
     let destroy = sdlf(&emulator, &["destroy", "--env", "local", "--yes", "anycompany-datalake-local-foundations"]);
@@ -84,4 +87,12 @@ fn the_lake_deploys_to_the_emulator_and_a_second_deploy_changes_nothing() {
     let after = sdlf(&emulator, &["status", "--env", "local", "--json"]);
     let stacks: serde_json::Value = serde_json::from_slice(&after.stdout).unwrap();
     assert!(stacks.as_array().unwrap().iter().all(|s| s["status"].is_null()), "{stacks}");
+}
+
+fn campaigns_row(emulator: &Emulator) -> serde_json::Value {
+    emulator.call(
+        "dynamodb",
+        "get_item",
+        serde_json::json!({"TableName": "sdlf-local-dataset-config", "Key": {"dataset": {"S": "marketing/campaigns"}}}),
+    )
 }

@@ -46,13 +46,26 @@ fn build(root: &Path, binary: &str) -> Result<Vec<u8>, String> {
             .to_owned()
     })?;
     let out_dir = root.join("target").join("lambda-build");
-    eprintln!("building the Lambda package `{binary}` (cargo lambda build --profile {PROFILE}); a first build takes minutes");
+    eprintln!(
+        "building the Lambda package `{binary}` (cargo lambda build --profile {PROFILE}); a first build takes minutes"
+    );
     // cargo-lambda finds zig through `python3 -m ziglang`: the venv's python must come first.
     let path = std::env::var_os("PATH").unwrap_or_default();
     let mut paths = vec![venv_bin.clone()];
     paths.extend(std::env::split_paths(&path));
     let output = Command::new(&cargo_lambda)
-        .args(["lambda", "build", "--profile", PROFILE, "--x86-64", "--package", binary, "--bin", binary, "--lambda-dir"])
+        .args([
+            "lambda",
+            "build",
+            "--profile",
+            PROFILE,
+            "--x86-64",
+            "--package",
+            binary,
+            "--bin",
+            binary,
+            "--lambda-dir",
+        ])
         .arg(&out_dir)
         .arg("--manifest-path")
         .arg(root.join("Cargo.toml"))

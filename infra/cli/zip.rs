@@ -97,6 +97,9 @@ mod tests {
             .output()
             .unwrap();
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-        assert_eq!(String::from_utf8_lossy(&out.stdout), "#!/bin/sh\necho hi\necho hi\necho hi\n 0o100755 (1980, 1, 1, 0, 0, 0)\n");
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout),
+            "#!/bin/sh\necho hi\necho hi\necho hi\n 0o100755 (1980, 1, 1, 0, 0, 0)\n"
+        );
     }
 }

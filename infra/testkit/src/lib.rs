@@ -124,6 +124,31 @@ impl Emulator {
         let port = url.rsplit(':').next().and_then(|p| p.parse().ok()).unwrap_or_else(|| panic!("no port in `{url}`"));
         Emulator { port, url }
     }
+
+    /// One AWS API call against this emulator through boto3 (installed with the emulator), for
+    /// tests to look at what the lake did: `call("dynamodb", "get_item", json!({...}))`. The
+    /// answer as JSON (dates and bytes as strings); panics with boto3's message on an error.
+    pub fn call(&self, service: &str, operation: &str, params: serde_json::Value) -> serde_json::Value {
+        const SCRIPT: &str = "import boto3, json, sys\n\
+            c = boto3.client(sys.argv[1], endpoint_url=sys.argv[4], region_name='us-east-1',\n\
+                             aws_access_key_id='test', aws_secret_access_key='test')\n\
+            r = getattr(c, sys.argv[2])(**json.loads(sys.argv[3]))\n\
+            r.pop('ResponseMetadata', None)\n\
+            body = r.get('Body')\n\
+            if body is not None: r['Body'] = body.read().decode('utf-8', 'replace')\n\
+            print(json.dumps(r, default=str))\n";
+        let python = repo_root().join(".tools/venv/bin/python");
+        let out = Command::new(&python)
+            .args(["-c", SCRIPT, service, operation, &params.to_string(), &self.url])
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run {}: {e}", python.display()));
+        assert!(
+            out.status.success(),
+            "{service}.{operation}({params}) failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).expect("boto3's answer as JSON")
+    }
 }
 
 impl Drop for Emulator {

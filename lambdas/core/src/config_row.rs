@@ -7,61 +7,25 @@
 //! `{table}/{key}`, so a change of either makes CloudFormation create the new row and then
 //! delete the old one with its old properties.
 
-use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+
+use crate::messages::{CustomResourceRequest as Request, CustomResourceResponse, RequestType};
 
 /// Properties that are the request's routing, not row content.
 const NOT_STORED: [&str; 4] = ["ServiceToken", "ServiceTimeout", "Table", "Key"];
 
-/// A CloudFormation custom-resource request (the fields the config function reads).
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct Request {
-    pub request_type: RequestType,
-    #[serde(rename = "ResponseURL")]
-    pub response_url: String,
-    pub stack_id: String,
-    pub request_id: String,
-    pub resource_type: String,
-    pub logical_resource_id: String,
-    #[serde(default)]
-    pub physical_resource_id: Option<String>,
-    #[serde(default)]
-    pub resource_properties: Map<String, Value>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
-pub enum RequestType {
-    Create,
-    Update,
-    Delete,
-}
-
-/// The answer PUT to the request's `ResponseURL`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct Response {
-    pub status: Status,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
-    pub physical_resource_id: String,
-    pub stack_id: String,
-    pub request_id: String,
-    pub logical_resource_id: String,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "UPPERCASE")]
-pub enum Status {
-    Success,
-    Failed,
-}
-
 /// What to do with the table.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Action {
-    Put { table: String, item: Map<String, Value> },
-    Delete { table: String, key_attribute: &'static str, key: String },
+    Put {
+        table: String,
+        item: Map<String, Value>,
+    },
+    Delete {
+        table: String,
+        key_attribute: &'static str,
+        key: String,
+    },
     /// A delete of a resource whose create never wrote a row (it failed before): nothing to do.
     Nothing,
 }
@@ -94,7 +58,9 @@ pub fn decide(request: &Request) -> Result<(Action, String), String> {
     if request.request_type == RequestType::Delete {
         // A create that failed answered with a physical id that names no row (see below);
         // its delete must succeed, or the stack could never roll back.
-        let (Ok(table), Ok(key)) = (text("Table"), text("Key")) else { return Ok((Action::Nothing, fallback_id(request))) };
+        let (Ok(table), Ok(key)) = (text("Table"), text("Key")) else {
+            return Ok((Action::Nothing, fallback_id(request)));
+        };
         let id = physical_id(&table, &key);
         if request.physical_resource_id.as_deref() != Some(id.as_str()) {
             return Ok((Action::Nothing, fallback_id(request)));
@@ -118,38 +84,18 @@ pub fn physical_id(table: &str, key: &str) -> String {
     format!("{table}/{key}")
 }
 
-/// The physical id of a FAILED answer: the one CloudFormation already has, or one that names
-/// no row (so the delete that follows a failed create is a no-op).
-pub fn fallback_id(request: &Request) -> String {
-    request.physical_resource_id.clone().unwrap_or_else(|| format!("failed-{}", request.request_id))
+/// The physical id of a request that writes nothing: the one CloudFormation already has, or
+/// (on a create) one that names no row, so the delete that follows a failed create is a no-op.
+fn fallback_id(request: &Request) -> String {
+    request.physical_resource_id.clone().unwrap_or_else(|| request.logical_resource_id.clone())
 }
 
-/// The answer for a request, given the outcome.
-pub fn response(request: &Request, outcome: Result<String, String>) -> Response {
-    let (status, reason, physical_resource_id) = match outcome {
-        Ok(id) => (Status::Success, None, id),
-        // CloudFormation shows the reason in the stack's events; it caps the body at 4 KB.
-        Err(reason) => (Status::Failed, Some(truncate(&reason, 1000)), fallback_id(request)),
-    };
-    Response {
-        status,
-        reason,
-        physical_resource_id,
-        stack_id: request.stack_id.clone(),
-        request_id: request.request_id.clone(),
-        logical_resource_id: request.logical_resource_id.clone(),
+/// The answer for a request, given the outcome (the physical id, or the reason it failed).
+pub fn response(request: &Request, outcome: Result<String, String>) -> CustomResourceResponse {
+    match outcome {
+        Ok(id) => CustomResourceResponse::success(request, id, None),
+        Err(reason) => CustomResourceResponse::failure(request, &reason),
     }
-}
-
-fn truncate(text: &str, max: usize) -> String {
-    if text.len() <= max {
-        return text.to_owned();
-    }
-    let mut end = max;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{}…", &text[..end])
 }
 
 #[cfg(test)]
@@ -216,9 +162,9 @@ mod tests {
 
     #[test]
     fn the_delete_after_a_failed_create_does_nothing() {
-        let req = request("Delete", props(), Some("failed-r-0"));
-        assert_eq!(decide(&req).unwrap(), (Action::Nothing, "failed-r-0".to_owned()));
-        let req = request("Delete", json!({}), Some("failed-r-0"));
+        let req = request("Delete", props(), Some("DatasetConfig"));
+        assert_eq!(decide(&req).unwrap(), (Action::Nothing, "DatasetConfig".to_owned()));
+        let req = request("Delete", json!({}), Some("DatasetConfig"));
         assert_eq!(decide(&req).unwrap().0, Action::Nothing);
     }
 
@@ -243,8 +189,8 @@ mod tests {
                    "RequestId": "r-1", "LogicalResourceId": "DatasetConfig"})
         );
         let failed = response(&req, Err("x".repeat(5000)));
-        assert_eq!(failed.status, Status::Failed);
-        assert_eq!(failed.physical_resource_id, "failed-r-1");
-        assert!(failed.reason.unwrap().len() < 1100);
+        assert_eq!(failed.status, crate::messages::ResponseStatus::Failed);
+        assert_eq!(failed.physical_resource_id, "DatasetConfig", "names no row");
+        assert!(failed.reason.unwrap().len() <= crate::messages::MAX_REASON_CHARS);
     }
 }

@@ -26,5 +26,14 @@ impl Clients {
 
 /// A required environment variable (the stacks set them), or an error naming it.
 pub fn env(name: &str) -> Result<String, String> {
-    std::env::var(name).map_err(|_| format!("environment variable {name} is not set; the stack sets it, so the function was changed by hand"))
+    std::env::var(name).map_err(|_| {
+        format!("environment variable {name} is not set; the stack sets it, so the function was changed by hand")
+    })
+}
+
+/// Milliseconds since the Unix epoch (the core takes the clock as an argument).
+pub fn now_epoch_millis() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }

@@ -3,8 +3,8 @@
 //! why one binary serves them all.
 
 mod clients;
+mod dynamo;
 mod handlers;
-mod items;
 
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 use sdlf_lambda_core::handler::Handler;
@@ -15,15 +15,16 @@ async fn main() -> Result<(), Error> {
     // JSON when the function's LoggingConfig says so (the stacks set JSON), text otherwise.
     lambda_runtime::tracing::init_default_subscriber();
     let name = std::env::var("_HANDLER").unwrap_or_default();
-    let Some(handler) = Handler::from_name(&name) else {
+    let handler = Handler::from_name(&name).ok_or_else(|| {
         let known: Vec<&str> = Handler::ALL.iter().map(|h| h.name()).collect();
-        return Err(format!("unknown handler `{name}` (the function's Handler setting); this package serves {}", known.join(", ")).into());
-    };
+        format!("unknown handler `{name}` (the function's Handler setting); this package serves {}", known.join(", "))
+    })?;
+    let app = handlers::App::init(handler)?;
     // Built once per container, before the first event: every invocation reuses the clients.
     let clients = clients::Clients::from_env().await;
-    let clients = &clients;
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
-        handlers::dispatch(handler, clients, event).await
-    }))
+    let (app, clients) = (&app, &clients);
+    lambda_runtime::run(service_fn(
+        move |event: LambdaEvent<Value>| async move { app.handle(clients, event.payload).await },
+    ))
     .await
 }

@@ -15,8 +15,9 @@
 //!   message goes to one of its consumers, so the fan-out from one raw object to both the
 //!   catalog and a pipeline goes through this function.
 //! - `routing`: fed by the routing queue. Looks the object's dataset up in `dataset-config`,
-//!   records the execution in `execution-history`, sends to the pipeline's stage A queue. Env
-//!   `DATASET_CONFIG_TABLE`, `EXECUTION_HISTORY_TABLE`.
+//!   records the execution in `execution-history`, sends to the pipeline's stage A queue; an
+//!   object no dataset claims is marked `unrouted` with the reason in the catalog. Env
+//!   `CATALOG_TABLE`, `DATASET_CONFIG_TABLE`, `EXECUTION_HISTORY_TABLE`.
 //! - `config`: the custom-resource provider. Env `DATASET_CONFIG_TABLE`, `PIPELINE_CONFIG_TABLE`.
 //!
 //! The tables' row shapes are documented with the foundations stack.
@@ -99,6 +100,8 @@ pub fn build(ctx: &Ctx, foundations: &FoundationsOutputs) -> Result<(Stack, Cata
             .action("dynamodb:GetItem")
             .resource(table_arn(&dataset_config_table)),
     );
+    routing_statements
+        .push(Statement::allow().sid("MarkUnrouted").action("dynamodb:UpdateItem").resource(table_arn(&catalog_table)));
     routing_statements.push(
         Statement::allow()
             .sid("RecordExecutions")
@@ -128,6 +131,7 @@ pub fn build(ctx: &Ctx, foundations: &FoundationsOutputs) -> Result<(Stack, Cata
             memory_mb: 256,
             timeout_seconds: QUEUE_FUNCTION_TIMEOUT_SECONDS,
             environment: vec![
+                ("CATALOG_TABLE", catalog_table.clone()),
                 ("DATASET_CONFIG_TABLE", dataset_config_table.clone()),
                 ("EXECUTION_HISTORY_TABLE", execution_history_table.clone()),
             ],

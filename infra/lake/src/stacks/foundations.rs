@@ -17,11 +17,16 @@
 //! - `catalog`, one row per object of raw, stage and analytics. Key `id` = `s3://{bucket}/{key}`.
 //!   Attributes: `bucket`, `key`, `stage` (`raw` | `stage` | `analytics`), `dataset` =
 //!   `{team}/{dataset}` (the key's first two segments; left out for an object outside a
-//!   dataset prefix, which keeps the index sparse), `size` (N), `etag`, `sequencer`,
-//!   `last_modified`. Indexes (projection ALL): `by-dataset` (`dataset`, `last_modified`),
-//!   `by-stage` (`stage`, `last_modified`). `ObjectRemoved` deletes the row. S3 does not
-//!   order its notifications: writes and deletes are conditional on the stored `sequencer`
-//!   being older than the event's.
+//!   dataset prefix, which keeps the index sparse), `team`, `size` (N), `etag`, `version_id`,
+//!   `sequencer`, `sequencer_sort` (the sequencer padded to a fixed width, so DynamoDB can
+//!   compare it), `last_modified`, `status` (`created`, `unrouted`, `processing-a`,
+//!   `processed-a`, `failed`, `deleted`) and, set by later steps, `reason`, `pipeline`,
+//!   `execution_id`, `output_keys`. Indexes (projection ALL): `by-dataset` (`dataset`,
+//!   `last_modified`), `by-stage` (`stage`, `last_modified`). `ObjectRemoved` leaves a
+//!   tombstone (`status` `deleted`, without `stage` and `dataset`, so the indexes list live
+//!   objects only): S3 does not order its notifications, and a creation that arrives after
+//!   the removal must not bring the row back. Writes are conditional on the stored
+//!   `sequencer_sort` being older than the event's.
 //! - `dataset-config`, key `dataset` = `{team}/{dataset}`: the properties of a
 //!   `Custom::DatasetConfig` resource (without `ServiceToken`), written verbatim by `config`.
 //! - `pipeline-config`, key `pipeline` = `{team}/{pipeline}`: same, for `Custom::PipelineConfig`.

@@ -6,16 +6,17 @@
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use lambda_runtime::Error;
-use sdlf_lambda_core::config_row::{self, Action, Request};
+use sdlf_lambda_core::config_row::{self, Action};
+use sdlf_lambda_core::messages::CustomResourceRequest as Request;
 use serde_json::Value;
 use tracing::{info, warn};
 
 use crate::clients::Clients;
-use crate::items::to_item;
+use crate::dynamo::json_to_sdk;
 
 pub async fn handle(clients: &Clients, payload: Value) -> Result<Value, Error> {
-    let request: Request = serde_json::from_value(payload)
-        .map_err(|e| format!("not a CloudFormation custom-resource request: {e}"))?;
+    let request: Request =
+        serde_json::from_value(payload).map_err(|e| format!("not a CloudFormation custom-resource request: {e}"))?;
     let outcome = match config_row::decide(&request) {
         Ok((action, id)) => apply(clients, &action).await.map(|()| id),
         Err(reason) => Err(reason),
@@ -37,11 +38,13 @@ async fn apply(clients: &Clients, action: &Action) -> Result<(), String> {
             .dynamodb
             .put_item()
             .table_name(table)
-            .set_item(Some(to_item(item)))
+            .set_item(Some(item.iter().map(|(k, v)| (k.clone(), json_to_sdk(v))).collect()))
             .send()
             .await
             .map(|_| ())
-            .map_err(|e| format!("writing the row to table {table} failed: {}", aws_sdk_dynamodb::error::DisplayErrorContext(e))),
+            .map_err(|e| {
+                format!("writing the row to table {table} failed: {}", aws_sdk_dynamodb::error::DisplayErrorContext(e))
+            }),
         Action::Delete { table, key_attribute, key } => {
             let result = clients
                 .dynamodb
@@ -73,11 +76,7 @@ pub async fn put(url: &str, body: Vec<u8>) -> Result<(), Error> {
     use hyper_util::client::legacy::Client;
     use hyper_util::rt::TokioExecutor;
 
-    let https = hyper_rustls::HttpsConnectorBuilder::new()
-        .with_native_roots()?
-        .https_or_http()
-        .enable_http1()
-        .build();
+    let https = hyper_rustls::HttpsConnectorBuilder::new().with_native_roots()?.https_or_http().enable_http1().build();
     let client: Client<_, Full<Bytes>> = Client::builder(TokioExecutor::new()).build(https);
     let length = body.len();
     let request = hyper::Request::put(url)

@@ -1,16 +1,52 @@
-//! One module per handler; `dispatch` routes an invocation to the handler the function runs.
+//! One module per handler. [`App`] is what one container serves: the handler its function
+//! runs, with the configuration read from the environment once, at init.
 
+mod catalog;
 mod config;
+mod error;
+mod redrive;
+mod routing;
+mod sqs;
+mod stage_a_routing;
 
-use lambda_runtime::{Error, LambdaEvent};
+use lambda_runtime::Error;
 use sdlf_lambda_core::handler::Handler;
 use serde_json::Value;
 
 use crate::clients::Clients;
 
-pub async fn dispatch(handler: Handler, clients: &Clients, event: LambdaEvent<Value>) -> Result<Value, Error> {
-    match handler {
-        Handler::Config => config::handle(clients, event.payload).await,
-        other => Err(format!("handler `{other}` is not implemented in this package yet").into()),
+pub enum App {
+    Catalog(catalog::Catalog),
+    Routing(routing::Routing),
+    Config,
+    StageARouting(stage_a_routing::StageARouting),
+    Error(error::ErrorHandler),
+    Redrive(redrive::Redrive),
+}
+
+impl App {
+    /// The handler's configuration; an error names the missing variable (an init failure, which
+    /// Lambda reports on every invocation until the function is fixed).
+    pub fn init(handler: Handler) -> Result<App, String> {
+        Ok(match handler {
+            Handler::Catalog => App::Catalog(catalog::Catalog::from_env()?),
+            Handler::Routing => App::Routing(routing::Routing::from_env()?),
+            Handler::Config => App::Config,
+            Handler::StageARouting => App::StageARouting(stage_a_routing::StageARouting::from_env()?),
+            Handler::Error => App::Error(error::ErrorHandler::from_env()?),
+            Handler::Redrive => App::Redrive(redrive::Redrive::from_env()?),
+            other => return Err(format!("handler `{other}` is not implemented in this package yet")),
+        })
+    }
+
+    pub async fn handle(&self, clients: &Clients, event: Value) -> Result<Value, Error> {
+        match self {
+            App::Catalog(h) => h.handle(clients, event).await,
+            App::Routing(h) => h.handle(clients, event).await,
+            App::Config => config::handle(clients, event).await,
+            App::StageARouting(h) => h.handle(clients, event).await,
+            App::Error(h) => h.handle(clients, event).await,
+            App::Redrive(h) => h.handle(clients, event).await,
+        }
     }
 }

@@ -88,8 +88,12 @@ pub(super) fn build(b: &mut Builder, stack: &mut Stack) -> Result<StageA, BuildE
             ),
             memory_mb: 128,
             timeout_seconds: 30,
-            environment: vec![("DEAD_LETTER_QUEUE_URL", dead_letter.reference())],
-            statements: constructs::send_to_queue(dead_letter.arn(), team_key.clone()).into(),
+            environment: vec![
+                ("DEAD_LETTER_QUEUE_URL", dead_letter.reference()),
+                ("CATALOG_TABLE", b.imports.catalog_table.clone()),
+                ("STAGE", Expr::string("a")),
+            ],
+            statements: error_statements(dead_letter.arn(), &team_key, &b.imports.catalog_table, &lake_key),
         },
     )?;
     b.function(
@@ -230,6 +234,22 @@ pub(super) fn definition(
             Fail::new().error("StageAFailed").cause("Stage A failed; its input went to queue A's dead-letter queue"),
         )
         .build()
+}
+
+/// The error function's needs: send to the dead-letter queue, mark the catalog rows failed.
+pub(super) fn error_statements(
+    dead_letter: Expr,
+    team_key: &Expr,
+    catalog_table: &Expr,
+    lake_key: &Expr,
+) -> Vec<Statement> {
+    constructs::send_to_queue(dead_letter, team_key.clone())
+        .into_iter()
+        .chain([
+            Statement::allow().action("dynamodb:UpdateItem").resource(table_arn(catalog_table.clone(), "")),
+            tables_key(lake_key),
+        ])
+        .collect()
 }
 
 /// Invokes the error function with the execution's input and the error caught at `$.error`.

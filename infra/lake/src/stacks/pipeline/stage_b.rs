@@ -14,7 +14,7 @@ use crate::assets::AssetSource;
 use crate::names::{LONGEST_PIPELINE_QUEUE, Layer, dataset_prefix, team_prefix};
 use crate::stack::Stack;
 use crate::stacks::BuildError;
-use crate::stacks::constructs::{self, arn, s3_arn, table_arn};
+use crate::stacks::constructs::{arn, s3_arn, table_arn};
 
 /// How long one Glue run may take, minutes.
 const GLUE_TIMEOUT_MINUTES: i64 = 120;
@@ -174,8 +174,17 @@ pub(super) fn build(b: &mut Builder, stack: &mut Stack) -> Result<StageB, BuildE
             description: format!("Stage B of {team}/{pipeline}: sends a failed batch to the dead-letter queue"),
             memory_mb: 128,
             timeout_seconds: 30,
-            environment: vec![("DEAD_LETTER_QUEUE_URL", dead_letter.reference())],
-            statements: constructs::send_to_queue(dead_letter.arn(), team_key.clone()).into(),
+            environment: vec![
+                ("DEAD_LETTER_QUEUE_URL", dead_letter.reference()),
+                ("CATALOG_TABLE", b.imports.catalog_table.clone()),
+                ("STAGE", Expr::string("b")),
+            ],
+            statements: super::stage_a::error_statements(
+                dead_letter.arn(),
+                &team_key,
+                &b.imports.catalog_table,
+                &b.imports.lake_key,
+            ),
         },
     )?;
 

@@ -1,0 +1,157 @@
+//! The lake's DynamoDB requests, carried out: the core's [`AttrValue`] / [`ConditionalPut`] /
+//! [`ConditionalUpdate`] ↔ the SDK's types, one to one, and JSON rows (the config rows) in.
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::error::DisplayErrorContext;
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValuesOnConditionCheckFailure};
+use sdlf_lambda_core::item::{AttrValue, ConditionalPut, ConditionalUpdate, Item};
+use serde_json::Value;
+
+pub fn to_sdk(value: &AttrValue) -> AttributeValue {
+    match value {
+        AttrValue::S(s) => AttributeValue::S(s.clone()),
+        AttrValue::N(n) => AttributeValue::N(n.clone()),
+        AttrValue::Bool(b) => AttributeValue::Bool(*b),
+        AttrValue::Null => AttributeValue::Null(true),
+        AttrValue::L(items) => AttributeValue::L(items.iter().map(to_sdk).collect()),
+        AttrValue::M(map) => AttributeValue::M(map.iter().map(|(k, v)| (k.clone(), to_sdk(v))).collect()),
+    }
+}
+
+/// The SDK's value in the core's terms; sets and binaries (which the lake never writes) as null.
+pub fn from_sdk(value: &AttributeValue) -> AttrValue {
+    match value {
+        AttributeValue::S(s) => AttrValue::S(s.clone()),
+        AttributeValue::N(n) => AttrValue::N(n.clone()),
+        AttributeValue::Bool(b) => AttrValue::Bool(*b),
+        AttributeValue::L(items) => AttrValue::L(items.iter().map(from_sdk).collect()),
+        AttributeValue::M(map) => AttrValue::M(map.iter().map(|(k, v)| (k.clone(), from_sdk(v))).collect()),
+        _ => AttrValue::Null,
+    }
+}
+
+pub fn item_to_sdk(item: &Item) -> HashMap<String, AttributeValue> {
+    item.iter().map(|(k, v)| (k.clone(), to_sdk(v))).collect()
+}
+
+pub fn item_from_sdk(item: &HashMap<String, AttributeValue>) -> Item {
+    item.iter().map(|(k, v)| (k.clone(), from_sdk(v))).collect()
+}
+
+/// A JSON value as written verbatim into a config row.
+pub fn json_to_sdk(value: &Value) -> AttributeValue {
+    match value {
+        Value::Null => AttributeValue::Null(true),
+        Value::Bool(b) => AttributeValue::Bool(*b),
+        Value::Number(n) => AttributeValue::N(n.to_string()),
+        Value::String(s) => AttributeValue::S(s.clone()),
+        Value::Array(items) => AttributeValue::L(items.iter().map(json_to_sdk).collect()),
+        Value::Object(map) => AttributeValue::M(map.iter().map(|(k, v)| (k.clone(), json_to_sdk(v))).collect()),
+    }
+}
+
+/// How a conditional write went. A failed condition is not an error: the table already holds
+/// this change or a later one.
+#[derive(Debug)]
+pub enum Written {
+    Yes,
+    /// The condition failed; the stored row, when DynamoDB returned it.
+    AlreadyNewer(Option<Item>),
+}
+
+pub async fn put(client: &aws_sdk_dynamodb::Client, table: &str, put: &ConditionalPut) -> Result<Written, String> {
+    let result = client
+        .put_item()
+        .table_name(table)
+        .set_item(Some(item_to_sdk(&put.item)))
+        .condition_expression(&put.condition)
+        .set_expression_attribute_names(Some(put.names.clone().into_iter().collect()))
+        .set_expression_attribute_values(non_empty(&put.values))
+        .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+        .send()
+        .await;
+    match result {
+        Ok(_) => Ok(Written::Yes),
+        Err(e) => match e.as_service_error() {
+            Some(aws_sdk_dynamodb::operation::put_item::PutItemError::ConditionalCheckFailedException(c)) => {
+                Ok(Written::AlreadyNewer(c.item().map(item_from_sdk)))
+            }
+            _ => Err(format!("PutItem on table {table} failed: {}", DisplayErrorContext(e))),
+        },
+    }
+}
+
+pub async fn update(
+    client: &aws_sdk_dynamodb::Client,
+    table: &str,
+    update: &ConditionalUpdate,
+) -> Result<Written, String> {
+    let result = client
+        .update_item()
+        .table_name(table)
+        .set_key(Some(item_to_sdk(&update.key)))
+        .update_expression(&update.update)
+        .condition_expression(&update.condition)
+        .set_expression_attribute_names(Some(update.names.clone().into_iter().collect()))
+        .set_expression_attribute_values(non_empty(&update.values))
+        .send()
+        .await;
+    match result {
+        Ok(_) => Ok(Written::Yes),
+        Err(e) if e.as_service_error().is_some_and(|s| s.is_conditional_check_failed_exception()) => {
+            Ok(Written::AlreadyNewer(None))
+        }
+        Err(e) => Err(format!("UpdateItem on table {table} failed: {}", DisplayErrorContext(e))),
+    }
+}
+
+/// DynamoDB refuses an empty `ExpressionAttributeValues`.
+fn non_empty(values: &std::collections::BTreeMap<String, AttrValue>) -> Option<HashMap<String, AttributeValue>> {
+    (!values.is_empty()).then(|| values.iter().map(|(k, v)| (k.clone(), to_sdk(v))).collect())
+}
+
+/// The row with `key_attribute` = `key`, if any.
+pub async fn get(
+    client: &aws_sdk_dynamodb::Client,
+    table: &str,
+    key_attribute: &str,
+    key: &str,
+) -> Result<Option<Item>, String> {
+    let out = client
+        .get_item()
+        .table_name(table)
+        .key(key_attribute, AttributeValue::S(key.to_owned()))
+        .consistent_read(true)
+        .send()
+        .await
+        .map_err(|e| format!("GetItem {key} on table {table} failed: {}", DisplayErrorContext(e)))?;
+    Ok(out.item().map(item_from_sdk))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn values_convert_both_ways_unchanged() {
+        let item: Item = Item::from([
+            ("s".to_owned(), AttrValue::s("x")),
+            ("n".to_owned(), AttrValue::n(42)),
+            ("l".to_owned(), AttrValue::L(vec![AttrValue::Bool(true), AttrValue::Null])),
+            ("m".to_owned(), AttrValue::M(Item::from([("k".to_owned(), AttrValue::s("v"))]))),
+        ]);
+        assert_eq!(item_from_sdk(&item_to_sdk(&item)), item);
+    }
+
+    #[test]
+    fn json_rows_keep_every_shape() {
+        let v = json!({"s": "x", "n": 1.5, "b": true, "z": null, "l": [{"Name": "id"}]});
+        let AttributeValue::M(m) = json_to_sdk(&v) else { panic!("a map") };
+        assert_eq!(m["n"], AttributeValue::N("1.5".into()));
+        assert_eq!(m["z"], AttributeValue::Null(true));
+        let AttributeValue::L(list) = &m["l"] else { panic!("a list") };
+        assert_eq!(list[0], AttributeValue::M(HashMap::from([("Name".to_owned(), AttributeValue::S("id".into()))])));
+    }
+}

@@ -1,0 +1,83 @@
+//! `routing`: a new raw object (forwarded by `catalog`) → its dataset's config row → the
+//! pipeline's stage A queue. An object no dataset claims is marked `unrouted` in the catalog
+//! with the reason, and the message is done: retrying cannot make a dataset claim it.
+
+use aws_sdk_sqs::error::DisplayErrorContext;
+use lambda_runtime::Error;
+use sdlf_lambda_core::catalog;
+use sdlf_lambda_core::dataset_config::DatasetConfig;
+use sdlf_lambda_core::routing::{self, Unrouted};
+use sdlf_lambda_core::s3_event::{self, Notification, ObjectEvent};
+use serde_json::Value;
+use tracing::{info, warn};
+
+use crate::clients::{Clients, env, now_epoch_millis};
+use crate::dynamo;
+use crate::handlers::sqs;
+
+pub struct Routing {
+    catalog_table: String,
+    config_table: String,
+    history_table: String,
+}
+
+impl Routing {
+    pub fn from_env() -> Result<Routing, String> {
+        Ok(Routing {
+            catalog_table: env("CATALOG_TABLE")?,
+            config_table: env("DATASET_CONFIG_TABLE")?,
+            history_table: env("EXECUTION_HISTORY_TABLE")?,
+        })
+    }
+
+    pub async fn handle(&self, clients: &Clients, event: Value) -> Result<Value, Error> {
+        sqs::each_message(event, |message| async move {
+            match s3_event::parse_body(message.body.as_deref().unwrap_or_default()).map_err(|e| e.to_string())? {
+                Notification::Test => Ok(()),
+                Notification::Records { records, .. } => {
+                    for record in &records {
+                        self.route(clients, &record.event).await?;
+                    }
+                    Ok(())
+                }
+            }
+        })
+        .await
+    }
+
+    async fn route(&self, clients: &Clients, event: &ObjectEvent) -> Result<(), String> {
+        let dataset = match routing::claim(event) {
+            Ok(dataset) => dataset,
+            Err(unrouted) => return self.unrouted(clients, event, &unrouted).await,
+        };
+        let row = dynamo::get(&clients.dynamodb, &self.config_table, "dataset", &dataset.id()).await?;
+        let config =
+            row.map(|item| DatasetConfig::from_item(&dataset.id(), &item)).transpose().map_err(|e| e.to_string())?;
+        let route = match routing::route(event, &dataset, config.as_ref()) {
+            Ok(route) => route,
+            Err(unrouted) => return self.unrouted(clients, event, &unrouted).await,
+        };
+        let config = config.expect("a route has a config row");
+        // A redelivery finds the history row already there; the message is sent again (at
+        // least once: stage A tolerates a duplicate, a lost object it could not).
+        dynamo::put(
+            &clients.dynamodb,
+            &self.history_table,
+            &routing::routed_history(event, &config, now_epoch_millis()),
+        )
+        .await?;
+        let body = serde_json::to_string(&route.message).map_err(|e| e.to_string())?;
+        clients.sqs.send_message().queue_url(&route.queue_url).message_body(body).send().await.map_err(|e| {
+            format!("sending {} to stage A ({}) failed: {}", event.uri(), route.queue_url, DisplayErrorContext(e))
+        })?;
+        info!(object = %event.uri(), dataset = %dataset, pipeline = %config.pipeline, "routed to stage A");
+        Ok(())
+    }
+
+    async fn unrouted(&self, clients: &Clients, event: &ObjectEvent, why: &Unrouted) -> Result<(), String> {
+        warn!(object = %event.uri(), reason = %why, "unrouted");
+        dynamo::update(&clients.dynamodb, &self.catalog_table, &catalog::mark_unrouted(event, &why.to_string()))
+            .await?;
+        Ok(())
+    }
+}

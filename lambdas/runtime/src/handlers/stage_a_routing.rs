@@ -1,0 +1,70 @@
+//! `stage-a-routing`: each message of the pipeline's stage A queue starts one execution of
+//! stage A's state machine. The execution's name is the SQS message id, so a redelivered
+//! message finds its execution already started (`ExecutionAlreadyExists`) instead of starting
+//! a second one; a message moved back by a redrive is a new message and runs again.
+
+use aws_sdk_sfn::error::DisplayErrorContext;
+use lambda_runtime::Error;
+use sdlf_lambda_core::history::{self, NewExecution};
+use sdlf_lambda_core::messages::{QueueAMessage, StageAInput};
+use serde_json::Value;
+use tracing::info;
+
+use crate::clients::{Clients, env, now_epoch_millis};
+use crate::dynamo;
+use crate::handlers::sqs;
+
+pub struct StageARouting {
+    state_machine_arn: String,
+    history_table: String,
+}
+
+impl StageARouting {
+    pub fn from_env() -> Result<StageARouting, String> {
+        Ok(StageARouting {
+            state_machine_arn: env("STATE_MACHINE_ARN")?,
+            history_table: env("EXECUTION_HISTORY_TABLE")?,
+        })
+    }
+
+    pub async fn handle(&self, clients: &Clients, event: Value) -> Result<Value, Error> {
+        sqs::each_message(event, |message| async move {
+            let id = message.message_id.clone().ok_or("an SQS message without an id")?;
+            let queued: QueueAMessage = serde_json::from_str(message.body.as_deref().unwrap_or_default())
+                .map_err(|e| format!("not a stage A message: {e}"))?;
+            let input = StageAInput { message: queued, execution_id: id.clone() };
+            let m = &input.message;
+            let started = history::record_start(
+                &NewExecution {
+                    id: &id,
+                    team: &m.team,
+                    pipeline: &m.pipeline,
+                    dataset: &m.dataset,
+                    stage: "a",
+                    status: history::status::STARTED,
+                    object: Some(&format!("s3://{}/{}", m.bucket, m.key)),
+                },
+                now_epoch_millis(),
+            );
+            dynamo::put(&clients.dynamodb, &self.history_table, &started).await?;
+            let body = serde_json::to_string(&input).map_err(|e| e.to_string())?;
+            let result = clients
+                .sfn
+                .start_execution()
+                .state_machine_arn(&self.state_machine_arn)
+                .name(&id)
+                .input(body)
+                .send()
+                .await;
+            match result {
+                Ok(_) => info!(execution = %id, object = %format!("s3://{}/{}", m.bucket, m.key), "stage A started"),
+                Err(e) if e.as_service_error().is_some_and(|s| s.is_execution_already_exists()) => {
+                    info!(execution = %id, "already started (a redelivered message)")
+                }
+                Err(e) => return Err(format!("starting stage A failed: {}", DisplayErrorContext(e))),
+            }
+            Ok(())
+        })
+        .await
+    }
+}
