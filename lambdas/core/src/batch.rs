@@ -194,6 +194,7 @@ pub fn build(context: &BatchContext<'_>, messages: &[QueueBMessage]) -> Result<S
                 run: None,
             },
             crawler: config.crawler.clone(),
+            table: if config.glue_table.is_empty() { config.dataset.clone() } else { config.glue_table.clone() },
             database: config.glue_database.clone(),
             quality_ruleset: config.quality_ruleset.clone(),
             messages: included.into_iter().cloned().collect(),

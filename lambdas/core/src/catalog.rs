@@ -38,6 +38,8 @@ pub mod status {
     pub const UNROUTED: &str = "unrouted";
     pub const PROCESSING_A: &str = "processing-a";
     pub const PROCESSED_A: &str = "processed-a";
+    /// Stage B's heavy transform included the object in a batch that succeeded.
+    pub const PROCESSED_B: &str = "processed-b";
     /// A pipeline step failed; `failed_stage` and `reason` say where and why.
     pub const FAILED: &str = "failed";
 }
@@ -184,6 +186,7 @@ pub fn mark_unrouted(event: &ObjectEvent, reason: &str) -> ConditionalUpdate {
 pub enum StageStatus {
     ProcessingA,
     ProcessedA,
+    ProcessedB,
 }
 
 impl StageStatus {
@@ -191,6 +194,7 @@ impl StageStatus {
         match self {
             StageStatus::ProcessingA => status::PROCESSING_A,
             StageStatus::ProcessedA => status::PROCESSED_A,
+            StageStatus::ProcessedB => status::PROCESSED_B,
         }
     }
 }

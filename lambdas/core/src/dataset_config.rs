@@ -55,6 +55,10 @@ pub struct DatasetConfig {
     pub glue_job: String,
     pub glue_database: String,
     pub crawler: String,
+    /// The table the crawler makes (`{table_prefix}{dataset}`); rows written before it was
+    /// added lack it, and the dataset's name stands in.
+    #[serde(default)]
+    pub glue_table: String,
     /// `""` when the dataset has no quality rules.
     #[serde(default)]
     pub quality_ruleset: String,

@@ -136,6 +136,9 @@ pub struct StageBInput {
     pub glue: Glue,
     pub crawler: String,
     pub database: String,
+    /// The Glue table the crawler makes, for the data quality run.
+    #[serde(default)]
+    pub table: String,
     /// `""` when the dataset has no quality rules.
     pub quality_ruleset: String,
     /// The queue B bodies of the batch.

@@ -23,8 +23,6 @@ async fn main() -> Result<(), Error> {
     // Built once per container, before the first event: every invocation reuses the clients.
     let clients = clients::Clients::from_env().await;
     let (app, clients) = (&app, &clients);
-    lambda_runtime::run(service_fn(
-        move |event: LambdaEvent<Value>| async move { app.handle(clients, event.payload).await },
-    ))
-    .await
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move { app.handle(clients, event).await }))
+        .await
 }

@@ -352,6 +352,7 @@ pub fn build(
             ("GlueJob", glue_job),
             ("GlueDatabase", database.reference()),
             ("Crawler", crawler.reference()),
+            ("GlueTable", Expr::string(table_name(dataset))),
             ("QualityRuleset", Expr::string(quality_ruleset)),
             ("Topic", topic),
         ],

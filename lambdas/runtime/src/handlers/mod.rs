@@ -8,8 +8,10 @@ mod redrive;
 mod routing;
 mod sqs;
 mod stage_a_routing;
+mod stage_b_postupdate;
+mod stage_b_routing;
 
-use lambda_runtime::Error;
+use lambda_runtime::{Error, LambdaEvent};
 use sdlf_lambda_core::handler::Handler;
 use serde_json::Value;
 
@@ -22,6 +24,8 @@ pub enum App {
     StageARouting(stage_a_routing::StageARouting),
     Error(error::ErrorHandler),
     Redrive(redrive::Redrive),
+    StageBRouting(stage_b_routing::StageBRouting),
+    StageBPostupdate(stage_b_postupdate::StageBPostupdate),
 }
 
 impl App {
@@ -35,11 +39,14 @@ impl App {
             Handler::StageARouting => App::StageARouting(stage_a_routing::StageARouting::from_env()?),
             Handler::Error => App::Error(error::ErrorHandler::from_env()?),
             Handler::Redrive => App::Redrive(redrive::Redrive::from_env()?),
+            Handler::StageBRouting => App::StageBRouting(stage_b_routing::StageBRouting::from_env()?),
+            Handler::StageBPostupdate => App::StageBPostupdate(stage_b_postupdate::StageBPostupdate::from_env()?),
             other => return Err(format!("handler `{other}` is not implemented in this package yet")),
         })
     }
 
-    pub async fn handle(&self, clients: &Clients, event: Value) -> Result<Value, Error> {
+    pub async fn handle(&self, clients: &Clients, event: LambdaEvent<Value>) -> Result<Value, Error> {
+        let (event, context) = (event.payload, event.context);
         match self {
             App::Catalog(h) => h.handle(clients, event).await,
             App::Routing(h) => h.handle(clients, event).await,
@@ -47,6 +54,8 @@ impl App {
             App::StageARouting(h) => h.handle(clients, event).await,
             App::Error(h) => h.handle(clients, event).await,
             App::Redrive(h) => h.handle(clients, event).await,
+            App::StageBRouting(h) => h.handle(clients, event, &context.request_id).await,
+            App::StageBPostupdate(h) => h.handle(clients, event).await,
         }
     }
 }

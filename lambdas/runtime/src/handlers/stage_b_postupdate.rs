@@ -1,0 +1,42 @@
+//! `stage-b-postupdate`: after the heavy transform and the crawler, marks every raw object of
+//! the batch `processed-b` (with the stage B execution id) and names the Glue table the
+//! crawler made (from the dataset's config row), for the data quality run. The job's output objects get their own catalog
+//! rows from the analytics bucket's notifications, like every object.
+
+use lambda_runtime::Error;
+use sdlf_lambda_core::catalog::{self, StageStatus};
+use sdlf_lambda_core::history;
+use sdlf_lambda_core::messages::{PostUpdateBOutput, StageBInput};
+use serde_json::Value;
+use tracing::info;
+
+use crate::clients::{Clients, env, now_epoch_millis};
+use crate::dynamo;
+
+pub struct StageBPostupdate {
+    catalog_table: String,
+    history_table: String,
+}
+
+impl StageBPostupdate {
+    pub fn from_env() -> Result<StageBPostupdate, String> {
+        Ok(StageBPostupdate { catalog_table: env("CATALOG_TABLE")?, history_table: env("EXECUTION_HISTORY_TABLE")? })
+    }
+
+    pub async fn handle(&self, clients: &Clients, event: Value) -> Result<Value, Error> {
+        let input: StageBInput = serde_json::from_value(event).map_err(|e| format!("not a stage B input: {e}"))?;
+        let mut sources: Vec<String> =
+            input.messages.iter().map(|m| format!("s3://{}/{}", m.source.bucket, m.source.key)).collect();
+        sources.sort();
+        sources.dedup();
+        for uri in &sources {
+            let update = catalog::mark_status(uri, StageStatus::ProcessedB, &input.pipeline, &input.execution_id, None);
+            dynamo::update(&clients.dynamodb, &self.catalog_table, &update).await?;
+        }
+        let row = history::record_status(&input.execution_id, "transformed", now_epoch_millis());
+        dynamo::update(&clients.dynamodb, &self.history_table, &row).await?;
+        let table = input.table.clone();
+        info!(execution = %input.execution_id, objects = sources.len(), %table, "stage B catalogued");
+        Ok(serde_json::to_value(PostUpdateBOutput { table })?)
+    }
+}

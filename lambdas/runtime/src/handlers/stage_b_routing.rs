@@ -1,0 +1,182 @@
+//! `stage-b-routing`: invoked by a dataset's schedule; drains up to `MaxItems` messages of the
+//! dataset's stage B queue and, with at least `MinItems`, starts stage B's state machine on
+//! the batch. Messages are deleted only once the execution has started (the original
+//! framework deleted them on receipt and could lose a batch); the plan is the core's
+//! ([`sdlf_lambda_core::batch`]).
+
+use aws_sdk_sqs::error::DisplayErrorContext;
+use lambda_runtime::Error;
+use sdlf_lambda_core::batch::{self, BatchContext, BatchPlan};
+use sdlf_lambda_core::dataset_config::DatasetConfig;
+use sdlf_lambda_core::history::{self, NewExecution};
+use sdlf_lambda_core::messages::{QueueBMessage, ScheduleInput};
+use serde_json::{Value, json};
+use tracing::{info, warn};
+
+use crate::clients::{Clients, env, now_epoch_millis};
+use crate::dynamo;
+
+pub struct StageBRouting {
+    state_machine_arn: String,
+    config_table: String,
+    history_table: String,
+    stage_bucket: String,
+    analytics_bucket: String,
+}
+
+/// A received message: its receipt handle and its body, read.
+struct Received {
+    handle: String,
+    message: QueueBMessage,
+}
+
+impl StageBRouting {
+    pub fn from_env() -> Result<StageBRouting, String> {
+        Ok(StageBRouting {
+            state_machine_arn: env("STATE_MACHINE_ARN")?,
+            config_table: env("DATASET_CONFIG_TABLE")?,
+            history_table: env("EXECUTION_HISTORY_TABLE")?,
+            stage_bucket: env("STAGE_BUCKET")?,
+            analytics_bucket: env("ANALYTICS_BUCKET")?,
+        })
+    }
+
+    pub async fn handle(&self, clients: &Clients, event: Value, request_id: &str) -> Result<Value, Error> {
+        let schedule: ScheduleInput =
+            serde_json::from_value(event).map_err(|e| format!("not a stage B schedule input: {e}"))?;
+        let dataset = format!("{}/{}", schedule.team, schedule.dataset);
+        let row = dynamo::get(&clients.dynamodb, &self.config_table, "dataset", &dataset)
+            .await?
+            .ok_or_else(|| format!("no dataset-config row for {dataset}: deploy the dataset stack"))?;
+        let config = DatasetConfig::from_item(&dataset, &row).map_err(|e| e.to_string())?;
+        let bounds = config.batch_bounds().map_err(|e| e.to_string())?;
+        let queue = config.stage_b_queue_url.clone();
+
+        let mut received: Vec<Received> = Vec::new();
+        while let Some(count) = batch::next_receive_count(received.len(), bounds) {
+            let out = clients
+                .sqs
+                .receive_message()
+                .queue_url(&queue)
+                .max_number_of_messages(i32::try_from(count).unwrap_or(10))
+                .send()
+                .await
+                .map_err(|e| format!("reading stage B queue {queue} failed: {}", DisplayErrorContext(e)))?;
+            if out.messages().is_empty() {
+                break;
+            }
+            for m in out.messages() {
+                let handle = m.receipt_handle().unwrap_or_default().to_owned();
+                match serde_json::from_str::<QueueBMessage>(m.body().unwrap_or_default()) {
+                    Ok(message) => received.push(Received { handle, message }),
+                    // Left alone: after the queue's receive limit it reaches the dead-letter queue.
+                    Err(e) => {
+                        warn!(message_id = m.message_id().unwrap_or_default(), error = %e, "not a stage B message")
+                    }
+                }
+            }
+        }
+
+        let take = match batch::plan(received.len(), bounds) {
+            BatchPlan::Wait { have, need } => {
+                self.release(clients, &queue, received.iter().map(|r| r.handle.as_str())).await?;
+                info!(%dataset, have, need, "waiting for more objects");
+                return Ok(json!({ "started": false, "queued": have, "needed": need }));
+            }
+            BatchPlan::Start { take } => take,
+        };
+        let rest = received.split_off(take);
+        self.release(clients, &queue, rest.iter().map(|r| r.handle.as_str())).await?;
+        let messages: Vec<QueueBMessage> = received.iter().map(|r| r.message.clone()).collect();
+        let context = BatchContext {
+            schedule: &schedule,
+            config: &config,
+            execution_id: request_id,
+            stage_bucket: &self.stage_bucket,
+            analytics_bucket: &self.analytics_bucket,
+        };
+        let plan = batch::build(&context, &messages).map_err(|e| e.to_string())?;
+        if let Some(start) = &plan.start {
+            self.start(clients, &config, start).await?;
+        }
+        // Only now: the execution holds the batch.
+        for &i in &plan.consumed {
+            clients
+                .sqs
+                .delete_message()
+                .queue_url(&queue)
+                .receipt_handle(&received[i].handle)
+                .send()
+                .await
+                .map_err(|e| format!("deleting a batched message failed: {}", DisplayErrorContext(e)))?;
+        }
+        self.release(clients, &queue, plan.released.iter().map(|&i| received[i].handle.as_str())).await?;
+        info!(%dataset, execution = request_id, objects = plan.consumed.len(), "stage B started");
+        Ok(json!({ "started": plan.start.is_some(), "execution_id": request_id, "messages": plan.consumed.len() }))
+    }
+
+    async fn start(&self, clients: &Clients, config: &DatasetConfig, start: &batch::StageBStart) -> Result<(), String> {
+        if let Some(manifest) = &start.manifest {
+            clients
+                .s3
+                .put_object()
+                .bucket(&manifest.bucket)
+                .key(&manifest.key)
+                .body(manifest.body.clone().into_bytes().into())
+                .content_type("application/json")
+                .send()
+                .await
+                .map_err(|e| {
+                    format!(
+                        "writing the batch manifest {} failed: {}",
+                        manifest.key,
+                        aws_sdk_s3::error::DisplayErrorContext(e)
+                    )
+                })?;
+        }
+        let id = &start.input.execution_id;
+        let row = history::record_start(
+            &NewExecution {
+                id,
+                team: &config.team,
+                pipeline: &config.pipeline,
+                dataset: &config.dataset,
+                stage: "b",
+                status: history::status::STARTED,
+                object: None,
+            },
+            now_epoch_millis(),
+        );
+        dynamo::put(&clients.dynamodb, &self.history_table, &row).await?;
+        let input = serde_json::to_string(&start.input).map_err(|e| e.to_string())?;
+        let result =
+            clients.sfn.start_execution().state_machine_arn(&self.state_machine_arn).name(id).input(input).send().await;
+        match result {
+            Ok(_) => Ok(()),
+            // A retry of this very invocation (same request id): the batch is already running.
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_execution_already_exists()) => Ok(()),
+            Err(e) => Err(format!("starting stage B failed: {}", aws_sdk_sfn::error::DisplayErrorContext(e))),
+        }
+    }
+
+    /// Makes messages visible again at once (instead of after the queue's visibility timeout).
+    async fn release<'a>(
+        &self,
+        clients: &Clients,
+        queue: &str,
+        handles: impl Iterator<Item = &'a str>,
+    ) -> Result<(), String> {
+        for handle in handles {
+            clients
+                .sqs
+                .change_message_visibility()
+                .queue_url(queue)
+                .receipt_handle(handle)
+                .visibility_timeout(0)
+                .send()
+                .await
+                .map_err(|e| format!("releasing a message failed: {}", DisplayErrorContext(e)))?;
+        }
+        Ok(())
+    }
+}
