@@ -1,7 +1,8 @@
 //! The deploy engine against the emulator's real CloudFormation, with small stacks made for the
 //! purpose (the example lake cannot be broken on demand): a failing update rolls back with its
 //! reason and the stack stays usable; a failed first create is deleted and created again; a
-//! bucket rename is refused until allowed by name; a template over the 51,200-byte inline
+//! bucket rename is refused until allowed by name; a queue rename is refused while the queue
+//! holds a message and goes through once it is empty; a template over the 51,200-byte inline
 //! limit goes through the artifacts bucket.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -55,6 +56,13 @@ fn queues(name: &str, broken: bool) -> Template {
             },
         );
     }
+    t
+}
+
+/// One queue, named `queue_name` (renaming it replaces it).
+fn messages(queue_name: &str) -> Template {
+    let mut t = Template::new("engine-messages");
+    t.add("Messages", sqs::Queue { queue_name: Some(queue_name.into()), ..sqs::Queue::default() });
     t
 }
 
@@ -116,6 +124,7 @@ async fn deploy(conn: &Connection, out: &EnvironmentOutput, allow_replace: &[&st
     let deployer = Deployer {
         stacks: &conn.cloudformation,
         objects: &conn.s3,
+        queues: &conn.sqs,
         assets: &NoAssets,
         reporter: &log,
         interrupts: &interrupts,
@@ -134,19 +143,23 @@ async fn deploy(conn: &Connection, out: &EnvironmentOutput, allow_replace: &[&st
     deployer.deploy(out, &selected, &deployed).await.into_iter().collect()
 }
 
+async fn connect(emulator: &Emulator) -> Connection {
+    sdlf_aws::connect(&Target {
+        endpoint_url: Some(emulator.url.clone()),
+        emulator: true,
+        default_region: "us-east-1".into(),
+        region: Some("us-east-1".into()),
+        ..Target::default()
+    })
+    .await
+}
+
 #[test]
 fn failures_roll_back_with_their_reason_recreate_and_refuse_data_loss_on_the_emulator() {
     let emulator = Emulator::start();
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
     runtime.block_on(async {
-        let conn = sdlf_aws::connect(&Target {
-            endpoint_url: Some(emulator.url.clone()),
-            emulator: true,
-            default_region: "us-east-1".into(),
-            region: Some("us-east-1".into()),
-            ..Target::default()
-        })
-        .await;
+        let conn = connect(&emulator).await;
         let good =
             output(vec![stack(&storage(BUCKET), &[]), stack(&queues("engine-queues", false), &["engine-storage"])]);
         let r = deploy(&conn, &good, &[]).await;
@@ -188,5 +201,46 @@ fn failures_roll_back_with_their_reason_recreate_and_refuse_data_loss_on_the_emu
         assert_eq!(refused.at_risk[0].logical_id, "Artifacts");
         let r = deploy(&conn, &renamed, &["Artifacts"]).await;
         assert_eq!(r["engine-storage"], StackResult::Deployed, "{r:?}");
+    });
+}
+
+#[test]
+fn a_queue_rename_is_refused_while_the_queue_holds_a_message_and_deploys_once_it_is_empty() {
+    let emulator = Emulator::start();
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    runtime.block_on(async {
+        let conn = connect(&emulator).await;
+        let sqs = aws_sdk_sqs::Client::from_conf(
+            aws_sdk_sqs::Config::builder()
+                .behavior_version(aws_sdk_sqs::config::BehaviorVersion::latest())
+                .endpoint_url(&emulator.url)
+                .region(aws_sdk_sqs::config::Region::new("us-east-1"))
+                .credentials_provider(aws_sdk_sqs::config::Credentials::new("test", "test", None, None, "test"))
+                .build(),
+        );
+        let r = deploy(&conn, &output(vec![stack(&messages("sdlf-engine-test-messages"), &[])]), &[]).await;
+        assert_eq!(r["engine-messages"], StackResult::Deployed, "{r:?}");
+        let url = sqs.get_queue_url().queue_name("sdlf-engine-test-messages").send().await.unwrap();
+        let url = url.queue_url().unwrap().to_owned();
+        sqs.send_message().queue_url(&url).message_body("keep me").send().await.unwrap();
+
+        // Renaming the queue replaces it: refused while it holds the message, naming the count.
+        let renamed = output(vec![stack(&messages("sdlf-engine-test-messages-2"), &[])]);
+        let r = deploy(&conn, &renamed, &[]).await;
+        let StackResult::Refused(refused) = &r["engine-messages"] else { panic!("{r:?}") };
+        assert_eq!(refused.at_risk.len(), 1, "{refused}");
+        assert_eq!(refused.at_risk[0].logical_id, "Messages");
+        assert_eq!(refused.at_risk[0].reason(), "messages (1 waiting)", "{refused}");
+        assert!(sqs.get_queue_url().queue_name("sdlf-engine-test-messages").send().await.is_ok(), "still there");
+
+        // Once the message is received and deleted, the queue is empty and the rename deploys.
+        let received = sqs.receive_message().queue_url(&url).max_number_of_messages(10).send().await.unwrap();
+        for m in received.messages() {
+            sqs.delete_message().queue_url(&url).receipt_handle(m.receipt_handle().unwrap()).send().await.unwrap();
+        }
+        assert_eq!(received.messages().len(), 1);
+        let r = deploy(&conn, &renamed, &[]).await;
+        assert_eq!(r["engine-messages"], StackResult::Deployed, "{r:?}");
+        assert!(sqs.get_queue_url().queue_name("sdlf-engine-test-messages-2").send().await.is_ok(), "the new queue");
     });
 }

@@ -209,6 +209,7 @@ pub fn run(args: &DeployArgs) -> Result<ExitCode, CliError> {
         let deployer = Deployer {
             stacks: &conn.cloudformation,
             objects: &conn.s3,
+            queues: &conn.sqs,
             assets: &assets,
             reporter: &terminal,
             interrupts: &interrupts,

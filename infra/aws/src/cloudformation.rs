@@ -180,6 +180,7 @@ impl Stacks for CloudFormation {
                         .filter_map(|d| d.target())
                         .filter_map(|t| t.path().or(t.name()).map(str::to_owned))
                         .collect(),
+                    physical_id: rc.physical_resource_id().filter(|p| !p.is_empty()).map(str::to_owned),
                 });
             }
             match page.next_token() {

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use aws_config::{BehaviorVersion, Region};
 
-use crate::{CallCounter, CloudFormation, S3};
+use crate::{CallCounter, CloudFormation, S3, Sqs};
 
 /// Where to connect.
 #[derive(Debug, Clone, Default)]
@@ -26,6 +26,8 @@ pub struct Target {
 pub struct Connection {
     pub cloudformation: CloudFormation,
     pub s3: S3,
+    /// Message counts of queues a deploy would replace or delete (the data-loss guard).
+    pub sqs: Sqs,
     pub region: String,
     pub calls: Arc<CallCounter>,
     sts: aws_sdk_sts::Client,
@@ -82,6 +84,7 @@ pub async fn connect(target: &Target) -> Connection {
             region.clone(),
             calls.clone(),
         ),
+        sqs: Sqs::new(aws_sdk_sqs::Client::new(&config), calls.clone()),
         region,
         calls,
     }

@@ -1,4 +1,4 @@
-//! The one place `sdlf` talks to AWS: CloudFormation and S3, behind the small interfaces of
+//! The one place `sdlf` talks to AWS: CloudFormation, S3 and SQS, behind the small interfaces of
 //! `sdlf_deploy::api`. Everything above this crate is tested without a network.
 //!
 //! Credentials and region come from the standard chain (`--profile` / `AWS_PROFILE`,
@@ -8,10 +8,12 @@
 mod cloudformation;
 mod connect;
 mod s3;
+mod sqs;
 
 pub use cloudformation::CloudFormation;
 pub use connect::{Connection, Target, connect};
 pub use s3::S3;
+pub use sqs::Sqs;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -31,8 +33,9 @@ impl CallCounter {
 }
 
 /// An SDK error as the engine sees it: the service's own message when there is one (else the
-/// whole error chain), and whether it was throttling, which is worth waiting out. The SDK
-/// crates share the error and metadata types, so one conversion serves every client.
+/// whole error chain), and whether it was throttling, which is worth waiting out (the codes of
+/// CloudFormation, S3, STS and SQS). The SDK crates share the error and metadata types, so one
+/// conversion serves every client.
 pub(crate) fn api_error<E>(
     operation: &'static str,
     stack: Option<&str>,
@@ -42,7 +45,8 @@ where
     E: aws_sdk_cloudformation::error::ProvideErrorMetadata + std::error::Error + 'static,
 {
     let code = e.as_service_error().and_then(|s| s.code()).unwrap_or_default();
-    let throttled = matches!(code, "Throttling" | "ThrottlingException" | "SlowDown" | "RequestLimitExceeded");
+    let throttled =
+        matches!(code, "Throttling" | "ThrottlingException" | "SlowDown" | "RequestLimitExceeded" | "RequestThrottled");
     let message = match e.as_service_error().and_then(|s| s.message()) {
         Some(m) => m.to_owned(),
         None => aws_sdk_cloudformation::error::DisplayErrorContext(&e).to_string(),

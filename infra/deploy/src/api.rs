@@ -121,3 +121,11 @@ pub trait Objects: Sync {
     /// The URL CloudFormation reads a template object from.
     fn url(&self, bucket: &str, key: &str) -> String;
 }
+
+/// SQS, as the data-loss guard uses it: an empty queue may be replaced, one holding messages
+/// may not.
+pub trait Queues: Sync {
+    /// The messages the queue holds — visible, in flight and delayed together (SQS's
+    /// approximate counts); `None` when the queue does not exist (any more).
+    fn message_count(&self, queue_url: &str) -> impl Future<Output = Result<Option<u64>, ApiError>> + Send;
+}

@@ -6,7 +6,7 @@
 //! - [`skip`]: whether a stack can be left alone without even creating a change set;
 //! - [`guard`]: the data-loss guard over a diff;
 //! - [`naming`]: deterministic change-set names;
-//! - [`api`]: the interfaces to CloudFormation and S3 the engine runs against.
+//! - [`api`]: the interfaces to CloudFormation, S3 and SQS the engine runs against.
 
 pub mod api;
 pub mod engine;

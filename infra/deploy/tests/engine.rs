@@ -1,6 +1,7 @@
 //! The deploy engine against an in-memory CloudFormation: the example lake's `local` stacks
 //! deployed from nothing, again with nothing to do, after a change, through failures, a
-//! failed first create, a leftover change-set stack, a busy stack, and the data-loss guard.
+//! failed first create, a leftover change-set stack, a busy stack, and the data-loss guard
+//! (a replaced bucket; a replaced queue, empty or holding messages).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Mutex;
@@ -8,7 +9,7 @@ use std::sync::Mutex;
 use sdlf_cfn::SpecLookup;
 use sdlf_cfn_types::Registry;
 use sdlf_deploy::api::{
-    ApiError, ChangeSetRequest, ChangeSetState, DeployedStack, Objects, StackEvent, Stacks, TemplateSource,
+    ApiError, ChangeSetRequest, ChangeSetState, DeployedStack, Objects, Queues, StackEvent, Stacks, TemplateSource,
 };
 use sdlf_deploy::engine::deploy::{AssetBytes, DeployOptions, Deployer, Event, Interrupts, Reporter, StackResult};
 use sdlf_diff::{ChangeSetAction, ChangeSetChange, Replacement};
@@ -41,6 +42,8 @@ struct FakeCloud {
     calls: Mutex<Vec<String>>,
     /// (stack, logical id) of resources that fail.
     failing: Mutex<BTreeSet<(String, String)>>,
+    /// GetQueueAttributes' answer by queue URL (see [`queue_url`]); an unlisted queue is empty.
+    queue_messages: Mutex<BTreeMap<String, Result<Option<u64>, ApiError>>>,
     event_counter: Mutex<u64>,
 }
 
@@ -89,6 +92,15 @@ fn deployed(name: &str, s: &FakeStack) -> DeployedStack {
         termination_protection: s.protected,
         ..DeployedStack::default()
     }
+}
+
+/// The physical id of a deployed resource, as a change set gives it: a queue's is its URL.
+fn physical_id(stack: &str, logical_id: &str, resource_type: &str) -> String {
+    if resource_type == "AWS::SQS::Queue" { queue_url(stack, logical_id) } else { format!("{stack}-{logical_id}") }
+}
+
+fn queue_url(stack: &str, logical_id: &str) -> String {
+    format!("https://sqs.us-east-1.amazonaws.com/000000000000/{stack}-{logical_id}")
 }
 
 fn resources(body: &str) -> BTreeMap<String, serde_json::Value> {
@@ -155,23 +167,27 @@ impl Stacks for FakeCloud {
             };
             if let Some(action) = action {
                 let replacement = old.get(id).map(|o| replacement(o, v));
+                let resource_type = v["Type"].as_str().unwrap_or_default();
                 changes.push(ChangeSetChange {
                     logical_id: id.clone(),
-                    resource_type: v["Type"].as_str().unwrap_or_default().into(),
+                    resource_type: resource_type.into(),
                     action,
                     replacement,
                     details: Vec::new(),
+                    physical_id: old.contains_key(id).then(|| physical_id(&r.stack, id, resource_type)),
                 });
             }
         }
         for (id, v) in &old {
             if !new.contains_key(id) {
+                let resource_type = v["Type"].as_str().unwrap_or_default();
                 changes.push(ChangeSetChange {
                     logical_id: id.clone(),
-                    resource_type: v["Type"].as_str().unwrap_or_default().into(),
+                    resource_type: resource_type.into(),
                     action: ChangeSetAction::Remove,
                     replacement: None,
                     details: Vec::new(),
+                    physical_id: Some(physical_id(&r.stack, id, resource_type)),
                 });
             }
         }
@@ -273,6 +289,13 @@ impl Objects for FakeCloud {
     }
 }
 
+impl Queues for FakeCloud {
+    async fn message_count(&self, queue_url: &str) -> Result<Option<u64>, ApiError> {
+        self.call("GetQueueAttributes");
+        self.queue_messages.lock().unwrap().get(queue_url).cloned().unwrap_or(Ok(Some(0)))
+    }
+}
+
 struct Bytes;
 impl AssetBytes for Bytes {
     fn bytes(&self, asset: &Asset) -> Result<Vec<u8>, String> {
@@ -323,8 +346,15 @@ fn options() -> DeployOptions {
 async fn deploy(cloud: &FakeCloud, out: &EnvironmentOutput, options: DeployOptions) -> Vec<(String, StackResult)> {
     let log = Log::default();
     let interrupts = Interrupts::default();
-    let d =
-        Deployer { stacks: cloud, objects: cloud, assets: &Bytes, reporter: &log, interrupts: &interrupts, options };
+    let d = Deployer {
+        stacks: cloud,
+        objects: cloud,
+        queues: cloud,
+        assets: &Bytes,
+        reporter: &log,
+        interrupts: &interrupts,
+        options,
+    };
     let selected: Vec<String> = out.stacks.iter().map(|s| s.name.clone()).collect();
     d.deploy(out, &selected, &cloud.listing()).await
 }
@@ -447,4 +477,84 @@ async fn replacing_a_bucket_is_refused_unless_allowed_by_name() {
     let ids: Vec<String> = refused.at_risk.iter().map(|r| r.logical_id.clone()).collect();
     let results = deploy(&cloud, &renamed, DeployOptions { allow_replace: ids, ..options() }).await;
     assert_eq!(results[0].1, StackResult::Deployed);
+}
+
+/// The lake with the pipeline's work queue (not a dead-letter queue) renamed, which replaces
+/// it; and the queue's logical id.
+fn rename_queue(out: &EnvironmentOutput) -> (EnvironmentOutput, String) {
+    let mut renamed = out.clone();
+    let pipeline = renamed.stacks.iter_mut().find(|s| s.name == PIPELINE).unwrap();
+    let mut body: serde_json::Value = serde_json::from_str(&pipeline.body).unwrap();
+    let (id, queue) = body["Resources"]
+        .as_object_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|(_, r)| {
+            r["Type"] == "AWS::SQS::Queue"
+                && r["Properties"]["QueueName"].as_str().is_some_and(|n| !n.ends_with("-dlq"))
+        })
+        .expect("the pipeline has a named work queue");
+    let id = id.clone();
+    let name = queue["Properties"]["QueueName"].as_str().unwrap().to_owned();
+    queue["Properties"]["QueueName"] = format!("{name}-2").into();
+    pipeline.body = serde_json::to_string_pretty(&body).unwrap();
+    (renamed, id)
+}
+
+#[tokio::test(start_paused = true)]
+async fn replacing_an_empty_queue_needs_no_allow_replace() {
+    let cloud = FakeCloud::default();
+    let out = lake();
+    deploy(&cloud, &out, options()).await;
+    let (renamed, _) = rename_queue(&out);
+    cloud.take_calls();
+    let results: BTreeMap<String, StackResult> = deploy(&cloud, &renamed, options()).await.into_iter().collect();
+    assert_eq!(results[PIPELINE], StackResult::Deployed, "{results:?}");
+    let calls = cloud.take_calls();
+    assert_eq!(calls.iter().filter(|c| *c == "GetQueueAttributes").count(), 1, "the replaced queue is counted");
+    assert_eq!(calls.iter().filter(|c| *c == "ExecuteChangeSet").count(), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn replacing_a_queue_with_messages_is_refused_with_their_count_unless_allowed() {
+    let cloud = FakeCloud::default();
+    let out = lake();
+    deploy(&cloud, &out, options()).await;
+    let (renamed, queue) = rename_queue(&out);
+    cloud.queue_messages.lock().unwrap().insert(queue_url(PIPELINE, &queue), Ok(Some(3)));
+    cloud.take_calls();
+    let results: BTreeMap<String, StackResult> = deploy(&cloud, &renamed, options()).await.into_iter().collect();
+    let StackResult::Refused(refused) = &results[PIPELINE] else { panic!("{results:?}") };
+    assert_eq!(refused.at_risk.len(), 1, "{refused}");
+    assert_eq!(refused.at_risk[0].logical_id, queue);
+    assert_eq!(refused.at_risk[0].reason(), "messages (3 waiting)");
+    let text = refused.to_string();
+    assert!(text.contains(&format!("  - {queue} (AWS::SQS::Queue): messages (3 waiting)")), "{text}");
+    assert!(text.ends_with(&format!("--allow-replace {queue}")), "{text}");
+    assert!(!cloud.take_calls().contains(&"ExecuteChangeSet".to_owned()), "nothing is executed");
+    assert!(cloud.change_sets.lock().unwrap().is_empty(), "the refused change set is deleted");
+
+    // Allowed by name, it is replaced without counting its messages.
+    let results: BTreeMap<String, StackResult> =
+        deploy(&cloud, &renamed, DeployOptions { allow_replace: vec![queue.clone()], ..options() })
+            .await
+            .into_iter()
+            .collect();
+    assert_eq!(results[PIPELINE], StackResult::Deployed, "{results:?}");
+    assert!(!cloud.take_calls().contains(&"GetQueueAttributes".to_owned()));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_queue_whose_messages_cannot_be_counted_is_refused_saying_why() {
+    let cloud = FakeCloud::default();
+    let out = lake();
+    deploy(&cloud, &out, options()).await;
+    let (renamed, queue) = rename_queue(&out);
+    let denied =
+        ApiError { operation: "GetQueueAttributes", stack: None, message: "access denied".into(), throttled: false };
+    cloud.queue_messages.lock().unwrap().insert(queue_url(PIPELINE, &queue), Err(denied));
+    let results: BTreeMap<String, StackResult> = deploy(&cloud, &renamed, options()).await.into_iter().collect();
+    let StackResult::Refused(refused) = &results[PIPELINE] else { panic!("{results:?}") };
+    assert_eq!(refused.at_risk[0].reason(), "messages (count unknown: GetQueueAttributes: access denied)");
+    assert_eq!(cloud.status(PIPELINE).as_deref(), Some("CREATE_COMPLETE"), "nothing was changed");
 }

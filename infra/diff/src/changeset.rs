@@ -42,6 +42,10 @@ pub struct ChangeSetChange {
     /// The changed properties, as paths under `Properties`, `/`-separated: `BucketName`,
     /// `Tags/0/Value` (a leading `/` or `Properties/` is accepted, as `Target.Path` gives them).
     pub details: Vec<String>,
+    /// The deployed resource's physical id (`PhysicalResourceId`): set for `Modify` and
+    /// `Remove`, `None` for `Add`. For an `AWS::SQS::Queue` it is the queue's URL, which the
+    /// data-loss guard uses to count the messages a replacement would lose.
+    pub physical_id: Option<String>,
 }
 
 impl ChangeSetChange {

@@ -319,6 +319,7 @@ fn the_change_set_wins_and_adds_what_only_it_knows() {
             action: ChangeSetAction::Modify,
             replacement: Some(Replacement::True),
             details: vec!["VisibilityTimeout".into()],
+            physical_id: Some("https://sqs.us-east-1.amazonaws.com/000000000000/raw".into()),
         },
         // An SSM parameter the code key is read from changed: only the change set sees it.
         ChangeSetChange {
@@ -327,6 +328,7 @@ fn the_change_set_wins_and_adds_what_only_it_knows() {
             action: ChangeSetAction::Modify,
             replacement: Some(Replacement::False),
             details: vec!["/Properties/Code/S3Key".into()],
+            physical_id: Some("lake-function".into()),
         },
     ];
     d.merge_change_set(&change_set, &Registry);

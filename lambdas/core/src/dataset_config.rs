@@ -173,6 +173,7 @@ pub(crate) mod tests {
             ("GlueJob", s("sdlf-engineering-legislators-glue-job")),
             ("GlueDatabase", s("acme_dl_dev_engineering_legislators")),
             ("Crawler", s("sdlf-engineering-legislators-crawler")),
+            ("GlueTable", s("legislators")),
             ("QualityRuleset", s("")),
             ("Topic", s("arn:aws:sns:eu-west-1:111122223333:sdlf-engineering-notifications")),
         ]

@@ -4,8 +4,9 @@
 //! Per stack: settle what is there (wait for someone else's operation, delete a failed first
 //! create or an unexecuted change-set stack), skip it if template, parameters, tags and
 //! protection are unchanged and no dependency changed, upload its assets, create a change
-//! set, show the plan, refuse data loss, ask, execute, follow the events, and report the
-//! outcome with each failed resource's reason once.
+//! set, show the plan, refuse data loss (counting the messages of queues it would replace or
+//! delete), ask, execute, follow the events, and report the outcome with each failed
+//! resource's reason once.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Mutex;
@@ -20,8 +21,8 @@ use tokio::sync::Semaphore;
 use super::EngineError;
 use super::diff::{Upload, parse_deployed, parse_synthesized, template_source};
 use super::wait;
-use crate::api::{ApiError, ChangeSetRequest, DeployedStack, Objects, StackEvent, Stacks};
-use crate::guard::{self, DataLossRefused};
+use crate::api::{ApiError, ChangeSetRequest, DeployedStack, Objects, Queues, StackEvent, Stacks};
+use crate::guard::{self, DataLossRefused, QueueCount};
 use crate::naming::change_set_name;
 use crate::select::{nodes, waves};
 use crate::skip::{self, Decision, StackShape};
@@ -154,16 +155,18 @@ impl StackResult {
 }
 
 /// Everything the engine needs from outside.
-pub struct Deployer<'a, S, O, A, R> {
+pub struct Deployer<'a, S, O, Q, A, R> {
     pub stacks: &'a S,
     pub objects: &'a O,
+    /// Counts the messages of a queue the change would replace or delete (the data-loss guard).
+    pub queues: &'a Q,
     pub assets: &'a A,
     pub reporter: &'a R,
     pub interrupts: &'a Interrupts,
     pub options: DeployOptions,
 }
 
-impl<S: Stacks, O: Objects, A: AssetBytes, R: Reporter> Deployer<'_, S, O, A, R> {
+impl<S: Stacks, O: Objects, Q: Queues, A: AssetBytes, R: Reporter> Deployer<'_, S, O, Q, A, R> {
     /// Deploys `selected` (names in deploy order) of `output`; `deployed` is what
     /// DescribeStacks listed. Returns each selected stack's result, in order.
     pub async fn deploy(
@@ -354,7 +357,8 @@ impl<S: Stacks, O: Objects, A: AssetBytes, R: Reporter> Deployer<'_, S, O, A, R>
         let mut diff = sdlf_diff::diff(old.as_ref(), &new, &Registry);
         diff.merge_change_set(&state.changes, &Registry);
         self.reporter.report(Event::Plan { stack: name, diff: &diff });
-        if let Err(refused) = guard::check(&diff, &self.options.allow_replace) {
+        let queues = self.count_queues(&diff, &state.changes).await;
+        if let Err(refused) = guard::check(&diff, &self.options.allow_replace, &queues) {
             self.abandon(name, &change_set, create).await?;
             return Ok(StackResult::Refused(refused));
         }
@@ -372,6 +376,31 @@ impl<S: Stacks, O: Objects, A: AssetBytes, R: Reporter> Deployer<'_, S, O, A, R>
             self.stacks.set_termination_protection(name, true).await?;
         }
         Ok(result)
+    }
+
+    /// What the data-loss guard needs to know of the queues the change would replace or
+    /// delete: how many messages each holds, found by the queue URL the change set gives as
+    /// its physical id. A count that cannot be read is `Unknown`, which the guard refuses.
+    async fn count_queues(
+        &self,
+        diff: &TemplateDiff,
+        changes: &[sdlf_diff::ChangeSetChange],
+    ) -> BTreeMap<String, QueueCount> {
+        let mut counts = BTreeMap::new();
+        for id in guard::queues_to_count(diff, &self.options.allow_replace) {
+            let url = changes.iter().find(|c| c.logical_id == id).and_then(|c| c.physical_id.as_deref());
+            let count = match url {
+                None => QueueCount::Unknown("the change set gives no queue URL".into()),
+                Some(url) => match self.queues.message_count(url).await {
+                    Ok(Some(n)) => QueueCount::Messages(n),
+                    // Already gone: nothing left to lose.
+                    Ok(None) => QueueCount::Messages(0),
+                    Err(e) => QueueCount::Unknown(e.to_string()),
+                },
+            };
+            counts.insert(id.to_owned(), count);
+        }
+        counts
     }
 
     /// `None` when the user agrees (or `--yes`); else why not.

@@ -8,6 +8,7 @@ mod redrive;
 mod routing;
 mod sqs;
 mod stage_a_routing;
+mod stage_a_transform;
 mod stage_b_postupdate;
 mod stage_b_routing;
 
@@ -24,6 +25,7 @@ pub enum App {
     StageARouting(stage_a_routing::StageARouting),
     Error(error::ErrorHandler),
     Redrive(redrive::Redrive),
+    StageATransform(stage_a_transform::StageATransform),
     StageBRouting(stage_b_routing::StageBRouting),
     StageBPostupdate(stage_b_postupdate::StageBPostupdate),
 }
@@ -39,9 +41,9 @@ impl App {
             Handler::StageARouting => App::StageARouting(stage_a_routing::StageARouting::from_env()?),
             Handler::Error => App::Error(error::ErrorHandler::from_env()?),
             Handler::Redrive => App::Redrive(redrive::Redrive::from_env()?),
+            Handler::StageATransform => App::StageATransform(stage_a_transform::StageATransform::from_env()?),
             Handler::StageBRouting => App::StageBRouting(stage_b_routing::StageBRouting::from_env()?),
             Handler::StageBPostupdate => App::StageBPostupdate(stage_b_postupdate::StageBPostupdate::from_env()?),
-            other => return Err(format!("handler `{other}` is not implemented in this package yet")),
         })
     }
 
@@ -54,6 +56,7 @@ impl App {
             App::StageARouting(h) => h.handle(clients, event).await,
             App::Error(h) => h.handle(clients, event).await,
             App::Redrive(h) => h.handle(clients, event).await,
+            App::StageATransform(h) => h.handle(clients, event).await,
             App::StageBRouting(h) => h.handle(clients, event, &context.request_id).await,
             App::StageBPostupdate(h) => h.handle(clients, event).await,
         }

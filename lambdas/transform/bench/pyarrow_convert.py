@@ -1,0 +1,55 @@
+"""pyarrow's single-threaded CSV/JSON -> Parquet (snappy), for comparison with sdlf-transform.
+
+Usage: pyarrow_convert.py <csv|jsonl> <input> <output.parquet> [sdlf_output.parquet]
+Prints one JSON line like examples/transform_file.rs. With a fourth argument, also reads the
+Parquet file sdlf-transform wrote and reports its row count (a readability check).
+"""
+
+import json
+import os
+import resource
+import sys
+import time
+
+import pyarrow as pa
+import pyarrow.csv as pv
+import pyarrow.json as pj
+import pyarrow.parquet as pq
+
+
+def main() -> None:
+    fmt, src, dst = sys.argv[1:4]
+    pa.set_cpu_count(1)
+    pa.set_io_thread_count(1)
+    started = time.perf_counter()
+    cpu_started = time.process_time()
+    if fmt == "csv":
+        table = pv.read_csv(src, read_options=pv.ReadOptions(use_threads=False))
+    else:
+        table = pj.read_json(src, read_options=pj.ReadOptions(use_threads=False))
+    pq.write_table(table, dst, compression="snappy")
+    seconds = time.perf_counter() - started
+    cpu_seconds = time.process_time() - cpu_started
+    megabytes = os.path.getsize(src) / 1e6
+    result = {
+        "tool": f"pyarrow {pa.__version__}",
+        "format": fmt,
+        "input_mb": round(megabytes, 1),
+        "rows": table.num_rows,
+        "seconds": round(seconds, 3),
+        "mb_per_s": round(megabytes / seconds, 1),
+        "cpu_seconds": round(cpu_seconds, 3),
+        "mb_per_cpu_s": round(megabytes / cpu_seconds, 1),
+        # ru_maxrss is in KiB on Linux.
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / 1e6, 1),
+        "output_mb": round(os.path.getsize(dst) / 1e6, 1),
+    }
+    if len(sys.argv) > 4:
+        theirs = pq.read_table(sys.argv[4])
+        result["sdlf_output_rows_read_by_pyarrow"] = theirs.num_rows
+        result["sdlf_output_schema"] = ", ".join(f"{f.name}:{f.type}" for f in theirs.schema)
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()

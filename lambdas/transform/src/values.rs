@@ -1,0 +1,296 @@
+//! Text → typed value parsers, shared by inference and conversion. Hand-written because they
+//! run once per cell and the generic routines (and chrono) cost more than the rest of a row.
+
+/// An optionally signed decimal integer that fits in i64.
+pub(crate) fn parse_i64(text: &[u8]) -> Option<i64> {
+    let (negative, digits) = match text.first()? {
+        b'-' => (true, &text[1..]),
+        b'+' => (false, &text[1..]),
+        _ => (false, text),
+    };
+    if digits.is_empty() {
+        return None;
+    }
+    // Accumulate negatively so that i64::MIN parses.
+    let mut value: i64 = 0;
+    if digits.len() < 19 {
+        for &b in digits {
+            let digit = b.wrapping_sub(b'0');
+            if digit > 9 {
+                return None;
+            }
+            value = value * 10 - i64::from(digit);
+        }
+    } else {
+        for &b in digits {
+            let digit = b.wrapping_sub(b'0');
+            if digit > 9 {
+                return None;
+            }
+            value = value.checked_mul(10)?.checked_sub(i64::from(digit))?;
+        }
+    }
+    if negative { Some(value) } else { value.checked_neg() }
+}
+
+/// A float as Rust reads it (decimal, exponent, `inf`, `NaN`).
+#[inline]
+pub(crate) fn parse_f64(text: &[u8]) -> Option<f64> {
+    match parse_short_decimal(text) {
+        Some(value) => Some(value),
+        None => std::str::from_utf8(text).ok()?.parse().ok(),
+    }
+}
+
+/// Powers of ten that are exact in an f64.
+const EXACT_POWERS_OF_TEN: [f64; 16] =
+    [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
+
+/// The common `-123.45` with at most 15 digits, without the general parser: the digits and the
+/// power of ten are both exact in an f64, so one division is correctly rounded (Clinger's fast
+/// path). Anything else (exponents, long mantissas) is left to the standard parser.
+#[inline]
+fn parse_short_decimal(text: &[u8]) -> Option<f64> {
+    let (negative, digits) = match text.first()? {
+        b'-' => (true, &text[1..]),
+        b'+' => (false, &text[1..]),
+        _ => (false, text),
+    };
+    if digits.is_empty() || digits.len() > 16 {
+        return None;
+    }
+    let mut mantissa: u64 = 0;
+    let mut point_at = None;
+    for (index, &byte) in digits.iter().enumerate() {
+        let digit = byte.wrapping_sub(b'0');
+        if digit <= 9 {
+            mantissa = mantissa * 10 + u64::from(digit);
+        } else if byte == b'.' && point_at.is_none() {
+            point_at = Some(index);
+        } else {
+            return None;
+        }
+    }
+    let fraction_digits = match point_at {
+        // A lone point, or one at either end, is left to the standard parser.
+        Some(at) if at == 0 || at + 1 == digits.len() => return None,
+        Some(at) => digits.len() - at - 1,
+        None => 0,
+    };
+    let significant_digits = digits.len() - usize::from(point_at.is_some());
+    if significant_digits > 15 {
+        return None;
+    }
+    let value = mantissa as f64 / EXACT_POWERS_OF_TEN[fraction_digits];
+    Some(if negative { -value } else { value })
+}
+
+/// True for decimal number text (digits, sign, point, exponent), so that inference does not
+/// take words like `inf` or `NaN` for doubles.
+pub(crate) fn looks_like_decimal_number(text: &[u8]) -> bool {
+    text.iter().any(u8::is_ascii_digit)
+        && text.iter().all(|&b| b.is_ascii_digit() || matches!(b, b'-' | b'+' | b'.' | b'e' | b'E'))
+}
+
+/// `true` or `false` in any letter case.
+pub(crate) fn parse_bool(text: &[u8]) -> Option<bool> {
+    if text.eq_ignore_ascii_case(b"true") {
+        Some(true)
+    } else if text.eq_ignore_ascii_case(b"false") {
+        Some(false)
+    } else {
+        None
+    }
+}
+
+/// `YYYY-MM-DD` as days since 1970-01-01.
+pub(crate) fn parse_date(text: &[u8]) -> Option<i32> {
+    if text.len() != 10 {
+        return None;
+    }
+    let days = parse_date_prefix(text)?;
+    i32::try_from(days).ok()
+}
+
+/// `YYYY-MM-DD[T ]HH:MM[:SS[.fraction]][Z|±HH[:MM]]`, or a bare date, as microseconds since the
+/// Unix epoch in UTC. Fractions finer than a microsecond are truncated.
+pub(crate) fn parse_timestamp_micros(text: &[u8]) -> Option<i64> {
+    let days = parse_date_prefix(text)?;
+    if text.len() == 10 {
+        return days.checked_mul(MICROS_PER_DAY);
+    }
+    let rest = &text[10..];
+    if !matches!(rest[0], b'T' | b't' | b' ') {
+        return None;
+    }
+    let rest = &rest[1..];
+    let hour = two_digits(rest, 0)?;
+    if rest.get(2) != Some(&b':') {
+        return None;
+    }
+    let minute = two_digits(rest, 3)?;
+    let mut pos = 5;
+    let mut second = 0;
+    let mut micros = 0;
+    if rest.get(pos) == Some(&b':') {
+        second = two_digits(rest, pos + 1)?;
+        pos += 3;
+        if rest.get(pos) == Some(&b'.') {
+            pos += 1;
+            let fraction_start = pos;
+            let mut scale = 100_000;
+            while let Some(&b) = rest.get(pos) {
+                if !b.is_ascii_digit() {
+                    break;
+                }
+                micros += i64::from(b - b'0') * scale;
+                scale /= 10;
+                pos += 1;
+            }
+            let fraction_digits = pos - fraction_start;
+            if fraction_digits == 0 || fraction_digits > 9 {
+                return None;
+            }
+        }
+    }
+    if hour > 23 || minute > 59 || second > 60 {
+        return None;
+    }
+    let offset_seconds = parse_utc_offset(&rest[pos..])?;
+    let seconds = days * 86_400 + hour * 3_600 + minute * 60 + second - offset_seconds;
+    seconds.checked_mul(1_000_000)?.checked_add(micros)
+}
+
+const MICROS_PER_DAY: i64 = 86_400 * 1_000_000;
+
+/// Nothing (UTC), `Z`, or `±HH`, `±HHMM`, `±HH:MM`, as seconds east of UTC.
+fn parse_utc_offset(text: &[u8]) -> Option<i64> {
+    let sign = match text {
+        [] | [b'Z' | b'z'] => return Some(0),
+        [b'+', ..] => 1,
+        [b'-', ..] => -1,
+        _ => return None,
+    };
+    let hours = two_digits(text, 1)?;
+    let minutes = match &text[3..] {
+        [] => 0,
+        [b':', _, _] => two_digits(text, 4)?,
+        [_, _] => two_digits(text, 3)?,
+        _ => return None,
+    };
+    if hours > 23 || minutes > 59 {
+        return None;
+    }
+    Some(sign * (hours * 3_600 + minutes * 60))
+}
+
+/// The date at the start of `text` (`YYYY-MM-DD`) as days since 1970-01-01.
+fn parse_date_prefix(text: &[u8]) -> Option<i64> {
+    if text.len() < 10 || text[4] != b'-' || text[7] != b'-' {
+        return None;
+    }
+    let year = two_digits(text, 0)? * 100 + two_digits(text, 2)?;
+    let month = two_digits(text, 5)?;
+    let day = two_digits(text, 8)?;
+    if !(1..=12).contains(&month) || day < 1 || day > days_in_month(year, month) {
+        return None;
+    }
+    Some(days_from_civil(year, month, day))
+}
+
+fn two_digits(text: &[u8], at: usize) -> Option<i64> {
+    let tens = text.get(at)?.wrapping_sub(b'0');
+    let ones = text.get(at + 1)?.wrapping_sub(b'0');
+    if tens > 9 || ones > 9 {
+        return None;
+    }
+    Some(i64::from(tens * 10 + ones))
+}
+
+fn days_in_month(year: i64, month: i64) -> i64 {
+    match month {
+        2 if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date with a four-digit year (Howard
+/// Hinnant's algorithm; unsigned, since the parser only yields years 0000-9999).
+fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    let (year, month, day) = (year as u32, month as u32, day as u32);
+    // Count years from March so that the leap day ends the year; shift by 400 years so that
+    // year 0's January stays non-negative.
+    let year = if month <= 2 { year + 399 } else { year + 400 };
+    let month_from_march = if month > 2 { month - 3 } else { month + 9 };
+    let day_of_year = (153 * month_from_march + 2) / 5 + day - 1;
+    let days = year * 365 + year / 4 - year / 100 + year / 400 + day_of_year;
+    // 719,468 days from 0000-03-01 to 1970-01-01, plus the 146,097 of the 400-year shift.
+    i64::from(days) - 719_468 - 146_097
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn integers() {
+        assert_eq!(parse_i64(b"0"), Some(0));
+        assert_eq!(parse_i64(b"-42"), Some(-42));
+        assert_eq!(parse_i64(b"+7"), Some(7));
+        assert_eq!(parse_i64(b"9223372036854775807"), Some(i64::MAX));
+        assert_eq!(parse_i64(b"-9223372036854775808"), Some(i64::MIN));
+        assert_eq!(parse_i64(b"9223372036854775808"), None);
+        assert_eq!(parse_i64(b"12a"), None);
+        assert_eq!(parse_i64(b"-"), None);
+        assert_eq!(parse_i64(b""), None);
+        assert_eq!(parse_i64(b"1.0"), None);
+    }
+
+    #[test]
+    fn dates_and_timestamps() {
+        assert_eq!(parse_date(b"1970-01-01"), Some(0));
+        assert_eq!(parse_date(b"2000-03-01"), Some(11_017));
+        assert_eq!(parse_date(b"2024-02-29"), Some(19_782));
+        assert_eq!(parse_date(b"2023-02-29"), None);
+        assert_eq!(parse_date(b"2023-13-01"), None);
+        assert_eq!(parse_date(b"0000-01-01"), Some(-719_528));
+        assert_eq!(parse_date(b"9999-12-31"), Some(2_932_896));
+        assert_eq!(parse_date(b"1969-12-31"), Some(-1));
+        assert_eq!(parse_date(b"1900-03-01"), Some(-25_508));
+        assert_eq!(parse_timestamp_micros(b"1970-01-01T00:00:01Z"), Some(1_000_000));
+        assert_eq!(parse_timestamp_micros(b"1970-01-01 00:00:01.5"), Some(1_500_000));
+        assert_eq!(parse_timestamp_micros(b"1970-01-01T01:00:00+01:00"), Some(0));
+        assert_eq!(parse_timestamp_micros(b"1970-01-01T00:00-0130"), Some(5_400_000_000));
+        assert_eq!(parse_timestamp_micros(b"2024-05-06T07:08:09.123456789Z"), Some(1_714_979_289_123_456));
+        assert_eq!(parse_timestamp_micros(b"2024-05-06"), Some(19_849 * MICROS_PER_DAY));
+        assert_eq!(parse_timestamp_micros(b"2024-05-06T25:00:00"), None);
+        assert_eq!(parse_timestamp_micros(b"2024-05-06T10:00:00 junk"), None);
+        assert_eq!(parse_timestamp_micros(b"2024-05-06T10:00:00."), None);
+    }
+
+    #[test]
+    fn booleans_and_doubles() {
+        assert_eq!(parse_bool(b"TRUE"), Some(true));
+        assert_eq!(parse_bool(b"False"), Some(false));
+        assert_eq!(parse_bool(b"yes"), None);
+        assert_eq!(parse_f64(b"1.5e3"), Some(1500.0));
+        assert!(looks_like_decimal_number(b"-1.5e3"));
+        // The short-decimal fast path rounds exactly like the standard parser.
+        let mut state: u64 = 12_345;
+        for _ in 0..20_000 {
+            state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            let digits = format!("{}", state >> (state % 40));
+            let cut = (state % 7) as usize % digits.len().max(1);
+            let text = format!("-{}.{}", &digits[..cut.max(1)], &digits[cut.max(1)..]);
+            let text = text.trim_end_matches('.');
+            assert_eq!(parse_f64(text.as_bytes()), text.parse().ok(), "{text}");
+        }
+        for text in ["0.1", "1.", ".5", "+2.25", "123456789012345.6", "1e5", "inf"] {
+            assert_eq!(parse_f64(text.as_bytes()), text.parse().ok(), "{text}");
+        }
+        assert!(!looks_like_decimal_number(b"inf"));
+        assert!(!looks_like_decimal_number(b"-"));
+    }
+}
