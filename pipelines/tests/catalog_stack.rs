@@ -60,6 +60,7 @@ fn functions_get_their_tables_and_queues_from_the_foundations() {
     assert_eq!(
         env("RoutingFunction"),
         json!({
+            "CATALOG_TABLE": {"Ref": "SsmSdlfDevCatalogCatalogTable"},
             "DATASET_CONFIG_TABLE": {"Ref": "SsmSdlfDevCatalogDatasetConfigTable"},
             "EXECUTION_HISTORY_TABLE": {"Ref": "SsmSdlfDevCatalogExecutionHistoryTable"},
         })

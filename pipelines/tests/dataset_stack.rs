@@ -273,6 +273,8 @@ fn catalog_crawler_queue_and_config_row_follow_the_definition() {
         assert_eq!(p["StageBQueueUrl"], json!({"Ref": "StageBQueue"}));
         assert_eq!(p["GlueDatabase"], json!({"Ref": "Database"}));
         assert_eq!(p["Crawler"], json!({"Ref": "Crawler"}));
+        let prefix = r["Crawler"]["Properties"]["TablePrefix"].as_str().unwrap_or("");
+        assert_eq!(p["GlueTable"], Value::String(format!("{prefix}{d}")), "the table the crawler makes");
         assert_eq!(p["TargetFormat"], "parquet");
         if t == "marketing" {
             assert_eq!(p["InputFormat"], json!({"Type": "csv", "Delimiter": ",", "Quote": "\"", "Header": "true"}));
@@ -303,6 +305,7 @@ fn catalog_crawler_queue_and_config_row_follow_the_definition() {
                 "GlueJob",
                 "GlueDatabase",
                 "Crawler",
+                "GlueTable",
                 "QualityRuleset",
                 "Topic"
             ]

@@ -172,6 +172,10 @@ fn stage_b_runs_glue_crawler_post_update_quality_and_notifies() {
         states,
         [
             "RunGlueJob",
+            "WaitForGlueJob",
+            "GetGlueJobRun",
+            "GlueJobDone",
+            "GlueJobFailed",
             "StartCrawler",
             "WaitForCrawler",
             "GetCrawler",
@@ -186,7 +190,16 @@ fn stage_b_runs_glue_crawler_post_update_quality_and_notifies() {
         ]
     );
     let s = &def["States"];
-    assert_eq!(s["RunGlueJob"]["Resource"], "arn:aws:states:::glue:startJobRun.sync");
+    // Started and polled (the same definition runs on the local emulator, which has no `.sync`).
+    assert_eq!(s["RunGlueJob"]["Resource"], "arn:aws:states:::aws-sdk:glue:startJobRun");
+    assert_eq!(s["WaitForGlueJob"]["Seconds"], 30);
+    assert_eq!(s["GlueJobDone"]["Choices"][0]["Next"], "StartCrawler");
+    assert_eq!(s["GlueJobDone"]["Choices"][1]["Next"], "GlueJobFailed");
+    assert_eq!(s["GlueJobDone"]["Choices"][1]["Or"].as_array().unwrap().len(), 5);
+    assert_eq!(s["GlueJobDone"]["Default"], "WaitForGlueJob");
+    // A failed run is an error like any other: the error function dead-letters the batch.
+    assert_eq!(s["GlueJobFailed"]["ResultPath"], "$.error");
+    assert_eq!(s["GlueJobFailed"]["Next"], "HandleError");
     assert_eq!(s["StartCrawler"]["Retry"][0]["ErrorEquals"], json!(["Glue.CrawlerRunningException"]));
     // Not READY: wait and look again.
     assert_eq!(

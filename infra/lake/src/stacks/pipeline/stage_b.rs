@@ -1,7 +1,7 @@
 //! Stage B: the heavy transform, one Glue run per batch of a dataset's stage A outputs.
 
 use indexmap::IndexMap;
-use sdlf_asl::{Catch, Choice, Condition, Fail, Field, ResultPath, Retry, StateMachine, Succeed, Task, Wait, resource};
+use sdlf_asl::{Catch, Choice, Condition, Fail, Field, Pass, ResultPath, Retry, StateMachine, Succeed, Task, Wait, resource};
 use sdlf_cfn::{Expr, Handle, Val};
 use sdlf_cfn_types::{glue, lambda, sqs, stepfunctions};
 use sdlf_lambda_core::handler::Handler;
@@ -22,8 +22,10 @@ const GLUE_TIMEOUT_MINUTES: i64 = 120;
 /// The longest a stage B execution may run: the Glue run, the crawler and the quality run.
 const MACHINE_TIMEOUT_SECONDS: u32 = 4 * 3600;
 
-/// Seconds between two looks at the crawler.
-const CRAWLER_POLL_SECONDS: u32 = 30;
+/// Seconds between two looks at the Glue job run and the crawler: a Glue run takes minutes,
+/// and every look is a state transition that costs; the local emulator's runs end at once.
+const POLL_SECONDS: u32 = 30;
+const LOCAL_POLL_SECONDS: u32 = 1;
 
 /// Job arguments the stack sets itself; a dataset may not override them.
 const RESERVED_ARGUMENTS: [&str; 5] =
@@ -188,7 +190,9 @@ pub(super) fn build(b: &mut Builder, stack: &mut Stack) -> Result<StageB, BuildE
         },
     )?;
 
+    let poll_seconds = if b.ctx.env.is_local() { LOCAL_POLL_SECONDS } else { POLL_SECONDS };
     let definition = definition(
+        poll_seconds,
         b.imports.topic.clone(),
         b.imports.glue_job_role.clone(),
         post_update.function.arn(),
@@ -254,10 +258,16 @@ pub(super) fn build(b: &mut Builder, stack: &mut Stack) -> Result<StageB, BuildE
     Ok(StageB { routing: routing.function, machine, dead_letter, glue_jobs })
 }
 
-/// `RunGlueJob → StartCrawler → WaitForCrawler → GetCrawler → CrawlerReady → PostUpdate →
-/// HasQualityRuleset → EvaluateQuality → Notify → Done`; every task catches into
-/// `HandleError → Failed`.
+/// `RunGlueJob → WaitForGlueJob → GetGlueJobRun → GlueJobDone → StartCrawler → WaitForCrawler →
+/// GetCrawler → CrawlerReady → PostUpdate → HasQualityRuleset → EvaluateQuality → Notify →
+/// Done`; every task catches into `HandleError → Failed`, and a Glue run that ends other than
+/// SUCCEEDED goes there too (`GlueJobFailed`).
+///
+/// The job is started and polled rather than run through the `.sync` integration: the same
+/// definition then runs on the local emulator, which has no `.sync` for Glue, and the poll
+/// interval is the environment's (`poll_seconds`).
 pub(super) fn definition(
+    poll_seconds: u32,
     topic: Expr,
     glue_job_role: Expr,
     post_update: Expr,
@@ -269,13 +279,47 @@ pub(super) fn definition(
         .timeout_seconds(MACHINE_TIMEOUT_SECONDS)
         .state(
             "RunGlueJob",
-            Task::new(resource::GLUE_START_JOB_RUN_SYNC)
-                .parameter("JobName", Field::path("$.glue.job_name"))
-                .parameter("Arguments", Field::path("$.glue.arguments"))
-                .result_selector(json!({"id.$": "$.Id", "state.$": "$.JobRunState"}))
+            Task::sdk("glue:startJobRun", json!({"JobName.$": "$.glue.job_name", "Arguments.$": "$.glue.arguments"}))
+                .result_selector(json!({"id.$": "$.JobRunId"}))
                 .result_path("$.glue.run")
                 .catch(catch())
-                .next("StartCrawler"),
+                .next("WaitForGlueJob"),
+        )
+        .state("WaitForGlueJob", Wait::seconds(poll_seconds).next("GetGlueJobRun"))
+        .state(
+            "GetGlueJobRun",
+            Task::sdk("glue:getJobRun", json!({"JobName.$": "$.glue.job_name", "RunId.$": "$.glue.run.id"}))
+                .result_selector(json!({"id.$": "$.JobRun.Id", "state.$": "$.JobRun.JobRunState"}))
+                .result_path("$.glue.run")
+                .catch(catch())
+                .next("GlueJobDone"),
+        )
+        .state(
+            "GlueJobDone",
+            Choice::new()
+                .when(Condition::string_equals("$.glue.run.state", "SUCCEEDED"), "StartCrawler")
+                .when(
+                    Condition::or(
+                        ["FAILED", "ERROR", "TIMEOUT", "STOPPED", "EXPIRED"]
+                            .map(|state| Condition::string_equals("$.glue.run.state", state)),
+                    ),
+                    "GlueJobFailed",
+                )
+                .otherwise("WaitForGlueJob"),
+        )
+        .state(
+            "GlueJobFailed",
+            Pass::new()
+                .parameter("Error", "Glue.JobRunFailed")
+                .parameter(
+                    "Cause",
+                    Field::path(
+                        "States.Format('Glue job {} run {} ended {}; its logs are in the Glue console', \
+                         $.glue.job_name, $.glue.run.id, $.glue.run.state)",
+                    ),
+                )
+                .result_path("$.error")
+                .next("HandleError"),
         )
         .state(
             "StartCrawler",
@@ -285,14 +329,14 @@ pub(super) fn definition(
                 // this batch's output is crawled.
                 .retry(
                     Retry::new(["Glue.CrawlerRunningException"])
-                        .interval_seconds(CRAWLER_POLL_SECONDS)
+                        .interval_seconds(poll_seconds)
                         .max_attempts(20)
                         .backoff_rate(1.0),
                 )
                 .catch(catch())
                 .next("WaitForCrawler"),
         )
-        .state("WaitForCrawler", Wait::seconds(CRAWLER_POLL_SECONDS).next("GetCrawler"))
+        .state("WaitForCrawler", Wait::seconds(poll_seconds).next("GetCrawler"))
         .state(
             "GetCrawler",
             Task::sdk("glue:getCrawler", json!({"Name.$": "$.crawler"}))
