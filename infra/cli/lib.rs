@@ -8,7 +8,9 @@ pub mod aws_target;
 pub mod deploy;
 pub mod destroy;
 pub mod diff;
+pub mod local;
 pub mod package;
+pub mod redrive;
 pub mod session;
 pub mod synth;
 pub mod zip;
@@ -66,6 +68,11 @@ pub enum Command {
     Destroy(destroy::DestroyArgs),
     /// Show each stack's state and outputs.
     Status(destroy::StatusArgs),
+    /// Take a pipeline stage's dead letters back into the pipeline.
+    Redrive(redrive::RedriveArgs),
+    /// Run the whole lake on this machine: start the local emulator, deploy the `local`
+    /// environment, run the sample files through both stages and report.
+    Local(local::LocalArgs),
 }
 
 #[derive(Debug, Args)]
@@ -114,6 +121,8 @@ pub enum CliError {
     NeedsYes { what: String },
     #[error("cannot start the async runtime: {0}")]
     Runtime(std::io::Error),
+    #[error("{0}")]
+    Usage(String),
 }
 
 impl CliError {
@@ -128,7 +137,8 @@ impl CliError {
             CliError::Select(_)
             | CliError::WrongAccount { .. }
             | CliError::WrongRegion { .. }
-            | CliError::NeedsYes { .. } => exit::USAGE,
+            | CliError::NeedsYes { .. }
+            | CliError::Usage(_) => exit::USAGE,
             CliError::Api(_) | CliError::Engine(_) | CliError::Connect { .. } => exit::FAILED,
             CliError::Runtime(_) => exit::FAILED,
         }
@@ -148,6 +158,8 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Deploy(args) => deploy::run(&args),
         Command::Destroy(args) => destroy::run_destroy(&args),
         Command::Status(args) => destroy::run_status(&args),
+        Command::Redrive(args) => redrive::run(&args),
+        Command::Local(args) => local::run(&args),
     }
 }
 

@@ -40,11 +40,14 @@ pub fn package(root: &Path, binary: &str, fingerprint: &str) -> Result<Vec<u8>, 
 /// only one the local emulator runs); returns the `bootstrap` executable's bytes.
 fn build(root: &Path, binary: &str) -> Result<Vec<u8>, String> {
     let venv_bin = root.join(".tools").join("venv").join("bin");
-    let cargo_lambda = find_cargo_lambda(&venv_bin).ok_or_else(|| {
-        "cargo-lambda is not installed; run `tests/support/tools.sh ensure` (it installs the pinned cargo-lambda \
-         and zig into .tools/venv)"
-            .to_owned()
-    })?;
+    let cargo_lambda = match find_cargo_lambda(&venv_bin) {
+        Some(found) => found,
+        None => {
+            install_tools(root)?;
+            find_cargo_lambda(&venv_bin)
+                .ok_or("tests/support/tools.sh ensure left no cargo-lambda in .tools/venv/bin")?
+        }
+    };
     let out_dir = root.join("target").join("lambda-build");
     eprintln!(
         "building the Lambda package `{binary}` (cargo lambda build --profile {PROFILE}); a first build takes minutes"
@@ -81,6 +84,22 @@ fn build(root: &Path, binary: &str) -> Result<Vec<u8>, String> {
     }
     let bootstrap = out_dir.join(binary).join("bootstrap");
     std::fs::read(&bootstrap).map_err(|e| format!("cargo lambda build left no {}: {e}", bootstrap.display()))
+}
+
+/// The project's pinned tools (cargo-lambda, zig), installed by its own script.
+fn install_tools(root: &Path) -> Result<(), String> {
+    let script = root.join("tests/support/tools.sh");
+    eprintln!("installing the pinned cargo-lambda and zig ({} ensure)", script.display());
+    let status = Command::new("bash")
+        .arg(&script)
+        .arg("ensure")
+        .status()
+        .map_err(|e| format!("{} could not be started: {e}", script.display()))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{} ensure failed ({status}); see .tools/pip-install.log", script.display()))
+    }
 }
 
 fn find_cargo_lambda(venv_bin: &Path) -> Option<PathBuf> {

@@ -28,6 +28,8 @@ pub struct Connection {
     pub s3: S3,
     /// Message counts of queues a deploy would replace or delete (the data-loss guard).
     pub sqs: Sqs,
+    /// The running lake: catalog, functions, executions.
+    pub lake: crate::Lake,
     pub region: String,
     pub calls: Arc<CallCounter>,
     sts: aws_sdk_sts::Client,
@@ -79,12 +81,13 @@ pub async fn connect(target: &Target) -> Connection {
         sts: aws_sdk_sts::Client::new(&config),
         cloudformation: CloudFormation::new(aws_sdk_cloudformation::Client::new(&config), calls.clone()),
         s3: S3::new(
-            aws_sdk_s3::Client::from_conf(s3_config),
+            aws_sdk_s3::Client::from_conf(s3_config.clone()),
             target.endpoint_url.clone(),
             region.clone(),
             calls.clone(),
         ),
         sqs: Sqs::new(aws_sdk_sqs::Client::new(&config), calls.clone()),
+        lake: crate::Lake::new(&config, aws_sdk_s3::Client::from_conf(s3_config), calls.clone()),
         region,
         calls,
     }

@@ -1,5 +1,6 @@
 //! The one place `sdlf` talks to AWS: CloudFormation, S3 and SQS, behind the small interfaces of
-//! `sdlf_deploy::api`. Everything above this crate is tested without a network.
+//! `sdlf_deploy::api`, and the running lake's tables, functions and state machines ([`Lake`]).
+//! Everything above this crate is tested without a network.
 //!
 //! Credentials and region come from the standard chain (`--profile` / `AWS_PROFILE`,
 //! `--region` / `AWS_REGION`, `AWS_ENDPOINT_URL`); the `local` environment points every
@@ -7,11 +8,13 @@
 
 mod cloudformation;
 mod connect;
+mod lake;
 mod s3;
 mod sqs;
 
 pub use cloudformation::CloudFormation;
 pub use connect::{Connection, Target, connect};
+pub use lake::{Execution, Lake, Object, Row};
 pub use s3::S3;
 pub use sqs::Sqs;
 

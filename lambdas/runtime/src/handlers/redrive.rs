@@ -1,8 +1,11 @@
-//! `redrive`: moves every message of a stage's dead-letter queue back to its queue (run by
-//! hand, through `sdlf redrive`). Each message is sent before it is deleted from the
-//! dead-letter queue: a failure in between duplicates a message, never loses one.
+//! `redrive`: takes the dead letters of a stage back into the pipeline (run by hand, through
+//! `sdlf redrive`). Stage A: each message goes back to the stage A queue. Stage B: each
+//! dead-lettered batch (a stage B input) starts a new execution, named after the dead letter's
+//! message id. Either way the message is deleted from the dead-letter queue only after it is
+//! back in the pipeline: a failure in between duplicates a message, never loses one.
 
 use aws_sdk_sqs::error::DisplayErrorContext;
+use aws_sdk_sqs::types::Message;
 use lambda_runtime::Error;
 use serde_json::{Value, json};
 use tracing::info;
@@ -10,13 +13,25 @@ use tracing::info;
 use crate::clients::{Clients, env};
 
 pub struct Redrive {
-    queue_url: String,
     dead_letter_queue_url: String,
+    target: Target,
+}
+
+enum Target {
+    /// Stage A: back to the queue.
+    Queue(String),
+    /// Stage B: a new execution of the state machine.
+    StateMachine(String),
 }
 
 impl Redrive {
     pub fn from_env() -> Result<Redrive, String> {
-        Ok(Redrive { queue_url: env("QUEUE_URL")?, dead_letter_queue_url: env("DEAD_LETTER_QUEUE_URL")? })
+        let target = match env("STAGE")?.as_str() {
+            "a" => Target::Queue(env("QUEUE_URL")?),
+            "b" => Target::StateMachine(env("STATE_MACHINE_ARN")?),
+            other => return Err(format!("environment variable STAGE is `{other}`, expected `a` or `b`")),
+        };
+        Ok(Redrive { dead_letter_queue_url: env("DEAD_LETTER_QUEUE_URL")?, target })
     }
 
     pub async fn handle(&self, clients: &Clients, _event: Value) -> Result<Value, Error> {
@@ -31,21 +46,11 @@ impl Redrive {
                 .send()
                 .await
                 .map_err(|e| format!("reading the dead-letter queue failed: {}", DisplayErrorContext(e)))?;
-            let messages = received.messages();
-            if messages.is_empty() {
+            if received.messages().is_empty() {
                 break;
             }
-            for message in messages {
-                clients
-                    .sqs
-                    .send_message()
-                    .queue_url(&self.queue_url)
-                    .message_body(message.body().unwrap_or_default())
-                    .send()
-                    .await
-                    .map_err(|e| {
-                        format!("sending back to the queue failed after {moved} moved: {}", DisplayErrorContext(e))
-                    })?;
+            for message in received.messages() {
+                self.send_back(clients, message).await.map_err(|e| format!("{e} (after {moved} moved)"))?;
                 if let Some(handle) = message.receipt_handle() {
                     clients
                         .sqs
@@ -66,5 +71,41 @@ impl Redrive {
         }
         info!(moved, "redrive done");
         Ok(json!({ "moved": moved }))
+    }
+
+    async fn send_back(&self, clients: &Clients, message: &Message) -> Result<(), String> {
+        let body = message.body().unwrap_or_default();
+        match &self.target {
+            Target::Queue(url) => clients
+                .sqs
+                .send_message()
+                .queue_url(url)
+                .message_body(body)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| format!("sending back to the queue failed: {}", DisplayErrorContext(e))),
+            Target::StateMachine(arn) => {
+                let name = message.message_id().ok_or("a dead letter without a message id")?;
+                let mut input: Value =
+                    serde_json::from_str(body).map_err(|e| format!("a stage B dead letter that is not JSON: {e}"))?;
+                input["execution_id"] = Value::String(name.to_owned());
+                let result = clients
+                    .sfn
+                    .start_execution()
+                    .state_machine_arn(arn)
+                    .name(name)
+                    .input(input.to_string())
+                    .send()
+                    .await;
+                match result {
+                    Ok(_) => Ok(()),
+                    Err(e) if e.as_service_error().is_some_and(|s| s.is_execution_already_exists()) => Ok(()),
+                    Err(e) => {
+                        Err(format!("starting the batch again failed: {}", aws_sdk_sfn::error::DisplayErrorContext(e)))
+                    }
+                }
+            }
+        }
     }
 }

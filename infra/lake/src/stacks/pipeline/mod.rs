@@ -5,13 +5,14 @@
 //! message; `sm-a` marks the catalog row, runs `transform-a` (raw → Parquet in the stage
 //! bucket under `pre-stage/{team}/{dataset}/`), marks the row again and hands the output to the
 //! dataset's stage B queue. Failures go through `error-a` to queue A's dead-letter queue;
-//! `redrive-a` (invoked by hand) moves them back.
+//! `redrive-a` (invoked by hand, `sdlf redrive`) moves them back.
 //!
 //! **Stage B** (heavy, per batch): each dataset's schedule invokes `routing-b` with
 //! `{"team", "pipeline", "dataset"}`; it drains up to `MaxItems` messages of the dataset's
 //! queue `sdlf-{team}-{dataset}-queue-b` and, with at least `MinItems`, starts `sm-b`: the
 //! dataset's Glue job, its crawler, `postupdate-b`, the data quality ruleset and a
-//! notification. Failures go through `error-b` to the pipeline's queue `sdlf-{team}-{pipeline}-dlq-b`.
+//! notification. Failures go through `error-b` to the pipeline's queue `sdlf-{team}-{pipeline}-dlq-b`;
+//! `redrive-b` (invoked by hand) starts each dead-lettered batch again, as a new execution.
 //!
 //! # Message and input shapes (the contract the functions implement)
 //!

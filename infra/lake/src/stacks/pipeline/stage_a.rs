@@ -105,7 +105,11 @@ pub(super) fn build(b: &mut Builder, stack: &mut Stack) -> Result<StageA, BuildE
             description: format!("Stage A of {team}/{pipeline}: moves dead letters back to the queue (run by hand)"),
             memory_mb: 256,
             timeout_seconds: 300,
-            environment: vec![("QUEUE_URL", queue.reference()), ("DEAD_LETTER_QUEUE_URL", dead_letter.reference())],
+            environment: vec![
+                ("STAGE", Expr::string("a")),
+                ("QUEUE_URL", queue.reference()),
+                ("DEAD_LETTER_QUEUE_URL", dead_letter.reference()),
+            ],
             statements: constructs::consume_queue(dead_letter.arn(), team_key.clone())
                 .into_iter()
                 .chain(constructs::send_to_queue(queue.arn(), team_key.clone()))

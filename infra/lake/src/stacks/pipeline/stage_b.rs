@@ -1,7 +1,9 @@
 //! Stage B: the heavy transform, one Glue run per batch of a dataset's stage A outputs.
 
 use indexmap::IndexMap;
-use sdlf_asl::{Catch, Choice, Condition, Fail, Field, Pass, ResultPath, Retry, StateMachine, Succeed, Task, Wait, resource};
+use sdlf_asl::{
+    Catch, Choice, Condition, Fail, Field, Pass, ResultPath, Retry, StateMachine, Succeed, Task, Wait, resource,
+};
 use sdlf_cfn::{Expr, Handle, Val};
 use sdlf_cfn_types::{glue, lambda, sqs, stepfunctions};
 use sdlf_lambda_core::handler::Handler;
@@ -14,7 +16,7 @@ use crate::assets::AssetSource;
 use crate::names::{LONGEST_PIPELINE_QUEUE, Layer, dataset_prefix, team_prefix};
 use crate::stack::Stack;
 use crate::stacks::BuildError;
-use crate::stacks::constructs::{arn, s3_arn, table_arn};
+use crate::stacks::constructs::{self, arn, s3_arn, table_arn};
 
 /// How long one Glue run may take, minutes.
 const GLUE_TIMEOUT_MINUTES: i64 = 120;
@@ -204,6 +206,26 @@ pub(super) fn build(b: &mut Builder, stack: &mut Stack) -> Result<StageB, BuildE
         problems: e.to_string(),
     })?;
     let machine = b.machine(stack, "StageB", "sm-b", &definition);
+    b.function(
+        stack,
+        FunctionDef {
+            id: "StageBRedrive",
+            what: "redrive-b",
+            handler: Handler::Redrive,
+            description: format!("Stage B of {team}/{pipeline}: runs dead-lettered batches again (run by hand)"),
+            memory_mb: 256,
+            timeout_seconds: 300,
+            environment: vec![
+                ("STAGE", Expr::string("b")),
+                ("DEAD_LETTER_QUEUE_URL", dead_letter.reference()),
+                ("STATE_MACHINE_ARN", machine.reference()),
+            ],
+            statements: constructs::consume_queue(dead_letter.arn(), team_key.clone())
+                .into_iter()
+                .chain([Statement::allow().action("states:StartExecution").resource(machine.reference())])
+                .collect(),
+        },
+    )?;
 
     let manifests = format!("/{}_manifests/{pipeline}/*", team_prefix(Layer::Stage, &team));
     let mut routing_statements = vec![
