@@ -25,7 +25,7 @@ pub fn package(root: &Path, binary: &str, fingerprint: &str) -> Result<Vec<u8>, 
     if let Ok(bytes) = std::fs::read(&cached) {
         return Ok(bytes);
     }
-    let bootstrap = build(root, binary)?;
+    let bootstrap = build(root, binary, fingerprint)?;
     let zip = deflate(&[Entry { name: "bootstrap", data: &bootstrap, executable: true }]);
     // Written beside its final name and renamed: a build interrupted mid-write leaves no
     // truncated package that a later deploy would trust.
@@ -38,7 +38,7 @@ pub fn package(root: &Path, binary: &str, fingerprint: &str) -> Result<Vec<u8>, 
 
 /// `cargo lambda build` of `binary` for x86_64 (the architecture the stacks declare, and the
 /// only one the local emulator runs); returns the `bootstrap` executable's bytes.
-fn build(root: &Path, binary: &str) -> Result<Vec<u8>, String> {
+fn build(root: &Path, binary: &str, fingerprint: &str) -> Result<Vec<u8>, String> {
     let venv_bin = root.join(".tools").join("venv").join("bin");
     let cargo_lambda = match find_cargo_lambda(&venv_bin) {
         Some(found) => found,
@@ -48,7 +48,9 @@ fn build(root: &Path, binary: &str) -> Result<Vec<u8>, String> {
                 .ok_or("tests/support/tools.sh ensure left no cargo-lambda in .tools/venv/bin")?
         }
     };
-    let out_dir = root.join("target").join("lambda-build");
+    // A directory of this build's own: another build (a parallel deploy, a test) or a running
+    // copy of an earlier binary must not be in the way of cargo lambda's final move.
+    let out_dir = root.join("target").join("lambda-build").join(format!("{fingerprint}-{}", std::process::id()));
     eprintln!(
         "building the Lambda package `{binary}` (cargo lambda build --profile {PROFILE}); a first build takes minutes"
     );
@@ -83,7 +85,10 @@ fn build(root: &Path, binary: &str) -> Result<Vec<u8>, String> {
         return Err(format!("cargo lambda build failed ({}):\n{}", output.status, tail.join("\n")));
     }
     let bootstrap = out_dir.join(binary).join("bootstrap");
-    std::fs::read(&bootstrap).map_err(|e| format!("cargo lambda build left no {}: {e}", bootstrap.display()))
+    let bytes =
+        std::fs::read(&bootstrap).map_err(|e| format!("cargo lambda build left no {}: {e}", bootstrap.display()));
+    let _ = std::fs::remove_dir_all(&out_dir);
+    bytes
 }
 
 /// The project's pinned tools (cargo-lambda, zig), installed by its own script.

@@ -3,14 +3,18 @@
 //! dead-lettered batch (a stage B input) starts a new execution, named after the dead letter's
 //! message id. Either way the message is deleted from the dead-letter queue only after it is
 //! back in the pipeline: a failure in between duplicates a message, never loses one.
+//!
+//! Only the dead letters that were there when the redrive started are moved: an object that
+//! fails again comes back to the dead-letter queue while the redrive is still running, and
+//! moving it again would loop until the function times out.
 
 use aws_sdk_sqs::error::DisplayErrorContext;
-use aws_sdk_sqs::types::Message;
+use aws_sdk_sqs::types::{Message, MessageSystemAttributeName};
 use lambda_runtime::Error;
 use serde_json::{Value, json};
 use tracing::info;
 
-use crate::clients::{Clients, env};
+use crate::clients::{Clients, env, now_epoch_millis};
 
 pub struct Redrive {
     dead_letter_queue_url: String,
@@ -35,7 +39,8 @@ impl Redrive {
     }
 
     pub async fn handle(&self, clients: &Clients, _event: Value) -> Result<Value, Error> {
-        let mut moved = 0u64;
+        let started = now_epoch_millis();
+        let (mut moved, mut left) = (0u64, 0u64);
         loop {
             let received = clients
                 .sqs
@@ -43,34 +48,55 @@ impl Redrive {
                 .queue_url(&self.dead_letter_queue_url)
                 .max_number_of_messages(10)
                 .wait_time_seconds(1)
+                .message_system_attribute_names(MessageSystemAttributeName::SentTimestamp)
                 .send()
                 .await
                 .map_err(|e| format!("reading the dead-letter queue failed: {}", DisplayErrorContext(e)))?;
             if received.messages().is_empty() {
                 break;
             }
+            let mut moved_any = false;
             for message in received.messages() {
-                self.send_back(clients, message).await.map_err(|e| format!("{e} (after {moved} moved)"))?;
-                if let Some(handle) = message.receipt_handle() {
-                    clients
-                        .sqs
-                        .delete_message()
-                        .queue_url(&self.dead_letter_queue_url)
-                        .receipt_handle(handle)
-                        .send()
-                        .await
-                        .map_err(|e| {
-                            format!(
-                                "deleting a moved dead letter failed after {moved} moved: {}",
-                                DisplayErrorContext(e)
-                            )
-                        })?;
+                let handle = message.receipt_handle().unwrap_or_default();
+                if sent_after(message, started) {
+                    // Dead-lettered during this redrive: left for the next one.
+                    self.release(clients, handle).await?;
+                    left += 1;
+                    continue;
                 }
+                self.send_back(clients, message).await.map_err(|e| format!("{e} (after {moved} moved)"))?;
+                clients
+                    .sqs
+                    .delete_message()
+                    .queue_url(&self.dead_letter_queue_url)
+                    .receipt_handle(handle)
+                    .send()
+                    .await
+                    .map_err(|e| {
+                        format!("deleting a moved dead letter failed after {moved} moved: {}", DisplayErrorContext(e))
+                    })?;
                 moved += 1;
+                moved_any = true;
+            }
+            if !moved_any {
+                break;
             }
         }
-        info!(moved, "redrive done");
+        info!(moved, left, "redrive done");
         Ok(json!({ "moved": moved }))
+    }
+
+    async fn release(&self, clients: &Clients, handle: &str) -> Result<(), String> {
+        clients
+            .sqs
+            .change_message_visibility()
+            .queue_url(&self.dead_letter_queue_url)
+            .receipt_handle(handle)
+            .visibility_timeout(0)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| format!("releasing a new dead letter failed: {}", DisplayErrorContext(e)))
     }
 
     async fn send_back(&self, clients: &Clients, message: &Message) -> Result<(), String> {
@@ -108,4 +134,13 @@ impl Redrive {
             }
         }
     }
+}
+
+/// Whether SQS received `message` after `epoch_millis` (unknown counts as before: moved).
+fn sent_after(message: &Message, epoch_millis: i64) -> bool {
+    message
+        .attributes()
+        .and_then(|a| a.get(&MessageSystemAttributeName::SentTimestamp))
+        .and_then(|t| t.parse::<i64>().ok())
+        .is_some_and(|sent| sent > epoch_millis)
 }
