@@ -3,7 +3,8 @@
 //! reason and the stack stays usable; a failed first create is deleted and created again; a
 //! bucket rename is refused until allowed by name; a queue rename is refused while the queue
 //! holds a message and goes through once it is empty; a template over the 51,200-byte inline
-//! limit goes through the artifacts bucket.
+//! limit goes through the artifacts bucket; a changed definition diffs as exactly that change
+//! (by the template and by CloudFormation's change set) and the deploy applies it.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Mutex;
@@ -242,5 +243,68 @@ fn a_queue_rename_is_refused_while_the_queue_holds_a_message_and_deploys_once_it
         let r = deploy(&conn, &renamed, &[]).await;
         assert_eq!(r["engine-messages"], StackResult::Deployed, "{r:?}");
         assert!(sqs.get_queue_url().queue_name("sdlf-engine-test-messages-2").send().await.is_ok(), "the new queue");
+    });
+}
+
+/// A queue with the given visibility timeout.
+fn visibility(seconds: i64) -> Template {
+    let mut t = Template::new("engine-change");
+    t.add(
+        "Work",
+        sqs::Queue {
+            queue_name: Some("engine-change-work".into()),
+            visibility_timeout: Some(seconds.into()),
+            ..sqs::Queue::default()
+        },
+    );
+    t
+}
+
+#[test]
+fn a_changed_definition_diffs_as_exactly_that_change_and_the_deploy_applies_it() {
+    use sdlf_deploy::engine::diff::{Method, diff_stacks};
+    use sdlf_diff::{Impact, ResourceChangeKind};
+
+    let emulator = Emulator::start();
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    runtime.block_on(async {
+        let conn = connect(&emulator).await;
+        let r = deploy(&conn, &output(vec![stack(&visibility(30), &[])]), &[]).await;
+        assert_eq!(r["engine-change"], StackResult::Deployed, "{r:?}");
+
+        let changed = output(vec![stack(&visibility(60), &[])]);
+        let deployed: BTreeMap<_, _> = conn
+            .cloudformation
+            .describe("engine-change")
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|d| (d.name.clone(), d))
+            .collect();
+        for method in [Method::Template, Method::ChangeSet] {
+            let diffs =
+                diff_stacks::<_, sdlf_aws::S3>(&conn.cloudformation, None, &[&changed.stacks[0]], &deployed, method)
+                    .await
+                    .unwrap();
+            let resources = &diffs[0].resources;
+            assert_eq!(resources.len(), 1, "{method:?}: {resources:#?}");
+            let work = &resources[0];
+            assert_eq!((work.logical_id.as_str(), work.kind), ("Work", ResourceChangeKind::Modified), "{method:?}");
+            assert_eq!(work.impact, Impact::Update, "{method:?}: no replacement");
+            assert_eq!(work.changes.len(), 1, "{method:?}: {:#?}", work.changes);
+            assert_eq!(work.changes[0].path.to_string(), "Properties.VisibilityTimeout", "{method:?}");
+        }
+
+        let r = deploy(&conn, &changed, &[]).await;
+        assert_eq!(r["engine-change"], StackResult::Deployed, "{r:?}");
+        let url = emulator.call("sqs", "get_queue_url", serde_json::json!({"QueueName": "engine-change-work"}));
+        let attributes = emulator.call(
+            "sqs",
+            "get_queue_attributes",
+            serde_json::json!({"QueueUrl": url["QueueUrl"], "AttributeNames": ["VisibilityTimeout"]}),
+        );
+        assert_eq!(attributes["Attributes"]["VisibilityTimeout"], "60");
+        let r = deploy(&conn, &changed, &[]).await;
+        assert_eq!(r["engine-change"], StackResult::NoChanges, "{r:?}");
     });
 }
