@@ -39,7 +39,9 @@ impl ErrorHandler {
         let reason = reason(&failure.error.error, &failure.error.cause);
         warn!(execution = %failure.execution, %reason, "execution failed");
         for uri in self.objects(&failure.input) {
-            dynamo::update(&clients.dynamodb, &self.catalog_table, &catalog::mark_failed(&uri, &self.stage, &reason))
+            // The row is the object: its reason need not name it again.
+            let reason = reason.strip_prefix(&format!("{uri}: ")).unwrap_or(&reason);
+            dynamo::update(&clients.dynamodb, &self.catalog_table, &catalog::mark_failed(&uri, &self.stage, reason))
                 .await?;
         }
         let attribute = |v: &str| MessageAttributeValue::builder().data_type("String").string_value(v).build();
@@ -82,10 +84,10 @@ fn non_empty(text: &str) -> &str {
 /// The error as a person reads it: a Lambda failure's `errorMessage` (Step Functions wraps it
 /// in a JSON `Cause`), else the error name and cause as they are.
 pub fn reason(error: &str, cause: &str) -> String {
-    if let Ok(Value::Object(c)) = serde_json::from_str::<Value>(cause) {
-        if let Some(Value::String(message)) = c.get("errorMessage") {
-            return message.clone();
-        }
+    if let Ok(Value::Object(c)) = serde_json::from_str::<Value>(cause)
+        && let Some(Value::String(message)) = c.get("errorMessage")
+    {
+        return message.clone();
     }
     match (error.is_empty(), cause.is_empty()) {
         (_, false) if error.is_empty() => cause.to_owned(),
