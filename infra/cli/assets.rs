@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
+use sdlf_lake::LambdaArchitecture;
 use sdlf_lake::assets::{AssetError, AssetSource, Fingerprint, Fingerprints};
 use sha2::{Digest, Sha256};
 
@@ -39,11 +40,16 @@ impl RepoFingerprints {
                 })?;
                 Ok(Fingerprint { sha256: hex(&Sha256::digest(&bytes)) })
             }
-            AssetSource::LambdaBinary(name) => {
+            AssetSource::LambdaBinary(name, architecture) => {
                 let dir = self.root.join(LAMBDAS_DIR);
                 let mut hasher = Sha256::new();
                 hasher.update(b"lambda-binary\0");
                 hasher.update(name.as_bytes());
+                // x86_64 hashes as before architectures existed, so its keys stay put.
+                if *architecture != LambdaArchitecture::X86_64 {
+                    hasher.update(b"\0");
+                    hasher.update(architecture.as_str().as_bytes());
+                }
                 let mut files = Vec::new();
                 collect_files(&dir, &mut files).map_err(|e| error(format!("{}: {e}", dir.display())))?;
                 files.extend(WORKSPACE_FILES.iter().map(|f| self.root.join(f)));
@@ -118,9 +124,9 @@ impl sdlf_deploy::engine::deploy::AssetBytes for RepoAssets {
                 let full = self.root.join(path);
                 std::fs::read(&full).map_err(|e| format!("{}: {e}", full.display()))
             }
-            AssetSource::LambdaBinary(name) => {
+            AssetSource::LambdaBinary(name, architecture) => {
                 let _one_build_at_a_time = self.building.lock().unwrap_or_else(|p| p.into_inner());
-                crate::package::package(&self.root, name, &asset.fingerprint.sha256)
+                crate::package::package(&self.root, name, *architecture, &asset.fingerprint.sha256)
             }
         }
     }
@@ -167,9 +173,13 @@ mod tests {
         std::fs::write(root.join("Cargo.toml"), "[workspace]\n").unwrap();
         std::fs::write(root.join("Cargo.lock"), "version = 4\n").unwrap();
         std::fs::write(lambdas.join("src/main.rs"), "fn main() {}\n").unwrap();
-        let fp = |name: &str| RepoFingerprints::new(&root).fingerprint(&AssetSource::lambda(name)).unwrap();
+        let fp = |name: &str| {
+            RepoFingerprints::new(&root).fingerprint(&AssetSource::lambda(name, LambdaArchitecture::X86_64)).unwrap()
+        };
         let first = fp("catalog");
         assert_ne!(first, fp("routing"), "each binary has its own key");
+        let arm = RepoFingerprints::new(&root).fingerprint(&AssetSource::lambda("catalog", LambdaArchitecture::Arm64));
+        assert_ne!(first, arm.unwrap(), "each architecture has its own key");
         std::fs::write(lambdas.join("target/junk"), "build output").unwrap();
         assert_eq!(first, fp("catalog"), "build output does not count");
         std::fs::write(lambdas.join("src/main.rs"), "fn main() { }\n").unwrap();

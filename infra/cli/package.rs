@@ -9,6 +9,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use sdlf_lake::LambdaArchitecture;
+
 use crate::zip::{Entry, deflate};
 
 /// Cargo profile of the Lambda build (defined in the root `Cargo.toml`).
@@ -20,12 +22,17 @@ fn cache_dir(root: &Path) -> PathBuf {
 }
 
 /// The zip for `binary` whose inputs hash to `fingerprint`: from the cache, or built.
-pub fn package(root: &Path, binary: &str, fingerprint: &str) -> Result<Vec<u8>, String> {
+pub fn package(
+    root: &Path,
+    binary: &str,
+    architecture: LambdaArchitecture,
+    fingerprint: &str,
+) -> Result<Vec<u8>, String> {
     let cached = cache_dir(root).join(format!("{fingerprint}.zip"));
     if let Ok(bytes) = std::fs::read(&cached) {
         return Ok(bytes);
     }
-    let bootstrap = build(root, binary, fingerprint)?;
+    let bootstrap = build(root, binary, architecture, fingerprint)?;
     let zip = deflate(&[Entry { name: "bootstrap", data: &bootstrap, executable: true }]);
     // Written beside its final name and renamed: a build interrupted mid-write leaves no
     // truncated package that a later deploy would trust.
@@ -36,9 +43,31 @@ pub fn package(root: &Path, binary: &str, fingerprint: &str) -> Result<Vec<u8>, 
     Ok(zip)
 }
 
-/// `cargo lambda build` of `binary` for x86_64 (the architecture the stacks declare, and the
-/// only one the local emulator runs); returns the `bootstrap` executable's bytes.
-fn build(root: &Path, binary: &str, fingerprint: &str) -> Result<Vec<u8>, String> {
+/// The `cargo lambda build` arguments for `binary` on `architecture`, output to `out_dir`.
+pub fn build_args(
+    binary: &str,
+    architecture: LambdaArchitecture,
+    out_dir: &Path,
+    manifest: &Path,
+) -> Vec<std::ffi::OsString> {
+    let target = match architecture {
+        LambdaArchitecture::X86_64 => "--x86-64",
+        LambdaArchitecture::Arm64 => "--arm64",
+    };
+    let mut args: Vec<std::ffi::OsString> =
+        ["lambda", "build", "--profile", PROFILE, target, "--package", binary, "--bin", binary, "--lambda-dir"]
+            .into_iter()
+            .map(Into::into)
+            .collect();
+    args.push(out_dir.into());
+    args.push("--manifest-path".into());
+    args.push(manifest.into());
+    args
+}
+
+/// `cargo lambda build` of `binary` for `architecture` (the one the stacks declare); returns
+/// the `bootstrap` executable's bytes.
+fn build(root: &Path, binary: &str, architecture: LambdaArchitecture, fingerprint: &str) -> Result<Vec<u8>, String> {
     let venv_bin = root.join(".tools").join("venv").join("bin");
     let cargo_lambda = match find_cargo_lambda(&venv_bin) {
         Some(found) => found,
@@ -58,22 +87,11 @@ fn build(root: &Path, binary: &str, fingerprint: &str) -> Result<Vec<u8>, String
     let path = std::env::var_os("PATH").unwrap_or_default();
     let mut paths = vec![venv_bin.clone()];
     paths.extend(std::env::split_paths(&path));
+    if architecture == LambdaArchitecture::Arm64 {
+        add_rust_target("aarch64-unknown-linux-gnu")?;
+    }
     let output = Command::new(&cargo_lambda)
-        .args([
-            "lambda",
-            "build",
-            "--profile",
-            PROFILE,
-            "--x86-64",
-            "--package",
-            binary,
-            "--bin",
-            binary,
-            "--lambda-dir",
-        ])
-        .arg(&out_dir)
-        .arg("--manifest-path")
-        .arg(root.join("Cargo.toml"))
+        .args(build_args(binary, architecture, &out_dir, &root.join("Cargo.toml")))
         .env("PATH", std::env::join_paths(paths).map_err(|e| e.to_string())?)
         .current_dir(root)
         .output()
@@ -89,6 +107,19 @@ fn build(root: &Path, binary: &str, fingerprint: &str) -> Result<Vec<u8>, String
         std::fs::read(&bootstrap).map_err(|e| format!("cargo lambda build left no {}: {e}", bootstrap.display()));
     let _ = std::fs::remove_dir_all(&out_dir);
     bytes
+}
+
+/// The Rust standard library for a cross target (cargo-lambda with zig needs no more).
+fn add_rust_target(target: &str) -> Result<(), String> {
+    let output = Command::new("rustup")
+        .args(["target", "add", target])
+        .output()
+        .map_err(|e| format!("rustup could not be started to add target {target}: {e}"))?;
+    if output.status.success() {
+        Ok(())
+    } else {
+        Err(format!("rustup target add {target} failed: {}", String::from_utf8_lossy(&output.stderr).trim()))
+    }
 }
 
 /// The project's pinned tools (cargo-lambda, zig), installed by its own script.
@@ -114,4 +145,23 @@ fn find_cargo_lambda(venv_bin: &Path) -> Option<PathBuf> {
     }
     let path = std::env::var_os("PATH")?;
     std::env::split_paths(&path).map(|dir| dir.join("cargo-lambda")).find(|p| p.is_file())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_architecture_builds_for_its_own_target_with_the_lambda_profile() {
+        let args = |a| {
+            build_args("sdlf-lambda", a, Path::new("/o"), Path::new("/r/Cargo.toml"))
+                .into_iter()
+                .map(|s| s.into_string().unwrap())
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        let rest = "--package sdlf-lambda --bin sdlf-lambda --lambda-dir /o --manifest-path /r/Cargo.toml";
+        assert_eq!(args(LambdaArchitecture::X86_64), format!("lambda build --profile lambda --x86-64 {rest}"));
+        assert_eq!(args(LambdaArchitecture::Arm64), format!("lambda build --profile lambda --arm64 {rest}"));
+    }
 }

@@ -330,7 +330,7 @@ fn the_glue_script_is_an_asset_at_its_content_key() {
         .assets()
         .iter()
         .filter_map(|a| match &a.source {
-            AssetSource::LambdaBinary(n) => Some(n.as_str()),
+            AssetSource::LambdaBinary(n, _) => Some(n.as_str()),
             AssetSource::File(_) => None,
         })
         .collect();
@@ -342,7 +342,16 @@ fn the_glue_script_is_an_asset_at_its_content_key() {
     handlers.sort();
     assert_eq!(
         handlers,
-        ["error", "error", "redrive", "stage-a-routing", "stage-a-transform", "stage-b-postupdate", "stage-b-routing"]
+        [
+            "error",
+            "error",
+            "redrive",
+            "redrive",
+            "stage-a-routing",
+            "stage-a-transform",
+            "stage-b-postupdate",
+            "stage-b-routing"
+        ]
     );
 }
 
@@ -351,7 +360,7 @@ fn every_role_has_the_team_boundary_and_functions_follow_the_definition() {
     let b = build("dev", "engineering");
     let boundary = import_ref(&b.stack, "/sdlf/dev/team/engineering/PermissionsBoundaryArn");
     let roles = resources_of(&b.json, "AWS::IAM::Role");
-    assert_eq!(roles.len(), 7, "one role per function");
+    assert_eq!(roles.len(), 8, "one role per function");
     for (id, role) in roles {
         assert_eq!(role["Properties"]["PermissionsBoundary"], boundary, "{id}");
     }
@@ -367,6 +376,7 @@ fn every_role_has_the_team_boundary_and_functions_follow_the_definition() {
         ("sdlf-engineering-main-routing-b", 256, 120),
         ("sdlf-engineering-main-postupdate-b", 256, 300),
         ("sdlf-engineering-main-error-b", 128, 30),
+        ("sdlf-engineering-main-redrive-b", 256, 300),
     ];
     assert_eq!(functions.len(), expected.len());
     for (name, memory, timeout) in expected {
@@ -418,7 +428,7 @@ fn alarms_watch_dead_letters_functions_and_executions_and_go_to_the_team_topic()
     for m in ["StageAStateMachine", "StageBStateMachine"] {
         assert!(watched.contains(&("ExecutionsFailed".into(), format!(r#"{{"Ref":"{m}"}}"#))), "{m}");
     }
-    assert_eq!(alarms.len(), 7 + 2 + 2);
+    assert_eq!(alarms.len(), 8 + 2 + 2);
 }
 
 #[test]
@@ -471,4 +481,25 @@ fn outputs_and_config_row_publish_the_pipeline() {
             "anycompany-datalake-dev-team-engineering"
         ]
     );
+}
+
+#[test]
+fn an_arm64_environment_runs_every_function_on_arm64_from_its_own_package() {
+    let mut lake = sdlf_pipelines::lake();
+    lake.environments.push(sdlf_lake::Environment::aws_arm64("grav", "444444444444", "us-east-1"));
+    let arm = try_build(&lake, "grav", "engineering", "main").expect("the pipeline stack builds");
+    let x86 = build("dev", "engineering");
+    for (_, f) in resources_of(&arm.json, "AWS::Lambda::Function") {
+        assert_eq!(f["Properties"]["Architectures"], json!(["arm64"]));
+    }
+    for (_, f) in resources_of(&x86.json, "AWS::Lambda::Function") {
+        assert_eq!(f["Properties"]["Architectures"], json!(["x86_64"]));
+    }
+    let package = |b: &Built| {
+        b.stack.assets().iter().find(|a| matches!(a.source, AssetSource::LambdaBinary(..))).unwrap().s3_key()
+    };
+    assert_ne!(package(&arm), package(&x86), "one package per architecture");
+    let body = arm.json.to_string();
+    let findings = sdlf_testkit::cfn_lint(&[("grav", body.as_str())]);
+    assert!(findings.is_empty(), "{findings:#?}");
 }

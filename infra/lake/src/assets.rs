@@ -9,19 +9,21 @@
 
 use std::fmt;
 
+use crate::definition::LambdaArchitecture;
+
 /// What an asset is built from.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum AssetSource {
     /// The zip of a Lambda binary of the `lambdas/` crates (`bootstrap` inside), built with
-    /// `cargo lambda` at deploy time.
-    LambdaBinary(String),
+    /// `cargo lambda` for the architecture at deploy time.
+    LambdaBinary(String, LambdaArchitecture),
     /// A file of the repository, shipped as is; path relative to the repository root.
     File(String),
 }
 
 impl AssetSource {
-    pub fn lambda(binary: &str) -> AssetSource {
-        AssetSource::LambdaBinary(binary.to_owned())
+    pub fn lambda(binary: &str, architecture: LambdaArchitecture) -> AssetSource {
+        AssetSource::LambdaBinary(binary.to_owned(), architecture)
     }
 
     pub fn file(path: &str) -> AssetSource {
@@ -31,14 +33,14 @@ impl AssetSource {
     /// Extension of the uploaded object.
     pub fn extension(&self) -> &str {
         match self {
-            AssetSource::LambdaBinary(_) => "zip",
+            AssetSource::LambdaBinary(..) => "zip",
             AssetSource::File(path) => path.rsplit_once('.').map_or("bin", |(_, ext)| ext),
         }
     }
 
     pub fn kind(&self) -> &'static str {
         match self {
-            AssetSource::LambdaBinary(_) => "lambda",
+            AssetSource::LambdaBinary(..) => "lambda",
             AssetSource::File(_) => "file",
         }
     }
@@ -46,7 +48,7 @@ impl AssetSource {
     /// The binary name or the path.
     pub fn name(&self) -> &str {
         match self {
-            AssetSource::LambdaBinary(n) | AssetSource::File(n) => n,
+            AssetSource::LambdaBinary(n, _) | AssetSource::File(n) => n,
         }
     }
 }
@@ -54,7 +56,7 @@ impl AssetSource {
 impl fmt::Display for AssetSource {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            AssetSource::LambdaBinary(n) => write!(f, "Lambda binary `{n}`"),
+            AssetSource::LambdaBinary(n, arch) => write!(f, "Lambda binary `{n}` ({})", arch.as_str()),
             AssetSource::File(p) => write!(f, "file `{p}`"),
         }
     }
@@ -107,7 +109,12 @@ impl Fingerprints for StandInFingerprints {
         let mut hex = String::with_capacity(64);
         for seed in 0u64..4 {
             let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ seed;
-            for b in source.kind().bytes().chain(source.name().bytes()) {
+            // x86_64 hashes as it did before architectures existed, so those keys stay put.
+            let arch: &[u8] = match source {
+                AssetSource::LambdaBinary(_, LambdaArchitecture::Arm64) => b"arm64",
+                _ => b"",
+            };
+            for &b in source.kind().as_bytes().iter().chain(source.name().as_bytes()).chain(arch) {
                 h ^= u64::from(b);
                 h = h.wrapping_mul(0x0000_0100_0000_01b3);
             }

@@ -27,17 +27,57 @@ pub struct Environment {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Target {
     /// A real AWS account.
-    Aws { account: String, region: String },
+    Aws { account: String, region: String, lambda_architecture: LambdaArchitecture },
     /// The local emulator (MiniStack): resource types it rejects are left out of the stacks.
     Local { region: String },
+}
+
+/// The instruction set the lake's functions run on. Graviton (arm64) costs less per
+/// GB-second; x86_64 is the default because the local emulator runs x86_64 only (which is why
+/// only an AWS environment can choose arm64).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub enum LambdaArchitecture {
+    #[default]
+    X86_64,
+    Arm64,
+}
+
+impl LambdaArchitecture {
+    /// As Lambda names it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LambdaArchitecture::X86_64 => "x86_64",
+            LambdaArchitecture::Arm64 => "arm64",
+        }
+    }
 }
 
 /// The account every local emulator reports.
 pub const LOCAL_ACCOUNT: &str = "000000000000";
 
 impl Environment {
+    /// An AWS account; its functions run on x86_64.
     pub fn aws(name: &str, account: &str, region: &str) -> Environment {
-        Environment { name: name.into(), target: Target::Aws { account: account.into(), region: region.into() } }
+        Environment {
+            name: name.into(),
+            target: Target::Aws {
+                account: account.into(),
+                region: region.into(),
+                lambda_architecture: LambdaArchitecture::X86_64,
+            },
+        }
+    }
+
+    /// An AWS account whose functions run on arm64 (Graviton).
+    pub fn aws_arm64(name: &str, account: &str, region: &str) -> Environment {
+        Environment {
+            name: name.into(),
+            target: Target::Aws {
+                account: account.into(),
+                region: region.into(),
+                lambda_architecture: LambdaArchitecture::Arm64,
+            },
+        }
     }
 
     pub fn local(name: &str) -> Environment {
@@ -59,6 +99,13 @@ impl Environment {
 
     pub fn is_local(&self) -> bool {
         matches!(self.target, Target::Local { .. })
+    }
+
+    pub fn lambda_architecture(&self) -> LambdaArchitecture {
+        match &self.target {
+            Target::Aws { lambda_architecture, .. } => *lambda_architecture,
+            Target::Local { .. } => LambdaArchitecture::X86_64,
+        }
     }
 }
 

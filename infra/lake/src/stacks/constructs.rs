@@ -11,6 +11,7 @@ use sdlf_policy::{Condition, PolicyDocument, Principal, Statement};
 use sdlf_lambda_core::handler::Handler;
 
 use crate::assets::AssetSource;
+use crate::definition::LambdaArchitecture;
 use crate::stack::Stack;
 use crate::stacks::BuildError;
 use crate::stacks::context::{Ctx, LOG_RETENTION_DAYS};
@@ -159,7 +160,7 @@ pub fn queue_with_dlq(stack: &mut Stack, spec: QueueSpec) -> Result<Queues, Buil
     Ok(Queues { queue, dead_letter, policy })
 }
 
-/// A Rust function (`provided.al2023`, x86_64 so the same package runs on the emulator) with
+/// A Rust function (`provided.al2023`, on the environment's architecture) with
 /// its own role and its own encrypted log group. JSON logs, as the functions log with
 /// `tracing`'s JSON formatter.
 pub struct FunctionSpec<'s> {
@@ -187,7 +188,8 @@ pub struct FunctionParts {
 }
 
 pub fn function(stack: &mut Stack, ctx: &Ctx, spec: FunctionSpec) -> Result<FunctionParts, BuildError> {
-    let asset = ctx.asset(stack, AssetSource::lambda(sdlf_lambda_core::handler::PACKAGE))?;
+    let architecture = ctx.env.lambda_architecture();
+    let asset = ctx.asset(stack, AssetSource::lambda(sdlf_lambda_core::handler::PACKAGE, architecture))?;
     let log_group = stack.template.add_with(
         format!("{}Logs", spec.id),
         logs::LogGroup {
@@ -228,7 +230,13 @@ pub fn function(stack: &mut Stack, ctx: &Ctx, spec: FunctionSpec) -> Result<Func
             description: Some(spec.description.into()),
             runtime: Some(lambda::function::Runtime::ProvidedAl2023.into()),
             handler: Some(spec.handler.name().into()),
-            architectures: Some(vec![lambda::function::Architecture::X8664.into()]),
+            architectures: Some(vec![
+                match architecture {
+                    LambdaArchitecture::X86_64 => lambda::function::Architecture::X8664,
+                    LambdaArchitecture::Arm64 => lambda::function::Architecture::Arm64,
+                }
+                .into(),
+            ]),
             memory_size: Some(spec.memory_mb.into()),
             timeout: Some(spec.timeout_seconds.into()),
             kms_key_arn: Some(spec.key_arn.into()),
