@@ -4,23 +4,10 @@
 //! function; again with nothing to do (no change set at all, and only the calls a no-op
 //! needs); diff says so; destroy removes it all, dependents first.
 
-use std::process::{Command, Output};
-
 use sdlf_testkit::Emulator;
 
-fn sdlf(emulator: &Emulator, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_sdlf"))
-        .args(args)
-        .env("AWS_ENDPOINT_URL", &emulator.url)
-        .env_remove("AWS_PROFILE")
-        .env_remove("AWS_REGION")
-        .output()
-        .expect("the sdlf binary runs")
-}
-
-fn text(o: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
-}
+mod common;
+use common::{sdlf, text};
 
 #[test]
 fn the_lake_deploys_to_the_emulator_and_a_second_deploy_changes_nothing() {

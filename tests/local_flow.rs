@@ -5,25 +5,13 @@
 //! stage A's dead-letter queue, `sdlf redrive` takes it back, and it fails (and is dead-lettered)
 //! again, once. A second `sdlf local` works the same.
 
-use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
 use sdlf_testkit::Emulator;
+
+mod common;
+use common::{sdlf, text};
 use serde_json::{Value, json};
-
-fn sdlf(emulator: &Emulator, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_sdlf"))
-        .args(args)
-        .env("AWS_ENDPOINT_URL", &emulator.url)
-        .env_remove("AWS_PROFILE")
-        .env_remove("AWS_REGION")
-        .output()
-        .expect("the sdlf binary runs")
-}
-
-fn text(o: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
-}
 
 /// `sdlf local --json`, its report.
 fn run_local(emulator: &Emulator) -> Value {
