@@ -70,8 +70,7 @@ pub enum Command {
     Status(destroy::StatusArgs),
     /// Take a pipeline stage's dead letters back into the pipeline.
     Redrive(redrive::RedriveArgs),
-    /// Run the whole lake on this machine: start the local emulator, deploy the `local`
-    /// environment, run the sample files through both stages and report.
+    /// Run the whole lake here: local emulator, deploy, sample data through both stages, report
     Local(local::LocalArgs),
 }
 
