@@ -38,7 +38,7 @@ fn legislators() -> Dataset {
             target: TargetFormat::Parquet,
             schema: vec![],
         },
-        batch: Batch { min_items: 1, max_items: 100 },
+        batch: Batch { min_items: 1, max_items: 100, ..Batch::default() },
         schedule: Schedule::EveryMinutes(5),
         glue_job: GlueJob {
             worker_type: WorkerType::G1X,
@@ -70,7 +70,7 @@ fn campaigns() -> Dataset {
                 Column { name: "clicks".into(), data_type: ColumnType::Int64 },
             ],
         },
-        batch: Batch { min_items: 2, max_items: 50 },
+        batch: Batch { min_items: 2, max_items: 50, ..Batch::default() },
         schedule: Schedule::Cron("cron(0/15 * * * ? *)".into()),
         glue_job: GlueJob {
             worker_type: WorkerType::G025X,

@@ -133,11 +133,21 @@ pub struct StageA {
     pub transform_memory_mb: u32,
     /// Timeout of the light-transform function, seconds (1–900).
     pub transform_timeout_seconds: u32,
+    /// Receives of a stage A message before it goes to the dead-letter queue (1–1,000).
+    pub max_receive_count: u32,
 }
+
+/// Not 1 (the original framework's value, which dead-lettered a message on a single throttled
+/// start): a message that fails three times is not transient.
+pub const DEFAULT_MAX_RECEIVE_COUNT: u32 = 3;
 
 impl Default for StageA {
     fn default() -> StageA {
-        StageA { transform_memory_mb: 1536, transform_timeout_seconds: 600 }
+        StageA {
+            transform_memory_mb: 1536,
+            transform_timeout_seconds: 600,
+            max_receive_count: DEFAULT_MAX_RECEIVE_COUNT,
+        }
     }
 }
 
@@ -215,11 +225,13 @@ pub struct Batch {
     pub min_items: u32,
     /// One execution takes at most this many.
     pub max_items: u32,
+    /// Receives of a stage B message before it goes to the dead-letter queue (1–1,000).
+    pub max_receive_count: u32,
 }
 
 impl Default for Batch {
     fn default() -> Batch {
-        Batch { min_items: 1, max_items: 100 }
+        Batch { min_items: 1, max_items: 100, max_receive_count: DEFAULT_MAX_RECEIVE_COUNT }
     }
 }
 

@@ -260,6 +260,12 @@ pub fn validate(lake: &Lake) -> Result<(), Vec<DefinitionError>> {
                     problem: format!("stage A memory {} MB must be 128 to 10240", p.stage_a.transform_memory_mb),
                 });
             }
+            if !(1..=1000).contains(&p.stage_a.max_receive_count) {
+                errors.push(DefinitionError::BadSetting {
+                    what: what.clone(),
+                    problem: format!("stage A max receive count {} must be 1 to 1000", p.stage_a.max_receive_count),
+                });
+            }
             if !(1..=900).contains(&p.stage_a.transform_timeout_seconds) {
                 errors.push(DefinitionError::BadSetting {
                     what,
@@ -285,6 +291,12 @@ pub fn validate(lake: &Lake) -> Result<(), Vec<DefinitionError>> {
                         "batch min {} / max {} must satisfy 1 <= min <= max <= 10000",
                         d.batch.min_items, d.batch.max_items
                     ),
+                });
+            }
+            if !(1..=1000).contains(&d.batch.max_receive_count) {
+                errors.push(DefinitionError::BadSetting {
+                    what: what.clone(),
+                    problem: format!("stage B max receive count {} must be 1 to 1000", d.batch.max_receive_count),
                 });
             }
             if let crate::definition::Schedule::EveryMinutes(0) = d.schedule {

@@ -124,8 +124,9 @@ fn settings_out_of_range() {
     let mut l = lake();
     l.environments[0] = Environment::aws("dev", "12345", "us-east-1");
     l.teams[0].pipelines[0].stage_a.transform_memory_mb = 64;
+    l.teams[0].pipelines[0].stage_a.max_receive_count = 0;
     let d = &mut l.teams[0].datasets[0];
-    d.batch = Batch { min_items: 10, max_items: 5 };
+    d.batch = Batch { min_items: 10, max_items: 5, max_receive_count: 1001 };
     d.schedule = Schedule::EveryMinutes(0);
     d.glue_job.workers = 1;
     d.quality_rules = vec![Rule::ColumnValuesIn { column: "c".into(), values: vec![] }];
@@ -134,7 +135,9 @@ fn settings_out_of_range() {
         [
             "environment `dev`: account `12345` must be 12 digits",
             "pipeline `main` of team `engineering`: stage A memory 64 MB must be 128 to 10240",
+            "pipeline `main` of team `engineering`: stage A max receive count 0 must be 1 to 1000",
             "dataset `legislators` of team `engineering`: batch min 10 / max 5 must satisfy 1 <= min <= max <= 10000",
+            "dataset `legislators` of team `engineering`: stage B max receive count 1001 must be 1 to 1000",
             "dataset `legislators` of team `engineering`: a schedule of every 0 minutes never runs; use at least 1",
             "dataset `legislators` of team `engineering`: Glue workers 1 must be 2 to 299",
             "dataset `legislators` of team `engineering`: data-quality rule 1 (ColumnValues): give at least one \

@@ -59,9 +59,6 @@ use crate::stacks::{
 /// batch, then starts the state machine; a message must not reappear meanwhile).
 pub const STAGE_B_VISIBILITY_SECONDS: i64 = 900;
 
-/// Receives before a stage B message goes to the dead-letter queue.
-pub const STAGE_B_MAX_RECEIVES: i64 = 3;
-
 /// Crawler settings (a JSON string, as Glue takes it). `TableLevelConfiguration: 3` puts the
 /// table at `s3://{bucket}/{team}/{dataset}/` (bucket = level 1), so the whole dataset is one
 /// table named after the dataset, and partitions inherit the table's schema.
@@ -266,7 +263,7 @@ pub fn build(
             name: names.dataset_resource(t, d, "queue-b"),
             key_arn: team_key.clone(),
             visibility_timeout_seconds: STAGE_B_VISIBILITY_SECONDS,
-            max_receive_count: STAGE_B_MAX_RECEIVES,
+            max_receive_count: i64::from(dataset.batch.max_receive_count),
             extra_statements: vec![],
         },
     )?;

@@ -43,9 +43,7 @@ pub(super) fn build(b: &mut Builder, stack: &mut Stack) -> Result<StageA, BuildE
             name: b.name(stack, "queue-a", LONGEST_PIPELINE_QUEUE)?,
             key_arn: b.imports.team_key.clone(),
             visibility_timeout_seconds: 6 * ROUTING_TIMEOUT_SECONDS,
-            // Not 1 (the original framework's value, which dead-lettered a message on a single
-            // throttled start): a message that fails routing three times is not transient.
-            max_receive_count: 3,
+            max_receive_count: i64::from(stage.max_receive_count),
             // The foundations' routing role sends by its own policy (same account).
             extra_statements: Vec::new(),
         },
