@@ -95,7 +95,7 @@ fn samples_flow_through_both_stages_and_every_raw_object_is_accounted_for() {
     let parquet: Vec<&str> = report["parquet"].as_array().unwrap().iter().map(|p| p["key"].as_str().unwrap()).collect();
     assert_eq!(parquet.len(), 4, "{parquet:?}");
     assert!(
-        parquet.contains(&"pre-stage/engineering/legislators/persons 2024-05-02 (ré-export).parquet"),
+        parquet.contains(&"pre-stage/engineering/legislators/persons 2024-05-02 (ré-export).jsonl.parquet"),
         "{parquet:?}"
     );
     assert_eq!(count(&report, "stage", "created"), 4);

@@ -8,11 +8,12 @@
 //!    that says stop or a receive comes back empty;
 //! 3. [`plan`]: on [`BatchPlan::Wait`], makes every received message visible again
 //!    (`ChangeMessageVisibility` 0; the queue hides them for 15 minutes otherwise) and stops;
-//! 4. on [`BatchPlan::Start`], [`build`] with the first `take` messages, then writes the
-//!    manifest when there is one, records the execution ([`crate::history::record_start`],
-//!    stage `b`), and starts the state machine with the execution id as its name;
-//! 5. **only after the execution started** (or `ExecutionAlreadyExists`, a retry of this very
-//!    invocation), deletes the [`StageBBatch::consumed`] messages and makes the
+//! 4. on [`BatchPlan::Start`], [`build`] with the first `take` messages and their
+//!    [`execution_id`], then writes the manifest when there is one, records the execution
+//!    ([`crate::history::record_start`], stage `b`), and starts the state machine with the
+//!    execution id as its name;
+//! 5. **only after the execution started** (or `ExecutionAlreadyExists`: the same messages,
+//!    so the same batch), deletes the [`StageBBatch::consumed`] messages and makes the
 //!    [`StageBBatch::released`] ones visible again. [`StageBBatch::foreign`] messages are left
 //!    alone: after the queue's receive limit they reach its dead-letter queue.
 //!
@@ -74,8 +75,7 @@ pub fn next_receive_count(received: usize, bounds: BatchBounds) -> Option<usize>
 pub struct BatchContext<'a> {
     pub schedule: &'a ScheduleInput,
     pub config: &'a DatasetConfig,
-    /// The execution's name and id: pass the Lambda invocation's request id (a UUID, kept
-    /// by Lambda's own retries of the scheduled invocation).
+    /// The execution's name and id: [`execution_id`] of the batch's messages.
     pub execution_id: &'a str,
     /// `STAGE_BUCKET` (where manifests go).
     pub stage_bucket: &'a str,
@@ -125,15 +125,34 @@ pub struct ScheduleMismatch {
     pub row: String,
 }
 
-/// Builds the batch from the first `take` received messages (see the module documentation).
-pub fn build(context: &BatchContext<'_>, messages: &[QueueBMessage]) -> Result<StageBBatch, ScheduleMismatch> {
-    let (schedule, config) = (context.schedule, context.config);
+/// The schedule and the config row it read belong together; checked before anything is
+/// received, so a mismatch does not hold (and eventually dead-letter) the queue's messages.
+pub fn check_schedule(schedule: &ScheduleInput, config: &DatasetConfig) -> Result<(), ScheduleMismatch> {
     if (schedule.team.as_str(), schedule.dataset.as_str()) != (config.team.as_str(), config.dataset.as_str()) {
         return Err(ScheduleMismatch {
             scheduled: format!("{}/{}", schedule.team, schedule.dataset),
             row: config.dataset_ref().id(),
         });
     }
+    Ok(())
+}
+
+/// The execution id (and name) of a batch: derived from the SQS message ids it takes, so a
+/// retry of the same invocation that received the same messages names the same execution
+/// (Step Functions then answers "already started", and deleting the messages is right), while
+/// a retry that received other messages gets an execution of its own instead of having its
+/// messages deleted as if they were in the first one.
+pub fn execution_id(message_ids: &[&str]) -> String {
+    let mut ids = message_ids.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    crate::history::deterministic_id(&ids)
+}
+
+/// Builds the batch from the first `take` received messages (see the module documentation).
+pub fn build(context: &BatchContext<'_>, messages: &[QueueBMessage]) -> Result<StageBBatch, ScheduleMismatch> {
+    let (schedule, config) = (context.schedule, context.config);
+    check_schedule(schedule, config)?;
     let mut batch = StageBBatch { start: None, consumed: Vec::new(), released: Vec::new(), foreign: Vec::new() };
     let mut included: Vec<&QueueBMessage> = Vec::new();
     let mut used_bytes = 0;
@@ -332,5 +351,13 @@ mod tests {
         };
         let err = build(&context, &[]).unwrap_err();
         assert!(err.to_string().contains("engineering/persons"));
+    }
+
+    #[test]
+    fn a_batch_is_named_after_its_messages_in_any_order() {
+        let a = execution_id(&["m-2", "m-1", "m-1"]);
+        assert_eq!(a, execution_id(&["m-1", "m-2"]));
+        assert_ne!(a, execution_id(&["m-1", "m-3"]));
+        assert_eq!(a.len(), 36, "a UUID: a valid execution name");
     }
 }

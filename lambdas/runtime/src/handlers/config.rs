@@ -15,8 +15,10 @@ use crate::clients::Clients;
 use crate::dynamo::json_to_sdk;
 
 pub async fn handle(clients: &Clients, payload: Value) -> Result<Value, Error> {
-    let request: Request =
-        serde_json::from_value(payload).map_err(|e| format!("not a CloudFormation custom-resource request: {e}"))?;
+    let request: Request = match serde_json::from_value(payload.clone()) {
+        Ok(request) => request,
+        Err(e) => return answer_unreadable(&payload, &e.to_string()).await,
+    };
     let outcome = match config_row::decide(&request) {
         Ok((action, id)) => apply(clients, &action).await.map(|()| id),
         Err(reason) => Err(reason),
@@ -30,6 +32,29 @@ pub async fn handle(clients: &Clients, payload: Value) -> Result<Value, Error> {
     let body = serde_json::to_vec(&response)?;
     put(&request.response_url, body).await?;
     Ok(serde_json::to_value(&response)?)
+}
+
+/// A request that does not parse is still answered FAILED when it names where to answer:
+/// otherwise CloudFormation waits for the resource's whole timeout.
+async fn answer_unreadable(payload: &Value, problem: &str) -> Result<Value, Error> {
+    let text = |name: &str| payload.get(name).and_then(Value::as_str).unwrap_or_default().to_owned();
+    let reason = format!("not a CloudFormation custom-resource request the config function reads: {problem}");
+    let url = text("ResponseURL");
+    if url.is_empty() {
+        return Err(reason.into());
+    }
+    let logical = text("LogicalResourceId");
+    let physical = payload.get("PhysicalResourceId").and_then(Value::as_str).map_or(logical.clone(), str::to_owned);
+    let answer = serde_json::json!({
+        "Status": "FAILED",
+        "Reason": reason,
+        "PhysicalResourceId": physical,
+        "StackId": text("StackId"),
+        "RequestId": text("RequestId"),
+        "LogicalResourceId": logical,
+    });
+    put(&url, serde_json::to_vec(&answer)?).await?;
+    Err(reason.into())
 }
 
 async fn apply(clients: &Clients, action: &Action) -> Result<(), String> {

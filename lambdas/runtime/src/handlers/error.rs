@@ -38,12 +38,6 @@ impl ErrorHandler {
             serde_json::from_value(event).map_err(|e| format!("not an error function input: {e}"))?;
         let reason = reason(&failure.error.error, &failure.error.cause);
         warn!(execution = %failure.execution, %reason, "execution failed");
-        for uri in self.objects(&failure.input) {
-            // The row is the object: its reason need not name it again.
-            let reason = reason.strip_prefix(&format!("{uri}: ")).unwrap_or(&reason);
-            dynamo::update(&clients.dynamodb, &self.catalog_table, &catalog::mark_failed(&uri, &self.stage, reason))
-                .await?;
-        }
         let attribute = |v: &str| MessageAttributeValue::builder().data_type("String").string_value(v).build();
         clients
             .sqs
@@ -58,6 +52,13 @@ impl ErrorHandler {
             .map_err(|e| {
                 format!("sending the failed input to the dead-letter queue failed: {}", DisplayErrorContext(e))
             })?;
+        // Dead-lettered first: if marking the rows fails, the input is already safe.
+        for uri in self.objects(&failure.input) {
+            // The row is the object: its reason need not name it again.
+            let reason = reason.strip_prefix(&format!("{uri}: ")).unwrap_or(&reason);
+            dynamo::update(&clients.dynamodb, &self.catalog_table, &catalog::mark_failed(&uri, &self.stage, reason))
+                .await?;
+        }
         Ok(json!({ "dead_lettered": true, "reason": reason }))
     }
 

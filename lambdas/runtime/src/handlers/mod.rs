@@ -48,7 +48,7 @@ impl App {
     }
 
     pub async fn handle(&self, clients: &Clients, event: LambdaEvent<Value>) -> Result<Value, Error> {
-        let (event, context) = (event.payload, event.context);
+        let event = event.payload;
         match self {
             App::Catalog(h) => h.handle(clients, event).await,
             App::Routing(h) => h.handle(clients, event).await,
@@ -57,7 +57,7 @@ impl App {
             App::Error(h) => h.handle(clients, event).await,
             App::Redrive(h) => h.handle(clients, event).await,
             App::StageATransform(h) => h.handle(clients, event).await,
-            App::StageBRouting(h) => h.handle(clients, event, &context.request_id).await,
+            App::StageBRouting(h) => h.handle(clients, event).await,
             App::StageBPostupdate(h) => h.handle(clients, event).await,
         }
     }

@@ -115,7 +115,10 @@ impl Redrive {
                 let name = message.message_id().ok_or("a dead letter without a message id")?;
                 let mut input: Value =
                     serde_json::from_str(body).map_err(|e| format!("a stage B dead letter that is not JSON: {e}"))?;
-                input["execution_id"] = Value::String(name.to_owned());
+                let Some(fields) = input.as_object_mut() else {
+                    return Err(format!("dead letter {name} is not a stage B input (not a JSON object)"));
+                };
+                fields.insert("execution_id".to_owned(), Value::String(name.to_owned()));
                 let result = clients
                     .sfn
                     .start_execution()

@@ -116,16 +116,13 @@ pub fn plan(config: &LightTransform) -> Result<(InputFormat, Options), String> {
     Ok((format, Options { schema, csv, ..Options::default() }))
 }
 
-/// `pre-stage/{team}/{dataset}/{the raw key's path under the dataset, extension .parquet}`:
-/// deterministic, so a re-run overwrites its own output instead of adding a second copy.
+/// `pre-stage/{team}/{dataset}/{the raw key's path under the dataset}.parquet`: deterministic,
+/// so a re-run overwrites its own output instead of adding a second copy; the raw extension
+/// stays in the name, so `a.csv` and `a.json` do not overwrite each other's output.
 pub fn output_key(team: &str, dataset: &str, raw_key: &str) -> String {
     let prefix = format!("{team}/{dataset}/");
     let relative = raw_key.strip_prefix(&prefix).unwrap_or(raw_key);
-    let stem = match relative.rsplit_once('.') {
-        Some((stem, ext)) if !stem.is_empty() && !ext.contains('/') => stem,
-        _ => relative,
-    };
-    format!("pre-stage/{team}/{dataset}/{stem}.parquet")
+    format!("pre-stage/{team}/{dataset}/{relative}.parquet")
 }
 
 /// S3 refuses multipart parts under 5 MiB (but the last); 8 MiB bounds the memory held.
@@ -273,10 +270,13 @@ mod tests {
     fn the_output_keeps_the_raw_path_under_the_dataset() {
         assert_eq!(
             output_key("eng", "persons", "eng/persons/2024/05/a.jsonl"),
-            "pre-stage/eng/persons/2024/05/a.parquet"
+            "pre-stage/eng/persons/2024/05/a.jsonl.parquet"
         );
-        assert_eq!(output_key("eng", "persons", "eng/persons/a b (é).csv"), "pre-stage/eng/persons/a b (é).parquet");
-        assert_eq!(output_key("eng", "persons", "eng/persons/noext"), "pre-stage/eng/persons/noext.parquet");
+        assert_eq!(
+            output_key("eng", "persons", "eng/persons/a b (é).csv"),
+            "pre-stage/eng/persons/a b (é).csv.parquet"
+        );
+        assert_ne!(output_key("e", "p", "e/p/a.csv"), output_key("e", "p", "e/p/a.json"), "no collision");
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! ([`sdlf_lambda_core::batch`]).
 
 use aws_sdk_sqs::error::DisplayErrorContext;
+use aws_sdk_sqs::types::QueueAttributeName;
 use lambda_runtime::Error;
 use sdlf_lambda_core::batch::{self, BatchContext, BatchPlan};
 use sdlf_lambda_core::dataset_config::DatasetConfig;
@@ -27,6 +28,8 @@ pub struct StageBRouting {
 /// A received message: its receipt handle and its body, read.
 struct Received {
     handle: String,
+    /// The SQS message id.
+    id: String,
     message: QueueBMessage,
 }
 
@@ -41,7 +44,7 @@ impl StageBRouting {
         })
     }
 
-    pub async fn handle(&self, clients: &Clients, event: Value, request_id: &str) -> Result<Value, Error> {
+    pub async fn handle(&self, clients: &Clients, event: Value) -> Result<Value, Error> {
         let schedule: ScheduleInput =
             serde_json::from_value(event).map_err(|e| format!("not a stage B schedule input: {e}"))?;
         let dataset = format!("{}/{}", schedule.team, schedule.dataset);
@@ -50,7 +53,17 @@ impl StageBRouting {
             .ok_or_else(|| format!("no dataset-config row for {dataset}: deploy the dataset stack"))?;
         let config = DatasetConfig::from_item(&dataset, &row).map_err(|e| e.to_string())?;
         let bounds = config.batch_bounds().map_err(|e| e.to_string())?;
+        // Before receiving anything: a mismatch must not hold the queue's messages.
+        batch::check_schedule(&schedule, &config).map_err(|e| e.to_string())?;
         let queue = config.stage_b_queue_url.clone();
+        // Every receive counts towards the queue's dead-letter limit, also for messages that are
+        // only released again: so look at the queue's depth first, and receive only when a batch
+        // can start.
+        let queued = self.queued(clients, &queue).await?;
+        if let BatchPlan::Wait { have, need } = batch::plan(queued, bounds) {
+            info!(%dataset, have, need, "waiting for more objects");
+            return Ok(json!({ "started": false, "queued": have, "needed": need }));
+        }
 
         let mut received: Vec<Received> = Vec::new();
         while let Some(count) = batch::next_receive_count(received.len(), bounds) {
@@ -59,6 +72,8 @@ impl StageBRouting {
                 .receive_message()
                 .queue_url(&queue)
                 .max_number_of_messages(i32::try_from(count).unwrap_or(10))
+                // Long polling: a short poll may miss messages of a small queue.
+                .wait_time_seconds(1)
                 .send()
                 .await
                 .map_err(|e| format!("reading stage B queue {queue} failed: {}", DisplayErrorContext(e)))?;
@@ -67,12 +82,11 @@ impl StageBRouting {
             }
             for m in out.messages() {
                 let handle = m.receipt_handle().unwrap_or_default().to_owned();
+                let id = m.message_id().unwrap_or_default().to_owned();
                 match serde_json::from_str::<QueueBMessage>(m.body().unwrap_or_default()) {
-                    Ok(message) => received.push(Received { handle, message }),
+                    Ok(message) => received.push(Received { handle, id, message }),
                     // Left alone: after the queue's receive limit it reaches the dead-letter queue.
-                    Err(e) => {
-                        warn!(message_id = m.message_id().unwrap_or_default(), error = %e, "not a stage B message")
-                    }
+                    Err(e) => warn!(message_id = %id, error = %e, "not a stage B message"),
                 }
             }
         }
@@ -88,10 +102,12 @@ impl StageBRouting {
         let rest = received.split_off(take);
         self.release(clients, &queue, rest.iter().map(|r| r.handle.as_str())).await?;
         let messages: Vec<QueueBMessage> = received.iter().map(|r| r.message.clone()).collect();
+        let ids: Vec<&str> = received.iter().map(|r| r.id.as_str()).collect();
+        let execution_id = batch::execution_id(&ids);
         let context = BatchContext {
             schedule: &schedule,
             config: &config,
-            execution_id: request_id,
+            execution_id: &execution_id,
             stage_bucket: &self.stage_bucket,
             analytics_bucket: &self.analytics_bucket,
         };
@@ -111,8 +127,8 @@ impl StageBRouting {
                 .map_err(|e| format!("deleting a batched message failed: {}", DisplayErrorContext(e)))?;
         }
         self.release(clients, &queue, plan.released.iter().map(|&i| received[i].handle.as_str())).await?;
-        info!(%dataset, execution = request_id, objects = plan.consumed.len(), "stage B started");
-        Ok(json!({ "started": plan.start.is_some(), "execution_id": request_id, "messages": plan.consumed.len() }))
+        info!(%dataset, execution = %execution_id, objects = plan.consumed.len(), "stage B started");
+        Ok(json!({ "started": plan.start.is_some(), "execution_id": execution_id, "messages": plan.consumed.len() }))
     }
 
     async fn start(&self, clients: &Clients, config: &DatasetConfig, start: &batch::StageBStart) -> Result<(), String> {
@@ -153,10 +169,27 @@ impl StageBRouting {
             clients.sfn.start_execution().state_machine_arn(&self.state_machine_arn).name(id).input(input).send().await;
         match result {
             Ok(_) => Ok(()),
-            // A retry of this very invocation (same request id): the batch is already running.
+            // The same messages, so the same batch: it ran or runs already.
             Err(e) if e.as_service_error().is_some_and(|s| s.is_execution_already_exists()) => Ok(()),
             Err(e) => Err(format!("starting stage B failed: {}", aws_sdk_sfn::error::DisplayErrorContext(e))),
         }
+    }
+
+    /// Messages waiting in the queue (visible ones: in-flight ones belong to a running receive).
+    async fn queued(&self, clients: &Clients, queue: &str) -> Result<usize, String> {
+        let out = clients
+            .sqs
+            .get_queue_attributes()
+            .queue_url(queue)
+            .attribute_names(QueueAttributeName::ApproximateNumberOfMessages)
+            .send()
+            .await
+            .map_err(|e| format!("reading the depth of stage B queue {queue} failed: {}", DisplayErrorContext(e)))?;
+        Ok(out
+            .attributes()
+            .and_then(|a| a.get(&QueueAttributeName::ApproximateNumberOfMessages))
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0))
     }
 
     /// Makes messages visible again at once (instead of after the queue's visibility timeout).

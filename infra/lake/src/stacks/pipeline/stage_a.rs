@@ -262,5 +262,8 @@ pub(super) fn handle_error(error: Expr) -> Task {
     )
     .result_path(ResultPath::Discard)
     .retry(Retry::lambda_service_errors())
+    // The error function is idempotent enough to run again (a second dead letter is better
+    // than none): without a retry, a throttled write would leave the object without a trace.
+    .retry(Retry::all().interval_seconds(2).max_attempts(5).backoff_rate(2.0))
     .next("Failed")
 }

@@ -304,6 +304,14 @@ pub(super) fn definition(
             Task::sdk("glue:startJobRun", json!({"JobName.$": "$.glue.job_name", "Arguments.$": "$.glue.arguments"}))
                 .result_selector(json!({"id.$": "$.JobRunId"}))
                 .result_path("$.glue.run")
+                // The job runs one batch at a time: the next batch waits for the running one
+                // (up to 100 looks) instead of failing.
+                .retry(
+                    Retry::new(["Glue.ConcurrentRunsExceededException"])
+                        .interval_seconds(2 * poll_seconds)
+                        .max_attempts(100)
+                        .backoff_rate(1.0),
+                )
                 .catch(catch())
                 .next("WaitForGlueJob"),
         )
