@@ -51,8 +51,12 @@ impl Routing {
             Err(unrouted) => return self.unrouted(clients, event, &unrouted).await,
         };
         let row = dynamo::get(&clients.dynamodb, &self.config_table, "dataset", &dataset.id()).await?;
-        let config =
-            row.map(|item| DatasetConfig::from_item(&dataset.id(), &item)).transpose().map_err(|e| e.to_string())?;
+        let config = match row.map(|item| DatasetConfig::from_item(&dataset.id(), &item)).transpose() {
+            Ok(config) => config,
+            // Retrying cannot fix the row: say so on the object instead of dead-lettering it
+            // without a trace.
+            Err(e) => return self.unrouted_because(clients, event, &e.to_string()).await,
+        };
         let route = match routing::route(event, &dataset, config.as_ref()) {
             Ok(route) => route,
             Err(unrouted) => return self.unrouted(clients, event, &unrouted).await,
@@ -75,9 +79,12 @@ impl Routing {
     }
 
     async fn unrouted(&self, clients: &Clients, event: &ObjectEvent, why: &Unrouted) -> Result<(), String> {
-        warn!(object = %event.uri(), reason = %why, "unrouted");
-        dynamo::update(&clients.dynamodb, &self.catalog_table, &catalog::mark_unrouted(event, &why.to_string()))
-            .await?;
+        self.unrouted_because(clients, event, &why.to_string()).await
+    }
+
+    async fn unrouted_because(&self, clients: &Clients, event: &ObjectEvent, reason: &str) -> Result<(), String> {
+        warn!(object = %event.uri(), %reason, "unrouted");
+        dynamo::update(&clients.dynamodb, &self.catalog_table, &catalog::mark_unrouted(event, reason)).await?;
         Ok(())
     }
 }

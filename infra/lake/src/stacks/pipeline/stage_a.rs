@@ -154,10 +154,17 @@ pub(super) fn build(b: &mut Builder, stack: &mut Stack) -> Result<StageA, BuildE
 }
 
 /// The catalog row of the raw object: key `id` = `s3://{bucket}/{key}`.
+/// Conditional on a live row: an update must neither create a partial row (the catalog
+/// function writes the row before anything routes the object) nor bring back an object
+/// removed meanwhile (its tombstone); either way the execution goes to its error path.
 fn catalog_update(table: &Expr, status: &str, extra: &[(&str, serde_json::Value)]) -> Task {
     let mut set = vec!["#status = :status".to_owned()];
-    let mut names = serde_json::Map::from_iter([("#status".to_owned(), json!("status"))]);
-    let mut values = serde_json::Map::from_iter([(":status".to_owned(), json!({ "S": status }))]);
+    let mut names =
+        serde_json::Map::from_iter([("#status".to_owned(), json!("status")), ("#id".to_owned(), json!("id"))]);
+    let mut values = serde_json::Map::from_iter([
+        (":status".to_owned(), json!({ "S": status })),
+        (":deleted".to_owned(), json!({ "S": "deleted" })),
+    ]);
     for (attribute, value) in extra {
         set.push(format!("#{attribute} = :{attribute}"));
         names.insert(format!("#{attribute}"), json!(attribute));
@@ -167,6 +174,7 @@ fn catalog_update(table: &Expr, status: &str, extra: &[(&str, serde_json::Value)
         .parameter("TableName", table)
         .parameter("Key", json!({ "id": { "S.$": "States.Format('s3://{}/{}', $.bucket, $.key)" } }))
         .parameter("UpdateExpression", format!("SET {}", set.join(", ")))
+        .parameter("ConditionExpression", "attribute_exists(#id) AND #status <> :deleted")
         .parameter("ExpressionAttributeNames", serde_json::Value::Object(names))
         .parameter("ExpressionAttributeValues", serde_json::Value::Object(values))
         .result_path(ResultPath::Discard)
