@@ -63,6 +63,7 @@ fn functions_get_their_tables_and_queues_from_the_foundations() {
             "CATALOG_TABLE": {"Ref": "SsmSdlfDevCatalogCatalogTable"},
             "DATASET_CONFIG_TABLE": {"Ref": "SsmSdlfDevCatalogDatasetConfigTable"},
             "EXECUTION_HISTORY_TABLE": {"Ref": "SsmSdlfDevCatalogExecutionHistoryTable"},
+            "MAX_RECEIVE_COUNT": "5",
         })
     );
     assert_eq!(

@@ -134,6 +134,8 @@ pub fn build(ctx: &Ctx, foundations: &FoundationsOutputs) -> Result<(Stack, Cata
                 ("CATALOG_TABLE", catalog_table.clone()),
                 ("DATASET_CONFIG_TABLE", dataset_config_table.clone()),
                 ("EXECUTION_HISTORY_TABLE", execution_history_table.clone()),
+                // The routing queue's receive limit: on the last delivery the object's row says why.
+                ("MAX_RECEIVE_COUNT", Expr::string(crate::stacks::foundations::MAX_RECEIVE_COUNT.to_string())),
             ],
             statements: routing_statements,
             key_arn: key_arn.clone(),

@@ -53,7 +53,7 @@ use crate::stacks::{BuildError, Ctx, FoundationsOutputs};
 
 /// Receives before a catalog or routing message goes to its dead-letter queue (the original
 /// framework used 1, so a single throttle lost the event to the DLQ).
-const MAX_RECEIVE_COUNT: i64 = 5;
+pub const MAX_RECEIVE_COUNT: i64 = 5;
 const NONCURRENT_VERSION_DAYS: i64 = 90;
 const ABORT_MULTIPART_DAYS: i64 = 7;
 const ACCESS_LOGS_INFREQUENT_DAYS: i64 = 30;

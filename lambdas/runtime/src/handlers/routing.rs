@@ -16,6 +16,7 @@ use crate::dynamo;
 use crate::handlers::sqs;
 
 pub struct Routing {
+    max_receive_count: u32,
     catalog_table: String,
     config_table: String,
     history_table: String,
@@ -24,6 +25,7 @@ pub struct Routing {
 impl Routing {
     pub fn from_env() -> Result<Routing, String> {
         Ok(Routing {
+            max_receive_count: sqs::max_receive_count()?,
             catalog_table: env("CATALOG_TABLE")?,
             config_table: env("DATASET_CONFIG_TABLE")?,
             history_table: env("EXECUTION_HISTORY_TABLE")?,
@@ -35,8 +37,15 @@ impl Routing {
             match s3_event::parse_body(message.body.as_deref().unwrap_or_default()).map_err(|e| e.to_string())? {
                 Notification::Test => Ok(()),
                 Notification::Records { records, .. } => {
+                    let last = sqs::last_attempt(&message, self.max_receive_count);
                     for record in &records {
-                        self.route(clients, &record.event).await?;
+                        if let Err(reason) = self.route(clients, &record.event).await {
+                            if last {
+                                let failed = catalog::mark_failed(&record.event.uri(), "routing", &reason);
+                                dynamo::update(&clients.dynamodb, &self.catalog_table, &failed).await?;
+                            }
+                            return Err(reason);
+                        }
                     }
                     Ok(())
                 }

@@ -25,3 +25,38 @@ where
     }
     Ok(json!({ "batchItemFailures": failures }))
 }
+
+/// Whether this is the message's last delivery before its queue dead-letters it (`max` =
+/// the queue's `maxReceiveCount`, set on the function as `MAX_RECEIVE_COUNT`): the moment to
+/// say on the object's catalog row why it failed, so the catalog never keeps a row that only
+/// the dead-letter queue could explain.
+pub fn last_attempt(message: &SqsMessage, max: u32) -> bool {
+    message.attributes.get("ApproximateReceiveCount").and_then(|n| n.parse::<u32>().ok()).is_some_and(|n| n >= max)
+}
+
+/// `MAX_RECEIVE_COUNT` from the environment (the stacks set it beside the queue's setting).
+pub fn max_receive_count() -> Result<u32, String> {
+    let text = crate::clients::env("MAX_RECEIVE_COUNT")?;
+    text.parse().map_err(|_| format!("environment variable MAX_RECEIVE_COUNT is `{text}`, not a number"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn message(count: Option<&str>) -> SqsMessage {
+        let mut m = SqsMessage::default();
+        if let Some(c) = count {
+            m.attributes.insert("ApproximateReceiveCount".into(), c.into());
+        }
+        m
+    }
+
+    #[test]
+    fn the_last_attempt_is_the_receive_that_reaches_the_limit() {
+        assert!(!last_attempt(&message(Some("2")), 3));
+        assert!(last_attempt(&message(Some("3")), 3));
+        assert!(last_attempt(&message(Some("4")), 3));
+        assert!(!last_attempt(&message(None), 3), "unknown: not the last");
+    }
+}

@@ -138,12 +138,21 @@ pub(super) fn build(b: &mut Builder, stack: &mut Stack) -> Result<StageA, BuildE
             description: format!("Stage A of {team}/{pipeline}: starts one execution per queued object"),
             memory_mb: 256,
             timeout_seconds: ROUTING_TIMEOUT_SECONDS,
-            environment: vec![("STATE_MACHINE_ARN", machine.reference()), ("EXECUTION_HISTORY_TABLE", history.clone())],
+            environment: vec![
+                ("STATE_MACHINE_ARN", machine.reference()),
+                ("EXECUTION_HISTORY_TABLE", history.clone()),
+                ("CATALOG_TABLE", b.imports.catalog_table.clone()),
+                // The queue's receive limit: on the last delivery the object's row says why.
+                ("MAX_RECEIVE_COUNT", Expr::string(stage.max_receive_count.to_string())),
+            ],
             statements: constructs::consume_queue(queue.arn(), team_key)
                 .into_iter()
                 .chain([
                     Statement::allow().action("states:StartExecution").resource(machine.reference()),
                     Statement::allow().action("dynamodb:PutItem").resource(table_arn(history, "")),
+                    Statement::allow()
+                        .action("dynamodb:UpdateItem")
+                        .resource(table_arn(b.imports.catalog_table.clone(), "")),
                     tables_key(&lake_key),
                 ])
                 .collect(),
