@@ -18,8 +18,6 @@ use crate::deploy::DeployArgs;
 use crate::{CliError, exit, session};
 use report::{Batch, Report};
 
-/// Port of the emulator `sdlf local` starts (the endpoint [`LOCAL_ENDPOINT`] names).
-const LOCAL_PORT: &str = "4566";
 /// Between two looks at the catalog or the executions.
 const POLL: Duration = Duration::from_millis(500);
 
@@ -70,16 +68,18 @@ pub fn run(args: &LocalArgs) -> Result<ExitCode, CliError> {
 /// runs; installs the pinned emulator on first use.
 fn start_emulator() -> Result<(), CliError> {
     let script = crate::repo_root().join("tests/support/ministack.sh");
+    // The port of the endpoint the `local` environment talks to.
+    let port = LOCAL_ENDPOINT.rsplit(':').next().unwrap_or_default();
     eprintln!("starting the local emulator ({LOCAL_ENDPOINT}) with {}", script.display());
     let status = Command::new("bash")
         .arg(&script)
-        .args(["start", "--port", LOCAL_PORT])
+        .args(["start", "--port", port])
         .stdout(std::process::Stdio::null())
         .status()
         .map_err(|e| CliError::io(&script, e))?;
     if !status.success() {
         return Err(CliError::Usage(format!(
-            "the local emulator did not start ({status}); its log: `tests/support/ministack.sh log --port {LOCAL_PORT}`"
+            "the local emulator did not start ({status}); its log: `tests/support/ministack.sh log --port {port}`"
         )));
     }
     Ok(())
@@ -173,6 +173,7 @@ async fn flow(lake: &Lake, env: &Environment, samples: &[Sample], timeout: Durat
         }
     }
     eprintln!("started stage B; waiting for its executions");
+    let deadline = Instant::now() + timeout;
     loop {
         for batch in batches.iter_mut().filter(|b| b.execution.is_some() && b.status.is_none()) {
             let team = batch.dataset.split('/').next().unwrap_or_default();
@@ -183,7 +184,11 @@ async fn flow(lake: &Lake, env: &Environment, samples: &[Sample], timeout: Durat
                 batch.status = Some(e.status.clone());
             }
         }
-        if batches.iter().all(|b| b.execution.is_none() || b.status.is_some()) || Instant::now() > deadline + timeout {
+        if batches.iter().all(|b| b.execution.is_none() || b.status.is_some()) {
+            break;
+        }
+        if Instant::now() > deadline {
+            eprintln!("stage B is still running after {}s; the report shows it as RUNNING", timeout.as_secs());
             break;
         }
         tokio::time::sleep(POLL).await;

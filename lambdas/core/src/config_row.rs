@@ -7,8 +7,9 @@
 //! `{table}/{key}`, so a change of either makes CloudFormation create the new row and then
 //! delete the old one with its old properties.
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
+use crate::item::{AttrValue, Item};
 use crate::messages::{CustomResourceRequest as Request, CustomResourceResponse, RequestType};
 
 /// Properties that are the request's routing, not row content.
@@ -19,7 +20,7 @@ const NOT_STORED: [&str; 4] = ["ServiceToken", "ServiceTimeout", "Table", "Key"]
 pub enum Action {
     Put {
         table: String,
-        item: Map<String, Value>,
+        item: Item,
     },
     Delete {
         table: String,
@@ -69,11 +70,11 @@ pub fn decide(request: &Request) -> Result<(Action, String), String> {
     }
     let table = text("Table")?;
     let key = text("Key")?;
-    let mut item = Map::new();
-    item.insert(key_attribute.to_owned(), Value::String(key.clone()));
+    let mut item = Item::new();
+    item.insert(key_attribute.to_owned(), AttrValue::s(&key));
     for (name, value) in props {
         if !NOT_STORED.contains(&name.as_str()) {
-            item.insert(name.clone(), value.clone());
+            item.insert(name.clone(), AttrValue::from_json(value));
         }
     }
     let id = physical_id(&table, &key);
@@ -139,7 +140,7 @@ mod tests {
         let Action::Put { table, item } = action else { panic!("a put") };
         assert_eq!(table, "sdlf-local-dataset-config");
         assert_eq!(
-            Value::Object(item),
+            crate::item::item_to_json(&item),
             json!({"dataset": "engineering/legislators", "Pipeline": "main", "MinItems": "1",
                    "Schema": [{"Name": "id", "Type": "string"}]})
         );

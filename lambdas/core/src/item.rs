@@ -41,6 +41,20 @@ impl AttrValue {
         }
     }
 
+    /// A JSON value as DynamoDB stores it: strings, booleans, null, lists and maps as they
+    /// are, numbers as their decimal text (the inverse of [`AttrValue::to_json`]).
+    pub fn from_json(value: &serde_json::Value) -> AttrValue {
+        use serde_json::Value;
+        match value {
+            Value::String(s) => AttrValue::S(s.clone()),
+            Value::Number(n) => AttrValue::N(n.to_string()),
+            Value::Bool(b) => AttrValue::Bool(*b),
+            Value::Null => AttrValue::Null,
+            Value::Array(items) => AttrValue::L(items.iter().map(AttrValue::from_json).collect()),
+            Value::Object(map) => AttrValue::M(map.iter().map(|(k, v)| (k.clone(), AttrValue::from_json(v))).collect()),
+        }
+    }
+
     /// The value as JSON: strings, lists and maps as they are, numbers as JSON numbers when
     /// they parse (else as their text). Used to deserialize rows into typed structs.
     pub fn to_json(&self) -> serde_json::Value {
@@ -96,6 +110,16 @@ pub(crate) fn names(attributes: &[&str]) -> BTreeMap<String, String> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn json_comes_in_and_goes_out_unchanged() {
+        let v = json!({"s": "x", "n": 1.5, "b": true, "z": null, "l": [{"Name": "id", "Size": 3}]});
+        let value = AttrValue::from_json(&v);
+        let AttrValue::M(map) = &value else { panic!("a map") };
+        assert_eq!(map["n"], AttrValue::N("1.5".into()));
+        assert_eq!(map["z"], AttrValue::Null);
+        assert_eq!(value.to_json(), v);
+    }
 
     #[test]
     fn items_convert_to_json() {

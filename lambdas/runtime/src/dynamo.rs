@@ -1,12 +1,11 @@
 //! The lake's DynamoDB requests, carried out: the core's [`AttrValue`] / [`ConditionalPut`] /
-//! [`ConditionalUpdate`] ↔ the SDK's types, one to one, and JSON rows (the config rows) in.
+//! [`ConditionalUpdate`] ↔ the SDK's types, one to one.
 
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::error::DisplayErrorContext;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValuesOnConditionCheckFailure};
 use sdlf_lambda_core::item::{AttrValue, ConditionalPut, ConditionalUpdate, Item};
-use serde_json::Value;
 
 pub fn to_sdk(value: &AttrValue) -> AttributeValue {
     match value {
@@ -37,18 +36,6 @@ pub fn item_to_sdk(item: &Item) -> HashMap<String, AttributeValue> {
 
 pub fn item_from_sdk(item: &HashMap<String, AttributeValue>) -> Item {
     item.iter().map(|(k, v)| (k.clone(), from_sdk(v))).collect()
-}
-
-/// A JSON value as written verbatim into a config row.
-pub fn json_to_sdk(value: &Value) -> AttributeValue {
-    match value {
-        Value::Null => AttributeValue::Null(true),
-        Value::Bool(b) => AttributeValue::Bool(*b),
-        Value::Number(n) => AttributeValue::N(n.to_string()),
-        Value::String(s) => AttributeValue::S(s.clone()),
-        Value::Array(items) => AttributeValue::L(items.iter().map(json_to_sdk).collect()),
-        Value::Object(map) => AttributeValue::M(map.iter().map(|(k, v)| (k.clone(), json_to_sdk(v))).collect()),
-    }
 }
 
 /// How a conditional write went. A failed condition is not an error: the table already holds
@@ -132,7 +119,6 @@ pub async fn get(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
 
     #[test]
     fn values_convert_both_ways_unchanged() {
@@ -143,15 +129,5 @@ mod tests {
             ("m".to_owned(), AttrValue::M(Item::from([("k".to_owned(), AttrValue::s("v"))]))),
         ]);
         assert_eq!(item_from_sdk(&item_to_sdk(&item)), item);
-    }
-
-    #[test]
-    fn json_rows_keep_every_shape() {
-        let v = json!({"s": "x", "n": 1.5, "b": true, "z": null, "l": [{"Name": "id"}]});
-        let AttributeValue::M(m) = json_to_sdk(&v) else { panic!("a map") };
-        assert_eq!(m["n"], AttributeValue::N("1.5".into()));
-        assert_eq!(m["z"], AttributeValue::Null(true));
-        let AttributeValue::L(list) = &m["l"] else { panic!("a list") };
-        assert_eq!(list[0], AttributeValue::M(HashMap::from([("Name".to_owned(), AttributeValue::S("id".into()))])));
     }
 }

@@ -59,7 +59,7 @@ fn main() -> std::io::Result<()> {
         let quantity = random.below(1000) as i64 - 100;
         let active = random.below(2) == 0;
         let seconds = 1_700_000_000 + random.below(40_000_000);
-        let created_at = timestamp_text(seconds, random.below(1000));
+        let created_at = sdlf_lambda_core::timestamp::from_epoch_millis((seconds * 1000 + random.below(1000)) as i64);
         let country = COUNTRIES[random.below(COUNTRIES.len() as u64) as usize];
         let mut comment = String::new();
         for index in 0..(1 + random.below(6)) {
@@ -99,26 +99,4 @@ fn main() -> std::io::Result<()> {
         written += line.len() as u64;
     }
     out.flush()
-}
-
-/// `YYYY-MM-DDTHH:MM:SS.mmmZ` for seconds since the epoch.
-fn timestamp_text(seconds: u64, millis: u64) -> String {
-    let days = (seconds / 86_400) as i64;
-    let rem = seconds % 86_400;
-    let (year, month, day) = civil_from_days(days);
-    format!("{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{millis:03}Z", rem / 3600, rem / 60 % 60, rem % 60)
-}
-
-/// Howard Hinnant's civil_from_days.
-fn civil_from_days(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
 }

@@ -12,7 +12,7 @@ use serde_json::Value;
 use tracing::{info, warn};
 
 use crate::clients::Clients;
-use crate::dynamo::json_to_sdk;
+use crate::dynamo::item_to_sdk;
 
 pub async fn handle(clients: &Clients, payload: Value) -> Result<Value, Error> {
     let request: Request = match serde_json::from_value(payload.clone()) {
@@ -63,7 +63,7 @@ async fn apply(clients: &Clients, action: &Action) -> Result<(), String> {
             .dynamodb
             .put_item()
             .table_name(table)
-            .set_item(Some(item.iter().map(|(k, v)| (k.clone(), json_to_sdk(v))).collect()))
+            .set_item(Some(item_to_sdk(item)))
             .send()
             .await
             .map(|_| ())
