@@ -59,6 +59,7 @@ pub const TYPES: &[TypeEntry] = &[
     ),
     // Not stateful in the service spec; deleting a repository deletes its history.
     p("AWS::CodeCommit::Repository", &[Patch::HoldsData("commits: the git history of the repository")]),
+    t("AWS::CodeConnections::Connection"),
     t("AWS::CodePipeline::Pipeline"),
     p(
         "AWS::DynamoDB::Table",

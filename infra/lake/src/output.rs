@@ -160,6 +160,16 @@ pub fn synth_environment(
     })
 }
 
+/// One stack rendered and its template checked on its own: for stacks that are not part of an
+/// environment's lake (the CI/CD stacks), which the caller audits itself.
+pub fn stack_output(stack: Stack, depends_on: Vec<String>) -> Result<StackOutput, SynthError> {
+    let rendered = RenderedStack::new(stack);
+    if let Err(errors) = &rendered.synthesized {
+        return Err(SynthError::Template(vec![errors.to_string()]));
+    }
+    Ok(rendered.into_output(depends_on))
+}
+
 /// A stack once audited and rendered: what the output keeps of it, without the template.
 struct RenderedStack {
     name: String,

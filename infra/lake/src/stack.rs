@@ -42,7 +42,7 @@ pub struct LeftOut {
 }
 
 /// Resource types the local emulator rejects (a whole template containing one is refused).
-pub const UNSUPPORTED_LOCALLY: [&str; 8] = [
+pub const UNSUPPORTED_LOCALLY: [&str; 9] = [
     "AWS::LakeFormation::DataLakeSettings",
     "AWS::LakeFormation::Resource",
     "AWS::LakeFormation::Permissions",
@@ -50,6 +50,7 @@ pub const UNSUPPORTED_LOCALLY: [&str; 8] = [
     "AWS::Glue::SecurityConfiguration",
     "AWS::CodeCommit::Repository",
     "AWS::CodePipeline::Pipeline",
+    "AWS::CodeConnections::Connection",
     "AWS::CloudTrail::Trail",
 ];
 

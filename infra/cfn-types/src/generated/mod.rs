@@ -5,6 +5,7 @@ pub mod cloudtrail;
 pub mod cloudwatch;
 pub mod codebuild;
 pub mod codecommit;
+pub mod codeconnections;
 pub mod codepipeline;
 pub mod dynamodb;
 pub mod events;

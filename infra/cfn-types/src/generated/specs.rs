@@ -3,7 +3,7 @@
 use sdlf_cfn::ResourceSpec;
 
 /// What CloudFormation knows about each generated type, sorted by type name.
-pub(crate) static SPECS: [ResourceSpec; 37] = [
+pub(crate) static SPECS: [ResourceSpec; 38] = [
     ResourceSpec {
         type_name: "AWS::Athena::WorkGroup",
         attributes: &[
@@ -47,6 +47,14 @@ pub(crate) static SPECS: [ResourceSpec; 37] = [
         replace_always: &[],
         replace_conditional: &["/Triggers"],
         holds_data: Some("commits: the git history of the repository"),
+    },
+    ResourceSpec {
+        type_name: "AWS::CodeConnections::Connection",
+        attributes: &["ConnectionArn", "ConnectionStatus", "OwnerAccountId"],
+        primary_identifier: &["ConnectionArn"],
+        replace_always: &["/ConnectionName", "/HostArn", "/ProviderType"],
+        replace_conditional: &[],
+        holds_data: None,
     },
     ResourceSpec {
         type_name: "AWS::CodePipeline::Pipeline",

@@ -5,7 +5,7 @@
 //! `RoutingRole`, `RoutingLogs`), so a construct's resources sort together in a template.
 
 use sdlf_cfn::{Expr, Handle, ResourceOptions};
-use sdlf_cfn_types::{iam, kms, lambda, logs, sqs};
+use sdlf_cfn_types::{iam, kms, lambda, logs, s3, sqs};
 use sdlf_policy::{Condition, PolicyDocument, Principal, Statement};
 
 use sdlf_lambda_core::handler::Handler;
@@ -335,4 +335,40 @@ pub fn config_row(
         props.insert(k.to_owned(), v);
     }
     stack.template.add_resource(id, sdlf_cfn::Resource::new(type_name, props));
+}
+
+/// SSE-KMS with a bucket key when `key_arn` is given (fewer KMS calls), else SSE-S3.
+pub fn bucket_encryption(key_arn: Option<Expr>) -> s3::bucket::BucketEncryption {
+    use s3::bucket::ServerSideEncryptionByDefaultSseAlgorithm as Algorithm;
+    let (by_default, bucket_key) = match key_arn {
+        Some(key) => (
+            s3::bucket::ServerSideEncryptionByDefault {
+                kms_master_key_id: Some(key.into()),
+                ..s3::bucket::ServerSideEncryptionByDefault::new(Algorithm::AwsKms)
+            },
+            Some(true.into()),
+        ),
+        None => (s3::bucket::ServerSideEncryptionByDefault::new(Algorithm::Aes256), None),
+    };
+    s3::bucket::BucketEncryption::new(vec![s3::bucket::ServerSideEncryptionRule {
+        bucket_key_enabled: bucket_key,
+        server_side_encryption_by_default: Some(by_default),
+        ..Default::default()
+    }])
+}
+
+/// A bucket with every public access blocked and ACLs disabled (the owner owns every object).
+pub fn private_bucket() -> s3::Bucket {
+    s3::Bucket {
+        public_access_block_configuration: Some(s3::bucket::PublicAccessBlockConfiguration {
+            block_public_acls: Some(true.into()),
+            block_public_policy: Some(true.into()),
+            ignore_public_acls: Some(true.into()),
+            restrict_public_buckets: Some(true.into()),
+        }),
+        ownership_controls: Some(s3::bucket::OwnershipControls::new(vec![s3::bucket::OwnershipControlsRule {
+            object_ownership: Some(s3::bucket::ObjectOwnership::BucketOwnerEnforced.into()),
+        }])),
+        ..s3::Bucket::default()
+    }
 }

@@ -102,7 +102,7 @@ pub fn build(ctx: &Ctx) -> Result<(Stack, FoundationsOutputs), BuildError> {
         bucket_id(Layer::AccessLogs),
         s3::Bucket {
             bucket_name: Some(logs_name.clone().into()),
-            bucket_encryption: Some(encryption(None)),
+            bucket_encryption: Some(constructs::bucket_encryption(None)),
             lifecycle_configuration: Some(s3::bucket::LifecycleConfiguration::new(vec![s3::bucket::Rule {
                 id: Some("InfrequentAccessThenExpire".into()),
                 transitions: Some(vec![s3::bucket::Transition {
@@ -112,7 +112,7 @@ pub fn build(ctx: &Ctx) -> Result<(Stack, FoundationsOutputs), BuildError> {
                 expiration_in_days: Some(ACCESS_LOGS_EXPIRE_DAYS.into()),
                 ..s3::bucket::Rule::new(s3::bucket::RuleStatus::Enabled)
             }])),
-            ..private_bucket()
+            ..constructs::private_bucket()
         },
         ctx.stateful(),
     );
@@ -199,7 +199,7 @@ pub fn build(ctx: &Ctx) -> Result<(Stack, FoundationsOutputs), BuildError> {
             bucket_id(layer),
             s3::Bucket {
                 bucket_name: Some(name.clone().into()),
-                bucket_encryption: Some(encryption(Some(key_arn.clone()))),
+                bucket_encryption: Some(constructs::bucket_encryption(Some(key_arn.clone()))),
                 versioning_configuration: versioned.then(|| {
                     s3::bucket::VersioningConfiguration::new(s3::bucket::VersioningConfigurationStatus::Enabled)
                 }),
@@ -210,7 +210,7 @@ pub fn build(ctx: &Ctx) -> Result<(Stack, FoundationsOutputs), BuildError> {
                     ..Default::default()
                 }),
                 notification_configuration: notifications,
-                ..private_bucket()
+                ..constructs::private_bucket()
             },
             options,
         );
@@ -452,41 +452,6 @@ fn bucket_arn(path: &str) -> Expr {
 }
 
 /// SSE-KMS with a bucket key (fewer KMS calls) when a key is given, SSE-S3 otherwise.
-fn encryption(key_arn: Option<Expr>) -> s3::bucket::BucketEncryption {
-    use s3::bucket::ServerSideEncryptionByDefaultSseAlgorithm as Algorithm;
-    let (by_default, bucket_key) = match key_arn {
-        Some(key) => (
-            s3::bucket::ServerSideEncryptionByDefault {
-                kms_master_key_id: Some(key.into()),
-                ..s3::bucket::ServerSideEncryptionByDefault::new(Algorithm::AwsKms)
-            },
-            Some(true.into()),
-        ),
-        None => (s3::bucket::ServerSideEncryptionByDefault::new(Algorithm::Aes256), None),
-    };
-    s3::bucket::BucketEncryption::new(vec![s3::bucket::ServerSideEncryptionRule {
-        bucket_key_enabled: bucket_key,
-        server_side_encryption_by_default: Some(by_default),
-        ..Default::default()
-    }])
-}
-
-/// A bucket with every public access blocked and ACLs disabled (the owner owns every object).
-fn private_bucket() -> s3::Bucket {
-    s3::Bucket {
-        public_access_block_configuration: Some(s3::bucket::PublicAccessBlockConfiguration {
-            block_public_acls: Some(true.into()),
-            block_public_policy: Some(true.into()),
-            ignore_public_acls: Some(true.into()),
-            restrict_public_buckets: Some(true.into()),
-        }),
-        ownership_controls: Some(s3::bucket::OwnershipControls::new(vec![s3::bucket::OwnershipControlsRule {
-            object_ownership: Some(s3::bucket::ObjectOwnership::BucketOwnerEnforced.into()),
-        }])),
-        ..s3::Bucket::default()
-    }
-}
-
 /// The bucket's policy: TLS only, plus `extra` statements.
 fn bucket_policy(
     stack: &mut Stack,

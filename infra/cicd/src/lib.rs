@@ -1,0 +1,13 @@
+//! The lake's CI/CD as typed data.
+//!
+//! - [`buildspec`]: CodeBuild buildspecs, rendered into the templates and parsed back by the
+//!   local runner.
+
+pub mod buildspec;
+pub mod buildspecs;
+pub mod iam;
+pub mod names;
+pub mod pipeline;
+pub mod roles;
+pub mod stack;
+pub mod output;
