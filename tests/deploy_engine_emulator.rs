@@ -116,6 +116,7 @@ fn options(allow_replace: &[&str]) -> DeployOptions {
         no_wait: false,
         protect: BTreeSet::new(),
         region: "us-east-1".into(),
+        role_arn: None,
     }
 }
 

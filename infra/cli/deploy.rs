@@ -38,6 +38,9 @@ pub struct DeployArgs {
     /// Fail at once when a stack is busy with another operation, instead of waiting.
     #[arg(long)]
     pub no_wait: bool,
+    /// IAM role CloudFormation deploys with (a CI/CD execution role), as `cdk deploy --role-arn`.
+    #[arg(long, value_name = "ARN")]
+    pub role_arn: Option<String>,
     #[command(flatten)]
     pub aws: AwsArgs,
 }
@@ -183,6 +186,23 @@ pub fn run(args: &DeployArgs) -> Result<ExitCode, CliError> {
     let env = session::environment(&lake, &output);
     let direction = if args.exclusively { Direction::Exclusively } else { Direction::Dependencies };
     let selected = select(&sdlf_deploy::select::nodes(&output), &args.env, &args.stacks, direction)?;
+    let names = sdlf_lake::Names::new(&lake, env);
+    let protect: BTreeSet<String> =
+        if env.is_local() { BTreeSet::new() } else { BTreeSet::from([names.foundations_stack()]) };
+    debug_assert_eq!(output.assets_bucket, names.bucket(Layer::Artifacts));
+    deploy_output(env, &output, &selected, protect, args)
+}
+
+/// Deploys `selected` of a synthesized `output` of environment `env` — the lake's stacks, or
+/// the CI/CD's (`cargo run -p bootstrap`) — with the terminal, Ctrl-C and summary of `sdlf
+/// deploy`; `protect` are the stacks that get termination protection.
+pub fn deploy_output(
+    env: &sdlf_lake::Environment,
+    output: &sdlf_lake::output::EnvironmentOutput,
+    selected: &[String],
+    protect: BTreeSet<String>,
+    args: &DeployArgs,
+) -> Result<ExitCode, CliError> {
     let assets = crate::assets::RepoAssets::new(crate::repo_root());
     let on_terminal = std::io::stdout().is_terminal();
     let terminal = Terminal {
@@ -191,10 +211,6 @@ pub fn run(args: &DeployArgs) -> Result<ExitCode, CliError> {
         bars: on_terminal.then(|| Bars { multi: MultiProgress::new(), stacks: Mutex::new(BTreeMap::new()) }),
     };
     let interactive = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
-    let names = sdlf_lake::Names::new(&lake, env);
-    let protect: BTreeSet<String> =
-        if env.is_local() { BTreeSet::new() } else { BTreeSet::from([names.foundations_stack()]) };
-    debug_assert_eq!(output.assets_bucket, names.bucket(Layer::Artifacts));
 
     let interrupts = Arc::new(Interrupts::default());
     let (results, calls) = crate::runtime()?.block_on(async {
@@ -205,7 +221,7 @@ pub fn run(args: &DeployArgs) -> Result<ExitCode, CliError> {
                 watcher.press();
             }
         });
-        let deployed = session::deployed(&conn, &output).await?;
+        let deployed = session::deployed(&conn, output).await?;
         let deployer = Deployer {
             stacks: &conn.cloudformation,
             objects: &conn.s3,
@@ -221,12 +237,13 @@ pub fn run(args: &DeployArgs) -> Result<ExitCode, CliError> {
                 no_wait: args.no_wait,
                 protect,
                 region: conn.region.clone(),
+                role_arn: args.role_arn.clone(),
             },
         };
-        let results = deployer.deploy(&output, &selected, &deployed).await;
+        let results = deployer.deploy(output, selected, &deployed).await;
         Ok::<_, CliError>((results, conn.calls.get()))
     })?;
-    Ok(ExitCode::from(summary(&args.env, &results, calls)))
+    Ok(ExitCode::from(summary(&env.name, &results, calls)))
 }
 
 /// Prints the closing summary; returns the exit code.

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use clap::{Args, ValueEnum};
 use sdlf_deploy::engine::diff::{Method, Upload, diff_stacks};
 use sdlf_deploy::select::{Direction, select};
-use sdlf_diff::{Style, render_json, render_text};
+use sdlf_diff::{Style, render_json, render_text, summary_line};
 
 use crate::aws_target::{AwsArgs, connect};
 use crate::{CliError, exit, session};
@@ -28,6 +28,12 @@ pub struct DiffArgs {
     /// Exit with 1 when there are changes (for CI gates).
     #[arg(long)]
     pub fail: bool,
+    /// Also write the diff as JSON to this file (the CI/CD's plan artifact).
+    #[arg(long, value_name = "FILE")]
+    pub json_out: Option<std::path::PathBuf>,
+    /// Also write the one-line summary to this file (what the CI/CD's approval shows).
+    #[arg(long, value_name = "FILE")]
+    pub summary_out: Option<std::path::PathBuf>,
     #[command(flatten)]
     pub aws: AwsArgs,
 }
@@ -57,6 +63,13 @@ pub fn run(args: &DiffArgs) -> Result<ExitCode, CliError> {
         diff_stacks(&conn.cloudformation, Some(&upload), &stacks, &deployed, method).await.map_err(CliError::from)
     })?;
 
+    let write = |path: &std::path::Path, text: String| std::fs::write(path, text).map_err(|e| CliError::io(path, e));
+    if let Some(path) = &args.json_out {
+        write(path, serde_json::to_string_pretty(&render_json(&diffs)).expect("JSON values serialize") + "\n")?;
+    }
+    if let Some(path) = &args.summary_out {
+        write(path, summary_line(&diffs) + "\n")?;
+    }
     if args.json {
         println!("{}", serde_json::to_string_pretty(&render_json(&diffs)).expect("JSON values serialize"));
     } else {

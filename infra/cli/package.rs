@@ -16,9 +16,20 @@ use crate::zip::{Entry, deflate};
 /// Cargo profile of the Lambda build (defined in the root `Cargo.toml`).
 pub const PROFILE: &str = "lambda";
 
-/// Where built packages are kept, by fingerprint.
+/// Where built packages are kept, by fingerprint: in cargo's target directory, so checkouts
+/// that share one (`CARGO_TARGET_DIR`, as the local pipeline run does) share the packages.
 fn cache_dir(root: &Path) -> PathBuf {
-    root.join("target").join("lambda-packages")
+    target_dir(root).join("lambda-packages")
+}
+
+fn target_dir(root: &Path) -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root.join("target"))
+}
+
+/// The pinned tools' directory: `SDLF_TOOLS_DIR` (which `tests/support/tools.sh` honours
+/// too), else `.tools/` of the checkout.
+fn tools_dir(root: &Path) -> PathBuf {
+    std::env::var_os("SDLF_TOOLS_DIR").map(PathBuf::from).unwrap_or_else(|| root.join(".tools"))
 }
 
 /// The zip for `binary` whose inputs hash to `fingerprint`: from the cache, or built.
@@ -68,7 +79,7 @@ pub fn build_args(
 /// `cargo lambda build` of `binary` for `architecture` (the one the stacks declare); returns
 /// the `bootstrap` executable's bytes.
 fn build(root: &Path, binary: &str, architecture: LambdaArchitecture, fingerprint: &str) -> Result<Vec<u8>, String> {
-    let venv_bin = root.join(".tools").join("venv").join("bin");
+    let venv_bin = tools_dir(root).join("venv").join("bin");
     let cargo_lambda = match find_cargo_lambda(&venv_bin) {
         Some(found) => found,
         None => {
@@ -79,7 +90,7 @@ fn build(root: &Path, binary: &str, architecture: LambdaArchitecture, fingerprin
     };
     // A directory of this build's own: another build (a parallel deploy, a test) or a running
     // copy of an earlier binary must not be in the way of cargo lambda's final move.
-    let out_dir = root.join("target").join("lambda-build").join(format!("{fingerprint}-{}", std::process::id()));
+    let out_dir = target_dir(root).join("lambda-build").join(format!("{fingerprint}-{}", std::process::id()));
     eprintln!(
         "building the Lambda package `{binary}` (cargo lambda build --profile {PROFILE}); a first build takes minutes"
     );

@@ -126,6 +126,9 @@ impl Stacks for CloudFormation {
         for (k, v) in &r.parameters {
             call = call.parameters(Parameter::builder().parameter_key(k).parameter_value(v).build());
         }
+        if let Some(role) = &r.role_arn {
+            call = call.role_arn(role);
+        }
         for (k, v) in &r.tags {
             call = call.tags(Tag::builder().key(k).value(v).build());
         }

@@ -114,8 +114,9 @@ impl Phases {
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Phase {
-    /// What happens to the build when a command of this phase fails. CodeBuild's default is
-    /// `ABORT`.
+    /// What happens to the build when a command of this phase fails. Unset, CodeBuild's phase
+    /// transitions apply: a failed install or pre_build ends the build, a failed build still
+    /// runs post_build.
     #[serde(default, rename = "on-failure", skip_serializing_if = "Option::is_none")]
     pub on_failure: Option<OnFailure>,
     pub commands: Vec<String>,

@@ -49,6 +49,7 @@ pub fn run(args: &LocalArgs) -> Result<ExitCode, CliError> {
         concurrency: 4,
         allow_replace: Vec::new(),
         no_wait: false,
+        role_arn: None,
         aws: AwsArgs::default(),
     })?;
     if deployed != ExitCode::from(exit::OK) {

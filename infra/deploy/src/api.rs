@@ -39,6 +39,9 @@ pub struct ChangeSetRequest {
     pub parameters: BTreeMap<String, String>,
     pub tags: BTreeMap<String, String>,
     pub description: String,
+    /// The role CloudFormation deploys with (`--role-arn`, a CI/CD execution role); `None`:
+    /// the caller's credentials (or the role the stack was last deployed with).
+    pub role_arn: Option<String>,
 }
 
 /// A change set once CloudFormation has computed it.

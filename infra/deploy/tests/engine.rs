@@ -45,6 +45,8 @@ struct FakeCloud {
     /// GetQueueAttributes' answer by queue URL (see [`queue_url`]); an unlisted queue is empty.
     queue_messages: Mutex<BTreeMap<String, Result<Option<u64>, ApiError>>>,
     event_counter: Mutex<u64>,
+    /// Every CreateChangeSet request, in order.
+    requests: Mutex<Vec<ChangeSetRequest>>,
 }
 
 impl FakeCloud {
@@ -142,6 +144,7 @@ impl Stacks for FakeCloud {
 
     async fn create_change_set(&self, r: &ChangeSetRequest) -> Result<(), ApiError> {
         self.call("CreateChangeSet");
+        self.requests.lock().unwrap().push(r.clone());
         let body = match &r.template {
             TemplateSource::Body(b) => b.clone(),
             TemplateSource::Url(u) => {
@@ -340,6 +343,7 @@ fn options() -> DeployOptions {
         no_wait: false,
         protect: BTreeSet::from(["anycompany-datalake-local-foundations".to_owned()]),
         region: "us-east-1".into(),
+        role_arn: None,
     }
 }
 
@@ -557,4 +561,18 @@ async fn a_queue_whose_messages_cannot_be_counted_is_refused_saying_why() {
     let StackResult::Refused(refused) = &results[PIPELINE] else { panic!("{results:?}") };
     assert_eq!(refused.at_risk[0].reason(), "messages (count unknown: GetQueueAttributes: access denied)");
     assert_eq!(cloud.status(PIPELINE).as_deref(), Some("CREATE_COMPLETE"), "nothing was changed");
+}
+
+#[tokio::test(start_paused = true)]
+async fn every_change_set_carries_the_execution_role_given() {
+    let cloud = FakeCloud::default();
+    let out = lake();
+    let role = "arn:aws:iam::000000000000:role/anycompany-datalake-cicd-local-execution";
+    let results = deploy(&cloud, &out, DeployOptions { role_arn: Some(role.into()), ..options() }).await;
+    assert!(results.iter().all(|(_, r)| *r == StackResult::Deployed), "{results:?}");
+    let requests = cloud.requests.lock().unwrap();
+    assert_eq!(requests.len(), out.stacks.len());
+    for r in requests.iter() {
+        assert_eq!(r.role_arn.as_deref(), Some(role), "{}", r.stack);
+    }
 }

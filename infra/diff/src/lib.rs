@@ -62,4 +62,4 @@ pub use model::{
     ResourceChangeKind, Segment, TemplateDiff, ValueChange,
 };
 pub use plan::Plan;
-pub use render::{JSON_FORMAT_VERSION, Style, render_json, render_text};
+pub use render::{JSON_FORMAT_VERSION, Style, render_json, render_text, summary_line};

@@ -7,7 +7,7 @@ use sdlf_cfn::{DeletionPolicy, Expr, Output, Resource, ResourceSpec, SpecLookup,
 use sdlf_cfn_types::Registry;
 use sdlf_diff::{
     Cause, ChangeSetAction, ChangeSetChange, IamChangeKind, Impact, Origin, Plan, Replacement, ResourceChangeKind,
-    Style, TemplateDiff, diff, render_json, render_text,
+    Style, TemplateDiff, diff, render_json, render_text, summary_line,
 };
 
 fn text(d: &TemplateDiff) -> String {
@@ -371,4 +371,13 @@ fn several_stacks_render_with_a_total_and_colour_only_when_asked() {
     assert_eq!(render_json(&diffs)["total"]["add"], 9);
     // Same inputs, same bytes.
     assert_eq!(plain, render_text(&diffs, &Style::PLAIN));
+}
+
+#[test]
+fn the_summary_line_counts_the_stacks_that_change() {
+    let same = diff(Some(&lake()), &lake(), &Registry);
+    assert_eq!(summary_line(std::slice::from_ref(&same)), "no changes (1 stack)");
+    let new = diff(None, &lake(), &Registry);
+    assert_eq!(summary_line(&[same.clone(), same.clone()]), "no changes (2 stacks)");
+    assert_eq!(summary_line(&[same, new]), "1 of 2 stacks changes: 9 to add, 0 to change (0 replace), 0 to destroy");
 }

@@ -45,6 +45,8 @@ pub struct DeployOptions {
     pub protect: BTreeSet<String>,
     /// For the commands in advice.
     pub region: String,
+    /// The role CloudFormation deploys with (`--role-arn`).
+    pub role_arn: Option<String>,
 }
 
 /// The bytes of an asset, to upload it.
@@ -329,6 +331,7 @@ impl<S: Stacks, O: Objects, Q: Queues, A: AssetBytes, R: Reporter> Deployer<'_, 
                 parameters: explicit_parameters(),
                 tags: stack.tags.clone(),
                 description: "sdlf deploy".into(),
+                role_arn: self.options.role_arn.clone(),
             })
             .await?;
         let state = wait::until(wait::POLL, || async {

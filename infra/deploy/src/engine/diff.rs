@@ -110,6 +110,7 @@ async fn change_set_answer<S: Stacks, O: Objects>(
         parameters: BTreeMap::new(),
         tags: stack.tags.clone(),
         description: "sdlf diff (deleted right away)".into(),
+        role_arn: None,
     })
     .await?;
     let state =

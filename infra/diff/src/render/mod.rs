@@ -7,7 +7,7 @@ mod text;
 mod value;
 
 pub use json::{JSON_FORMAT_VERSION, render_json};
-pub use text::render_text;
+pub use text::{render_text, summary_line};
 
 /// How text output looks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -252,3 +252,19 @@ fn disagreement(d: &Disagreement) -> String {
         (None, None) => format!("{}: no change either way", d.logical_id),
     }
 }
+
+/// One line for all the stacks: `no changes (8 stacks)`, or `2 of 8 stacks change: 1 to add,
+/// 3 to change (0 replace), 0 to destroy` — what a pipeline's approval shows before a deploy.
+pub fn summary_line(diffs: &[TemplateDiff]) -> String {
+    let changing: Vec<&TemplateDiff> = diffs.iter().filter(|d| !d.is_empty()).collect();
+    let stacks = |n: usize| if n == 1 { "1 stack".to_owned() } else { format!("{n} stacks") };
+    if changing.is_empty() {
+        return format!("no changes ({})", stacks(diffs.len()));
+    }
+    let mut total = Plan::default();
+    for d in &changing {
+        total += d.plan();
+    }
+    let verb = if changing.len() == 1 { "changes" } else { "change" };
+    format!("{} of {} {verb}: {total}", changing.len(), stacks(diffs.len()))
+}
