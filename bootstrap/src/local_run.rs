@@ -69,7 +69,9 @@ pub fn run(args: &RunLocalArgs) -> Result<ExitCode, CliError> {
     println!("pipeline run of {commit} in {}", run_dir.display());
 
     let mut failed = false;
+    let run_started = std::time::Instant::now();
     for stage in stages(&[&local]) {
+        let started = std::time::Instant::now();
         let state = if failed {
             break;
         } else if args.skip_stage.contains(&stage.name) {
@@ -88,13 +90,15 @@ pub fn run(args: &RunLocalArgs) -> Result<ExitCode, CliError> {
                 },
             )?
         };
-        println!("{}", render_state(&stage.name, &state));
+        println!("{} [{:.1} s]", render_state(&stage.name, &state), started.elapsed().as_secs_f64());
         match state {
             StageState::Failed(_) => failed = true,
             StageState::Waiting => return Ok(ExitCode::from(exit::USAGE)),
             _ => {}
         }
     }
+    let outcome = if failed { "Failed" } else { "Succeeded" };
+    println!("pipeline {outcome} [{:.1} s]", run_started.elapsed().as_secs_f64());
     Ok(ExitCode::from(if failed { exit::FAILED } else { exit::OK }))
 }
 
