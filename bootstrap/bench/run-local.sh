@@ -23,7 +23,8 @@ BOOTSTRAP=$CARGO_TARGET_DIR/debug/bootstrap
 URL=$("$ROOT/tests/support/ministack.sh" start --port 0 | tail -n 1)
 PORT=${URL##*:}
 WORK=$(mktemp -d)
-trap '"$ROOT/tests/support/ministack.sh" stop --port "$PORT" >/dev/null 2>&1 || true; rm -rf "$WORK"' EXIT
+echo "work directory: $WORK" >&2
+trap '"$ROOT/tests/support/ministack.sh" stop --port "$PORT" >/dev/null 2>&1 || true; [ -n "${BENCH_KEEP:-}" ] || rm -rf "$WORK"' EXIT
 export AWS_ENDPOINT_URL=$URL
 
 git clone --quiet --no-hardlinks "$ROOT" "$WORK/repo"

@@ -54,8 +54,8 @@ pub fn run(args: &RunLocalArgs) -> Result<ExitCode, CliError> {
         .map_err(|e| CliError::Usage(format!("--commit {}: {e}", args.commit)))?;
     let work = args.work_dir.clone().unwrap_or_else(|| repo.join("target").join("pipeline"));
     let run_dir = work.join("runs").join(format!("{}-{}", &commit[..12], std::process::id()));
-    let source = run_dir.join("source");
-    checkout(&repo, &commit, &source)?;
+    // The commit's files; each build gets them in the stable directory `work/source`.
+    checkout(&repo, &commit, &run_dir.join("export"))?;
 
     let lake = sdlf_pipelines::lake();
     let local =
@@ -178,8 +178,12 @@ struct Build<'a> {
 /// Runs one build on a fresh copy of the source (CodeBuild gives each build its own); the
 /// exported variables, or why it failed.
 fn run_build(ctx: &StageContext, build: &Build) -> Result<Result<BTreeMap<String, String>, String>, CliError> {
-    let dir = ctx.run_dir.join("builds").join(build.name);
-    copy_dir(&ctx.run_dir.join("source"), &dir)?;
+    // CodeBuild gives each build a fresh copy of the source; here the stable directory is
+    // made to hold exactly the commit's files again (see `sync`), the cache's directories aside.
+    let dir = ctx.work.join("source");
+    let keep = cache_roots(build.spec);
+    let keep: Vec<&str> = keep.iter().map(String::as_str).collect();
+    crate::sync::sync(&ctx.run_dir.join("export"), &dir, &keep).map_err(|e| CliError::io(&dir, e))?;
     std::fs::create_dir_all(&build.cache).map_err(|e| CliError::io(&build.cache, e))?;
     let mut request =
         BuildRequest::new(sdlf_cicd::names::CicdNames::new(ctx.lake).project(build.project), build.spec.clone(), &dir);
@@ -198,13 +202,14 @@ fn run_build(ctx: &StageContext, build: &Build) -> Result<Result<BTreeMap<String
     })
 }
 
-fn copy_dir(from: &Path, to: &Path) -> Result<(), CliError> {
-    std::fs::create_dir_all(to).map_err(|e| CliError::io(to, e))?;
-    let status = Command::new("cp").arg("-a").arg(from.join(".")).arg(to).status().map_err(|e| CliError::io(to, e))?;
-    if !status.success() {
-        return Err(CliError::Usage(format!("copying {} to {} failed", from.display(), to.display())));
-    }
-    Ok(())
+/// The top-level directories of the buildspec's relative cache paths (`target/**/*` → `target`).
+fn cache_roots(spec: &Buildspec) -> Vec<String> {
+    spec.cache
+        .iter()
+        .flat_map(|c| &c.paths)
+        .filter(|p| !p.starts_with('/'))
+        .filter_map(|p| p.split('/').next().map(str::to_owned))
+        .collect()
 }
 
 /// A manual approval: given with --approve, asked on a terminal, else not given.

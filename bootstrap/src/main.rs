@@ -3,6 +3,7 @@
 //! One error path and the `sdlf` exit codes (README, "Exit codes").
 
 mod local_run;
+mod sync;
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;

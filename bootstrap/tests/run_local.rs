@@ -1,9 +1,12 @@
 //! The pipeline run here, end to end: `bootstrap run-local` from a commit of a temporary clone,
 //! against an emulator of the test's own, for the `local` environment.
 //!
-//! The builds share this workspace's target directory (`CARGO_TARGET_DIR`, as CodeBuild's
-//! cache of `target/` would hold it) and its tools directory, so the pipeline compiles only
-//! the clone's own crates and reuses the Lambda package the other emulator tests build.
+//! The pipeline's builds get a target directory of their own that lasts between test runs
+//! (`target/pipeline-test/`, as CodeBuild's cache of `target/` would), at stable paths, so a
+//! second run compiles only what changed; never this workspace's own target directory, whose
+//! binaries the other tests run and whose artifacts must point at this checkout. The Lambda
+//! package, named by the hash of its sources, is shared with the other emulator tests in both
+//! directions, so it is built once per source state.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -15,17 +18,36 @@ fn git(dir: &Path, args: &[&str]) {
     assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
 }
 
-/// A clone of this repository's HEAD in a temporary directory.
-fn clone() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().expect("a temporary directory");
+/// A clone of this repository's HEAD at `dir/repo`.
+fn clone_into(dir: &Path) -> PathBuf {
     let root = sdlf_testkit::repo_root();
-    git(dir.path(), &["clone", "--quiet", "--no-hardlinks", root.to_str().unwrap(), "repo"]);
-    dir
+    let repo = dir.join("repo");
+    let _ = std::fs::remove_dir_all(&repo);
+    std::fs::create_dir_all(dir).unwrap();
+    git(dir, &["clone", "--quiet", "--no-hardlinks", root.to_str().unwrap(), "repo"]);
+    repo
 }
 
-fn run_local(repo: &Path, work: &Path, endpoint: Option<&str>, extra: &[&str]) -> Output {
+/// This workspace's target directory.
+fn workspace_target() -> PathBuf {
     let root = sdlf_testkit::repo_root();
-    let target = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root.join("target"));
+    std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root.join("target"))
+}
+
+/// Hard-links the packages one cache has and the other lacks (they never change once named).
+fn share_packages(from: &Path, to: &Path) {
+    let Ok(entries) = std::fs::read_dir(from.join("lambda-packages")) else { return };
+    std::fs::create_dir_all(to.join("lambda-packages")).unwrap();
+    for e in entries.flatten() {
+        let name = e.file_name();
+        if name.to_string_lossy().ends_with(".zip") && !to.join("lambda-packages").join(&name).exists() {
+            let _ = std::fs::hard_link(e.path(), to.join("lambda-packages").join(&name));
+        }
+    }
+}
+
+fn run_local(repo: &Path, work: &Path, target: &Path, endpoint: Option<&str>, extra: &[&str]) -> Output {
+    let root = sdlf_testkit::repo_root();
     let tools = std::env::var_os("SDLF_TOOLS_DIR").map(PathBuf::from).unwrap_or_else(|| root.join(".tools"));
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_bootstrap"));
     cmd.arg("run-local")
@@ -62,10 +84,13 @@ fn stage_lines(o: &Output) -> Vec<String> {
 #[test]
 fn the_pipeline_deploys_the_lake_and_its_next_plan_is_no_changes() {
     let emulator = Emulator::start();
-    let dir = clone();
-    let repo = dir.path().join("repo");
-    let work = dir.path().join("work");
-    let first = run_local(&repo, &work, Some(&emulator.url), &["--test-command", "cargo --version"]);
+    let dir = workspace_target().join("pipeline-test");
+    let repo = clone_into(&dir);
+    let (work, target) = (dir.join("work"), dir.join("target"));
+    let _ = std::fs::remove_dir_all(work.join("runs"));
+    share_packages(&workspace_target(), &target);
+    let first = run_local(&repo, &work, &target, Some(&emulator.url), &["--test-command", "cargo --version"]);
+    share_packages(&target, &workspace_target());
     assert!(first.status.success(), "first run:\n{}", text(&first));
     let lines = stage_lines(&first);
     assert_eq!(lines.len(), 4, "{lines:?}");
@@ -80,7 +105,7 @@ fn the_pipeline_deploys_the_lake_and_its_next_plan_is_no_changes() {
     let artifact = runs[0].join("artifacts/Plan_local");
     assert!(artifact.join("local.json").is_file() && artifact.join("local.summary").is_file(), "{artifact:?}");
 
-    let second = run_local(&repo, &work, Some(&emulator.url), &["--skip-stage", "Test"]);
+    let second = run_local(&repo, &work, &target, Some(&emulator.url), &["--skip-stage", "Test"]);
     assert!(second.status.success(), "second run:\n{}", text(&second));
     let lines = stage_lines(&second);
     assert_eq!(lines[1], "Test Skipped (--skip-stage)");
@@ -90,10 +115,12 @@ fn the_pipeline_deploys_the_lake_and_its_next_plan_is_no_changes() {
 
 #[test]
 fn a_failing_command_fails_its_action_and_stops_the_pipeline_there() {
-    let dir = clone();
-    let repo = dir.path().join("repo");
+    let dir = tempfile::tempdir().unwrap();
+    let repo = clone_into(dir.path());
     // No emulator: the pipeline must stop before anything reaches AWS.
-    let out = run_local(&repo, &dir.path().join("work"), Some("http://127.0.0.1:9"), &["--test-command", "false"]);
+    let work = dir.path().join("work");
+    let out =
+        run_local(&repo, &work, &dir.path().join("target"), Some("http://127.0.0.1:9"), &["--test-command", "false"]);
     assert_eq!(out.status.code(), Some(4), "{}", text(&out));
     let lines = stage_lines(&out);
     assert_eq!(lines.len(), 2, "nothing after the failed stage:\n{}", text(&out));
