@@ -3,6 +3,7 @@
 //! One error path and the `sdlf` exit codes (README, "Exit codes").
 
 mod local_run;
+mod status;
 mod sync;
 
 use std::collections::BTreeSet;
@@ -48,11 +49,11 @@ enum Command {
 
 /// What the CI/CD is made of.
 #[derive(Debug, Args, Clone)]
-struct PipelineArgs {
+pub(crate) struct PipelineArgs {
     /// Environment whose account and region host the CI/CD (default: the lake's first AWS
     /// environment); with --trust, the environment that lends its roles.
     #[arg(long, short)]
-    env: Option<String>,
+    pub(crate) env: Option<String>,
     /// codecommit, github:OWNER/REPO, gitlab:GROUP/REPO or bitbucket:OWNER/REPO.
     #[arg(long, default_value = "codecommit")]
     source: String,
@@ -69,14 +70,22 @@ struct PipelineArgs {
 }
 
 #[derive(Debug, Args)]
-struct BootstrapArgs {
+pub(crate) struct BootstrapArgs {
     #[command(flatten)]
-    pipeline: PipelineArgs,
+    pub(crate) pipeline: PipelineArgs,
     /// Execute without asking (required without a terminal).
     #[arg(long, short)]
     yes: bool,
+    /// Show each pipeline stage's latest state, the latest execution and the connection's
+    /// state, instead of deploying.
+    #[arg(long, conflicts_with = "wait")]
+    status: bool,
+    /// Follow the latest execution until it ends, instead of deploying; exits 0 when it
+    /// succeeded, 4 otherwise.
+    #[arg(long)]
+    pub(crate) wait: bool,
     #[command(flatten)]
-    aws: AwsArgs,
+    pub(crate) aws: AwsArgs,
 }
 
 #[derive(Debug, Args)]
@@ -93,6 +102,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Some(Command::Synth(args)) => run_synth(&args),
         Some(Command::RunLocal(args)) => local_run::run(&args),
+        None if cli.deploy.status || cli.deploy.wait => status::run(&cli.deploy),
         None => run_deploy(&cli.deploy),
     };
     match result {
@@ -105,7 +115,7 @@ fn main() -> ExitCode {
 }
 
 /// The environment the CI/CD lives in: the named one, else the lake's first AWS environment.
-fn home<'l>(lake: &'l Lake, env: Option<&str>) -> Result<&'l Environment, CliError> {
+pub(crate) fn home<'l>(lake: &'l Lake, env: Option<&str>) -> Result<&'l Environment, CliError> {
     match env {
         Some(name) => lake.environment(name).ok_or_else(|| {
             let known: Vec<&str> = lake.environments.iter().map(|e| e.name.as_str()).collect();

@@ -30,6 +30,9 @@ pub struct Connection {
     pub sqs: Sqs,
     /// The running lake: catalog, functions, executions.
     pub lake: crate::Lake,
+    /// The CI/CD's pipeline and connection (`bootstrap --status`, `--wait`).
+    pub codepipeline: crate::CodePipeline,
+    pub connections: crate::CodeConnections,
     pub region: String,
     pub calls: Arc<CallCounter>,
     sts: aws_sdk_sts::Client,
@@ -87,6 +90,8 @@ pub async fn connect(target: &Target) -> Connection {
             calls.clone(),
         ),
         sqs: Sqs::new(aws_sdk_sqs::Client::new(&config), calls.clone()),
+        codepipeline: crate::CodePipeline::new(aws_sdk_codepipeline::Client::new(&config), calls.clone()),
+        connections: crate::CodeConnections::new(aws_sdk_codeconnections::Client::new(&config), calls.clone()),
         lake: crate::Lake::new(&config, aws_sdk_s3::Client::from_conf(s3_config), calls.clone()),
         region,
         calls,

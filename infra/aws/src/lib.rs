@@ -7,12 +7,14 @@
 //! client at the local emulator.
 
 mod cloudformation;
+mod codepipeline;
 mod connect;
 mod lake;
 mod s3;
 mod sqs;
 
 pub use cloudformation::CloudFormation;
+pub use codepipeline::{CodeConnections, CodePipeline};
 pub use connect::{Connection, Target, connect};
 pub use lake::{Execution, Lake, Object, Row};
 pub use s3::S3;

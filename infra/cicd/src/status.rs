@@ -169,4 +169,31 @@ mod tests {
             "pipeline acme-lake: not deployed (run `cargo run -p bootstrap`)\n"
         );
     }
+
+    /// CodePipeline in memory (no emulator implements GetPipelineState): each call to
+    /// `execution` moves the execution one status along.
+    struct Scripted(std::sync::Mutex<Vec<&'static str>>);
+
+    impl Pipelines for Scripted {
+        async fn state(&self, _: &str) -> Result<Option<Vec<StageState>>, ApiError> {
+            Ok(Some(vec![stage("Deploy-dev", Some("InProgress"), ("Deploy-dev", Some("InProgress"), None))]))
+        }
+        async fn latest_execution(&self, _: &str) -> Result<Option<Execution>, ApiError> {
+            Ok(None)
+        }
+        async fn execution(&self, _: &str, id: &str) -> Result<Execution, ApiError> {
+            let mut left = self.0.lock().unwrap();
+            let status = if left.len() > 1 { left.remove(0) } else { left[0] };
+            Ok(Execution { id: id.into(), status: status.into(), started: None, trigger: None })
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn follow_reports_each_change_once_and_returns_the_final_state() {
+        let api = Scripted(std::sync::Mutex::new(vec!["InProgress", "InProgress", "InProgress", "Failed"]));
+        let mut seen = Vec::new();
+        let done = follow(&api, "p", "e-1", Duration::from_secs(10), |e, _| seen.push(e.status.clone())).await.unwrap();
+        assert_eq!(done.status, "Failed");
+        assert_eq!(seen, ["InProgress", "Failed"]);
+    }
 }
