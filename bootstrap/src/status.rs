@@ -17,6 +17,12 @@ pub fn run(args: &BootstrapArgs) -> Result<ExitCode, CliError> {
     let lake = sdlf_pipelines::lake();
     let home = crate::home(&lake, args.pipeline.env.as_deref())?.clone();
     let names = CicdNames::new(&lake);
+    if home.is_local() {
+        println!(
+            "the local emulator has no CodePipeline: run the pipeline here with `cargo run -p bootstrap -- run-local`"
+        );
+        return Ok(ExitCode::from(if args.wait { exit::USAGE } else { exit::OK }));
+    }
     sdlf::runtime()?.block_on(async {
         let conn = sdlf::aws_target::connect(&home, &args.aws).await?;
         let Some(stack) = conn.cloudformation.describe(&names.stack()).await? else {
