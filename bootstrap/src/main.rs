@@ -2,6 +2,7 @@
 //! every push (`synth` writes it without touching AWS; `run-local` runs its pipeline here).
 //! One error path and the `sdlf` exit codes (README, "Exit codes").
 
+mod first_push;
 mod local_run;
 mod status;
 mod sync;
@@ -177,14 +178,20 @@ fn run_deploy(args: &BootstrapArgs) -> Result<ExitCode, CliError> {
         aws: args.aws.clone(),
     };
     let code = sdlf::deploy::deploy_output(&home, &output, &selected, BTreeSet::new(), &deploy)?;
-    if code == ExitCode::from(exit::OK) && args.pipeline.trust.is_none() {
-        print!("{}", next_steps(&lake, &home, &args.pipeline));
+    if code != ExitCode::from(exit::OK) || args.pipeline.trust.is_some() {
+        return Ok(code);
     }
+    let pushed = if args.pipeline.source == "codecommit" && !home.is_local() {
+        first_push::run(&lake, &home, &args.pipeline.branch, &args.aws)?
+    } else {
+        None
+    };
+    print!("{}", next_steps(&lake, &home, &args.pipeline, pushed.as_deref()));
     Ok(code)
 }
 
 /// What a person must do once the stack is there.
-fn next_steps(lake: &Lake, home: &Environment, args: &PipelineArgs) -> String {
+fn next_steps(lake: &Lake, home: &Environment, args: &PipelineArgs, pushed: Option<&str>) -> String {
     let names = sdlf_cicd::names::CicdNames::new(lake);
     let mut out = String::from("\nNext:\n");
     match Source::parse(&args.source) {
@@ -196,13 +203,8 @@ fn next_steps(lake: &Lake, home: &Environment, args: &PipelineArgs) -> String {
             names.connection(provider.as_str()),
             home.region()
         )),
-        _ => out.push_str(&format!(
-            "  - Push this repository to CodeCommit: git remote add codecommit \
-             codecommit::{}://{} && git push codecommit HEAD:{}\n",
-            home.region(),
-            names.repository(),
-            args.branch
-        )),
+        _ if home.is_local() => out.push_str("  - Run the pipeline here: cargo run -p bootstrap -- run-local\n"),
+        _ => out.push_str(&format!("  - {}\n", pushed.unwrap_or("Push this repository to CodeCommit (see above)."))),
     }
     for env in aws_environments(lake).into_iter().filter(|e| e.account() != home.account()) {
         out.push_str(&format!(

@@ -33,6 +33,8 @@ pub struct Connection {
     /// The CI/CD's pipeline and connection (`bootstrap --status`, `--wait`).
     pub codepipeline: crate::CodePipeline,
     pub connections: crate::CodeConnections,
+    /// The first push into a new repository.
+    pub codecommit: crate::CodeCommit,
     pub region: String,
     pub calls: Arc<CallCounter>,
     sts: aws_sdk_sts::Client,
@@ -91,6 +93,7 @@ pub async fn connect(target: &Target) -> Connection {
         ),
         sqs: Sqs::new(aws_sdk_sqs::Client::new(&config), calls.clone()),
         codepipeline: crate::CodePipeline::new(aws_sdk_codepipeline::Client::new(&config), calls.clone()),
+        codecommit: crate::CodeCommit::new(aws_sdk_codecommit::Client::new(&config), calls.clone()),
         connections: crate::CodeConnections::new(aws_sdk_codeconnections::Client::new(&config), calls.clone()),
         lake: crate::Lake::new(&config, aws_sdk_s3::Client::from_conf(s3_config), calls.clone()),
         region,

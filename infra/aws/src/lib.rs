@@ -7,6 +7,7 @@
 //! client at the local emulator.
 
 mod cloudformation;
+mod codecommit;
 mod codepipeline;
 mod connect;
 mod lake;
@@ -14,6 +15,7 @@ mod s3;
 mod sqs;
 
 pub use cloudformation::CloudFormation;
+pub use codecommit::CodeCommit;
 pub use codepipeline::{CodeConnections, CodePipeline};
 pub use connect::{Connection, Target, connect};
 pub use lake::{Execution, Lake, Object, Row};

@@ -5,6 +5,7 @@
 
 pub mod buildspec;
 pub mod buildspecs;
+pub mod first_commit;
 pub mod iam;
 pub mod names;
 pub mod output;
