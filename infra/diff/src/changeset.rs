@@ -77,10 +77,7 @@ impl TemplateDiff {
     /// set lists and tells what data a resource only the change set knows holds (its
     /// retention policy is not known here, so its data counts as lost: the guard errs safe).
     pub fn merge_change_set(&mut self, changes: &[ChangeSetChange], specs: &dyn SpecLookup) {
-        let position: HashMap<String, usize> =
-            self.resources.iter().enumerate().map(|(i, r)| (r.logical_id.clone(), i)).collect();
         let listed: HashSet<&str> = changes.iter().map(|c| c.logical_id.as_str()).collect();
-
         for r in self.resources.iter().filter(|r| !listed.contains(r.logical_id.as_str())) {
             self.disagreements.push(Disagreement {
                 logical_id: r.logical_id.clone(),
@@ -88,6 +85,11 @@ impl TemplateDiff {
                 change_set: None,
             });
         }
+        // The change set wins: what CloudFormation says does not change is not a change (the
+        // disagreement above still says the template diff thought otherwise).
+        self.resources.retain(|r| listed.contains(r.logical_id.as_str()));
+        let position: HashMap<String, usize> =
+            self.resources.iter().enumerate().map(|(i, r)| (r.logical_id.clone(), i)).collect();
         for c in changes {
             let spec = specs.spec(&c.resource_type);
             let resource = match position.get(&c.logical_id) {
