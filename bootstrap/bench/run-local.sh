@@ -4,27 +4,33 @@
 #
 #   bootstrap/bench/run-local.sh            # test stage: $BENCH_TEST_COMMAND
 #
-# Steps: a clone of HEAD; one full run to warm the cache (the workspace's target directory,
-# shared through CARGO_TARGET_DIR as CodeBuild's S3 cache of target/ would be); then a one-line
-# change to pipelines/src/lib.rs (a dataset's batch size), committed, and the timed run.
+# Steps: a clone of HEAD; one full run to warm the cache; then a one-line change to
+# pipelines/src/lib.rs (a dataset's batch size), committed, and the timed run. The builds use a
+# target directory of their own (target/pipeline-bench/, kept between runs of this script, as
+# CodeBuild's S3 cache of target/ would be), never the workspace's: cargo decides freshness by
+# modification times, which are only sound when one checkout writes a target directory.
 # The emulator is a fresh MiniStack on a free 127.0.0.1 port, stopped at the end.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 TEST_COMMAND=${BENCH_TEST_COMMAND:-cargo test --locked -p sdlf-cicd --lib}
 export SDLF_TOOLS_DIR=${SDLF_TOOLS_DIR:-$ROOT/.tools}
-export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
+BENCH_DIR=$ROOT/target/pipeline-bench
 
 "$ROOT/tests/support/tools.sh" ensure >/dev/null
 eval "$("$ROOT/tests/support/tools.sh" env)"
 cargo build --quiet --locked -p bootstrap --manifest-path "$ROOT/Cargo.toml"
-BOOTSTRAP=$CARGO_TARGET_DIR/debug/bootstrap
+BOOTSTRAP=$ROOT/target/debug/bootstrap
+export CARGO_TARGET_DIR=$BENCH_DIR/target
+# The Lambda package is named by the hash of its sources: share it with the workspace's cache.
+mkdir -p "$CARGO_TARGET_DIR/lambda-packages"
+cp -ln "$ROOT"/target/lambda-packages/*.zip "$CARGO_TARGET_DIR/lambda-packages/" 2>/dev/null || true
 
 URL=$("$ROOT/tests/support/ministack.sh" start --port 0 | tail -n 1)
 PORT=${URL##*:}
-WORK=$(mktemp -d)
-echo "work directory: $WORK" >&2
-trap '"$ROOT/tests/support/ministack.sh" stop --port "$PORT" >/dev/null 2>&1 || true; [ -n "${BENCH_KEEP:-}" ] || rm -rf "$WORK"' EXIT
+WORK=$BENCH_DIR/work
+rm -rf "$WORK/repo" "$WORK/pipeline/runs" && mkdir -p "$WORK"
+trap '"$ROOT/tests/support/ministack.sh" stop --port "$PORT" >/dev/null 2>&1 || true' EXIT
 export AWS_ENDPOINT_URL=$URL
 
 git clone --quiet --no-hardlinks "$ROOT" "$WORK/repo"
