@@ -246,9 +246,25 @@ pub fn deploy_output(
     Ok(ExitCode::from(summary(&env.name, &results, calls)))
 }
 
+/// The exit code of stacks that ended differently: the most severe wins, which the codes'
+/// order already is — interrupted (130) over failed (4) over refused (3) over not confirmed (2).
+fn exit_code<'r>(results: impl IntoIterator<Item = &'r StackResult>) -> u8 {
+    results
+        .into_iter()
+        .map(|r| match r {
+            StackResult::Deployed | StackResult::NoChanges | StackResult::Blocked { .. } => exit::OK,
+            StackResult::NotConfirmed { .. } => exit::USAGE,
+            StackResult::Refused(_) => exit::INVALID,
+            StackResult::Failed { .. } | StackResult::Error(_) => exit::FAILED,
+            StackResult::Detached => exit::INTERRUPTED,
+        })
+        .max()
+        .unwrap_or(exit::OK)
+}
+
 /// Prints the closing summary; returns the exit code.
 fn summary(env: &str, results: &[(String, StackResult)], calls: u64) -> u8 {
-    let mut code = exit::OK;
+    let code = exit_code(results.iter().map(|(_, r)| r));
     let (mut deployed, mut unchanged) = (0, 0);
     let mut problems = Vec::new();
     for (stack, r) in results {
@@ -256,7 +272,6 @@ fn summary(env: &str, results: &[(String, StackResult)], calls: u64) -> u8 {
             StackResult::Deployed => deployed += 1,
             StackResult::NoChanges => unchanged += 1,
             StackResult::Failed { status, reasons, advice } => {
-                code = exit::FAILED;
                 let mut text = format!("{stack}: {status}");
                 for reason in reasons {
                     text.push_str(&format!("\n    {reason}"));
@@ -267,22 +282,18 @@ fn summary(env: &str, results: &[(String, StackResult)], calls: u64) -> u8 {
                 problems.push(text);
             }
             StackResult::Refused(refused) => {
-                code = code.max(exit::INVALID);
                 problems.push(refused.to_string());
             }
             StackResult::NotConfirmed { why } => {
-                code = code.max(exit::USAGE);
                 problems.push(format!("{stack}: not deployed: {why}"));
             }
             StackResult::Blocked { dependency } => {
                 problems.push(format!("{stack}: not attempted: it depends on {dependency}, which did not deploy"))
             }
             StackResult::Detached => {
-                code = exit::INTERRUPTED;
                 problems.push(format!("{stack}: still in progress (detached)"));
             }
             StackResult::Error(e) => {
-                code = exit::FAILED;
                 problems.push(format!("{stack}: {e}"));
             }
         }
@@ -299,4 +310,28 @@ fn summary(env: &str, results: &[(String, StackResult)], calls: u64) -> u8 {
         }
     }
     code
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn failed() -> StackResult {
+        StackResult::Failed { status: "UPDATE_ROLLBACK_COMPLETE".into(), reasons: vec![], advice: None }
+    }
+
+    #[test]
+    fn the_most_severe_outcome_decides_the_exit_code_whatever_the_order() {
+        let detached = StackResult::Detached;
+        let not_confirmed = StackResult::NotConfirmed { why: "no --yes".into() };
+        assert_eq!(exit_code([&StackResult::Deployed, &StackResult::NoChanges]), exit::OK);
+        assert_eq!(exit_code([&detached, &failed()]), exit::INTERRUPTED, "a later failure keeps the detach");
+        assert_eq!(exit_code([&failed(), &detached]), exit::INTERRUPTED);
+        assert_eq!(
+            exit_code([&not_confirmed, &failed(), &StackResult::Blocked { dependency: "a".into() }]),
+            exit::FAILED
+        );
+        assert_eq!(exit_code([&StackResult::Error("x".into()), &not_confirmed]), exit::FAILED);
+        assert_eq!(exit_code([&not_confirmed, &StackResult::Deployed]), exit::USAGE);
+    }
 }
