@@ -9,13 +9,9 @@
 //! Glue databases `{org}_{domain}_{env}_*`; SSM parameters `/sdlf/{env}/*`.
 
 use sdlf_cfn::Expr;
+use sdlf_lake::stacks::constructs::arn;
 use sdlf_lake::{Environment, Lake};
 use sdlf_policy::{Allowance, Allowlist, Condition, FindingKind, PolicyDocument, Statement};
-
-/// `arn:${AWS::Partition}:{service}:${AWS::Region}:${AWS::AccountId}:{resource}`.
-fn arn(service: &str, resource: &str) -> Expr {
-    Expr::sub(format!("arn:${{AWS::Partition}}:{service}:${{AWS::Region}}:${{AWS::AccountId}}:{resource}"))
-}
 
 /// A global service's ARN (IAM, S3): no region.
 fn global_arn(service: &str, account: bool, resource: &str) -> Expr {

@@ -144,7 +144,6 @@ pub(crate) fn build_role(
     names: &CicdNames,
     project: Project,
     base: BaseRefs,
-    _source: Option<Expr>,
 ) -> Result<Handle<iam::Role>, BuildError> {
     let mut permissions = PolicyDocument::new().statements(build_basics(&base));
     if project != Project::Test {

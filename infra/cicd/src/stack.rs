@@ -60,7 +60,7 @@ pub fn build(req: &Request) -> Result<Stack, BuildError> {
     let source = source(&mut stack, &names, &req.settings.source, &base.key_arn);
     let mut projects = Vec::new();
     for project in Project::ALL {
-        projects.push(self::project(&mut stack, req, &names, &base, project, &source)?);
+        projects.push(self::project(&mut stack, req, &names, &base, project)?);
     }
     for target in req.targets.iter().filter(|t| same_account(req.home, t)) {
         roles::execution_role(&mut stack, req.lake, target)?;
@@ -187,9 +187,8 @@ fn project(
     names: &CicdNames,
     base: &Base,
     project: Project,
-    source: &SourceParts,
 ) -> Result<Handle<codebuild::Project>, BuildError> {
-    let role = roles::build_role(stack, req, names, project, base_refs(base), source_arn(source))?;
+    let role = roles::build_role(stack, req, names, project, base_refs(base))?;
     let spec = buildspecs::buildspec(project, req.settings);
     let bucket = base.bucket.reference();
     Ok(stack.template.add(
