@@ -6,6 +6,8 @@ use std::process::ExitCode;
 use clap::{Args, ValueEnum};
 
 use crate::aws_target::{AwsArgs, connect};
+use sdlf_lambda_core::contract::{self, replies::RedriveReply, resources::PipelineResource};
+
 use crate::{CliError, exit, session};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -14,6 +16,15 @@ pub enum Stage {
     A,
     /// Heavy transform: each dead-lettered batch runs again as a new execution.
     B,
+}
+
+impl From<Stage> for contract::env::Stage {
+    fn from(stage: Stage) -> contract::env::Stage {
+        match stage {
+            Stage::A => contract::env::Stage::A,
+            Stage::B => contract::env::Stage::B,
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -44,11 +55,8 @@ pub fn function(
 ) -> Option<String> {
     let t = lake.teams.iter().find(|t| t.name == team)?;
     t.pipelines.iter().find(|p| p.name == pipeline)?;
-    let what = match stage {
-        Stage::A => "redrive-a",
-        Stage::B => "redrive-b",
-    };
-    Some(sdlf_lake::Names::new(lake, env).pipeline_resource(team, pipeline, what))
+    let what = PipelineResource::redrive(stage.into());
+    Some(sdlf_lake::Names::new(lake, env).pipeline_resource(team, pipeline, what.suffix()))
 }
 
 pub fn run(args: &RedriveArgs) -> Result<ExitCode, CliError> {
@@ -68,7 +76,14 @@ pub fn run(args: &RedriveArgs) -> Result<ExitCode, CliError> {
         let conn = connect(env, &args.aws).await?;
         conn.lake.invoke(&function, &serde_json::json!({})).await.map_err(CliError::from)
     })?;
-    let moved = answer.get("moved").and_then(serde_json::Value::as_u64).unwrap_or(0);
+    let RedriveReply { moved } = serde_json::from_value(answer.clone()).map_err(|e| {
+        CliError::Api(sdlf_deploy::api::ApiError {
+            operation: "Invoke",
+            stack: None,
+            message: format!("{function} answered {answer}, not a redrive's reply ({e}); deploy the lake again"),
+            throttled: false,
+        })
+    })?;
     if args.json {
         println!("{}", serde_json::json!({"function": function, "moved": moved}));
     } else {

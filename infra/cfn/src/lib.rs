@@ -19,7 +19,7 @@ mod validate;
 
 pub use expr::{Expr, Pseudo, dynamic};
 pub use json::{template_to_json, to_json_value};
-pub use parse::{ParseError, parse, parse_value};
+pub use parse::{ParseError, parse, parse_expr, parse_value};
 pub use spec::{ChangeImpact, ResourceSpec, SpecLookup, has_open_attributes};
 pub use template::{
     Assertion, DeletionPolicy, FORMAT_VERSION, Mapping, Output, Parameter, ParameterType, Resource, ResourceOptions,

@@ -297,6 +297,12 @@ fn output(path: &str, v: &Value) -> Result<Output> {
     Ok(o)
 }
 
+/// A value in CloudFormation's JSON (e.g. a serialized struct holding [`Expr`]s) as an
+/// expression; `path` names it in errors.
+pub fn parse_expr(path: &str, v: &Value) -> Result<Expr> {
+    expr(path, v)
+}
+
 /// Parses one value: an intrinsic when it is a one-key object whose key is `Ref`,
 /// `Condition` (with a string) or `Fn::*`; a literal otherwise.
 pub(crate) fn expr(path: &str, v: &Value) -> Result<Expr> {

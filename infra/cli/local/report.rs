@@ -4,22 +4,28 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use sdlf_aws::{Execution, Object, Row};
+use sdlf_lambda_core::catalog;
+use sdlf_lambda_core::contract::layout::CATALOG_TABLE;
+use sdlf_lambda_core::contract::status::CatalogStatus;
 use serde_json::{Value, json};
 
-/// Catalog statuses after which stage A has nothing more to do with a raw object.
-const STAGE_A_DONE: [&str; 4] = ["processed-a", "processed-b", "failed", "unrouted"];
+/// The row's status, when it is one the functions write.
+fn status(row: &Row) -> Option<CatalogStatus> {
+    row.get(catalog::STATUS)?.parse().ok()
+}
 
 /// The raw objects of this run (`s3://{raw}/{key}`) whose catalog row does not yet show a
 /// finished stage A for an event at or after `since` (ISO-8601, as the rows'
 /// `last_modified`). Empty once the run's objects are all settled.
 pub fn stage_a_pending<'a>(rows: &[Row], uploaded: &'a [String], since: &str) -> Vec<&'a str> {
-    let by_id: BTreeMap<&str, &Row> = rows.iter().filter_map(|r| Some((r.get("id")?.as_str(), r))).collect();
+    let by_id: BTreeMap<&str, &Row> =
+        rows.iter().filter_map(|r| Some((r.get(CATALOG_TABLE.partition_key)?.as_str(), r))).collect();
     uploaded
         .iter()
         .filter(|uri| {
             let Some(row) = by_id.get(uri.as_str()) else { return true };
             let fresh = row.get("last_modified").is_some_and(|t| t.as_str() >= since);
-            let done = row.get("status").is_some_and(|s| STAGE_A_DONE.contains(&s.as_str()));
+            let done = status(row).is_some_and(CatalogStatus::is_past_stage_a);
             !(fresh && done)
         })
         .map(String::as_str)
@@ -57,7 +63,7 @@ impl Report {
         let mut counts = BTreeMap::new();
         for row in &self.rows {
             let layer = row.get("stage").cloned().unwrap_or_else(|| "-".to_owned());
-            let status = row.get("status").cloned().unwrap_or_else(|| "-".to_owned());
+            let status = row.get(catalog::STATUS).cloned().unwrap_or_else(|| "-".to_owned());
             *counts.entry((layer, status)).or_insert(0) += 1;
         }
         counts
@@ -67,10 +73,10 @@ impl Report {
     pub fn problems(&self) -> Vec<(&str, &str, &str)> {
         self.rows
             .iter()
-            .filter(|r| matches!(r.get("status").map(String::as_str), Some("failed" | "unrouted")))
+            .filter(|r| status(r).is_some_and(CatalogStatus::has_reason))
             .map(|r| {
                 let get = |k: &str| r.get(k).map_or("", String::as_str);
-                (get("id"), get("status"), get("reason"))
+                (get(CATALOG_TABLE.partition_key), get(catalog::STATUS), get("reason"))
             })
             .collect()
     }

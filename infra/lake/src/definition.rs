@@ -184,39 +184,9 @@ pub struct LightTransform {
     pub schema: Vec<Column>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum InputFormat {
-    Csv { delimiter: char, quote: char, header: bool },
-    JsonLines,
-    JsonArray,
-}
-
-impl InputFormat {
-    pub fn csv() -> InputFormat {
-        InputFormat::Csv { delimiter: ',', quote: '"', header: true }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TargetFormat {
-    /// Parquet with Snappy compression.
-    Parquet,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Column {
-    pub name: String,
-    pub data_type: ColumnType,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ColumnType {
-    String,
-    Int64,
-    Float64,
-    Boolean,
-    Timestamp,
-}
+// The formats and column types are the config row's own (the functions read them as they
+// are declared here).
+pub use sdlf_lambda_core::contract::config::{Column, ColumnType, InputFormat, TargetFormat};
 
 /// Items per stage-B execution.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

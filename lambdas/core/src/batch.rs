@@ -31,7 +31,8 @@
 
 use std::collections::HashSet;
 
-use crate::dataset_config::{BatchBounds, DatasetConfig};
+use crate::contract::config::{BatchBounds, DatasetConfig};
+use crate::contract::layout::manifest_prefix;
 use crate::messages::{Glue, GlueArguments, QueueBMessage, ScheduleInput, StageBInput};
 
 /// Longest inline `--SOURCE_KEYS`. Glue caps a run's arguments at 260 KB in total
@@ -189,7 +190,7 @@ pub fn build(context: &BatchContext<'_>, messages: &[QueueBMessage]) -> Result<S
         if inline.len() <= INLINE_SOURCE_KEYS_MAX_BYTES && !uris.iter().any(|uri| uri.contains(',')) {
             (inline, None)
         } else {
-            let key = format!("pre-stage/{}/_manifests/{}/{}.json", config.team, config.pipeline, context.execution_id);
+            let key = format!("{}{}.json", manifest_prefix(&config.team, &config.pipeline), context.execution_id);
             let body = serde_json::to_string(&uris).unwrap_or_else(|_| "[]".into());
             (
                 format!("s3://{}/{key}", context.stage_bucket),
@@ -227,7 +228,7 @@ pub fn build(context: &BatchContext<'_>, messages: &[QueueBMessage]) -> Result<S
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dataset_config::tests::config;
+    use crate::contract::config::tests::config;
     use crate::messages::ObjectRef;
 
     const STAGE: &str = "acme-dl-dev-eu-west-1-111122223333-stage";

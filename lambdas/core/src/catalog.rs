@@ -3,7 +3,7 @@
 //! # Row (key `id` = `s3://{bucket}/{key}`)
 //!
 //! `bucket`, `key`, `stage` (`raw` | `stage` | `analytics`), `dataset` = `{team}/{dataset}` and
-//! `team` (only for objects under a dataset prefix, see [`crate::layout::dataset_of`]), `size`
+//! `team` (only for objects under a dataset prefix, see [`crate::contract::layout::dataset_of`]), `size`
 //! (N), `etag`, `version_id`, `sequencer` (as S3 sent it), `sequencer_sort` (see below),
 //! `last_modified` (the event time), `status`. Later steps add `pipeline`, `execution_id`,
 //! `output_keys` (a JSON string), `reason`, `failed_stage`.
@@ -23,26 +23,16 @@
 //! `by-dataset` indexes list live objects only). Deleting the row would forget the removal's
 //! sequencer, and a `Created` event delivered after it would bring the deleted object back.
 
+use std::collections::BTreeMap;
+
+use crate::contract::layout::{CATALOG_TABLE, LakeLayout, Layer, dataset_of};
+use crate::contract::status::CatalogStatus;
 use crate::item::{AttrValue, ConditionalPut, ConditionalUpdate, Item, names};
-use crate::layout::{LakeLayout, Layer, dataset_of};
 use crate::s3_event::{EventKind, ObjectEvent};
 use crate::sequencer::unsequenced_sort_key;
 
-/// `status` values of catalog rows.
-pub mod status {
-    /// A new object, not yet picked up by a pipeline.
-    pub const CREATED: &str = "created";
-    /// The object was removed (a tombstone).
-    pub const DELETED: &str = "deleted";
-    /// A raw object no dataset claims; `reason` says why.
-    pub const UNROUTED: &str = "unrouted";
-    pub const PROCESSING_A: &str = "processing-a";
-    pub const PROCESSED_A: &str = "processed-a";
-    /// Stage B's heavy transform included the object in a batch that succeeded.
-    pub const PROCESSED_B: &str = "processed-b";
-    /// A pipeline step failed; `failed_stage` and `reason` say where and why.
-    pub const FAILED: &str = "failed";
-}
+/// The attribute holding a row's [`CatalogStatus`].
+pub const STATUS: &str = "status";
 
 /// An event the catalog cannot place.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -56,7 +46,7 @@ pub enum CatalogError {
 
 /// The catalog row's key for `s3://{bucket}/{key}`.
 pub fn row_key(uri: &str) -> Item {
-    Item::from([("id".to_owned(), AttrValue::s(uri))])
+    Item::from([(CATALOG_TABLE.partition_key.to_owned(), AttrValue::s(uri))])
 }
 
 /// The conditional `PutItem` recording `event`: the object's row for a creation, a tombstone
@@ -74,7 +64,7 @@ pub fn record_event(event: &ObjectEvent, layout: &LakeLayout) -> Result<Conditio
     let mut put = |name: &str, value: AttrValue| {
         item.insert(name.to_owned(), value);
     };
-    put("id", AttrValue::s(event.uri()));
+    put(CATALOG_TABLE.partition_key, AttrValue::s(event.uri()));
     put("bucket", AttrValue::s(&event.bucket));
     put("key", AttrValue::s(&event.key));
     put("last_modified", AttrValue::s(&event.event_time));
@@ -91,7 +81,7 @@ pub fn record_event(event: &ObjectEvent, layout: &LakeLayout) -> Result<Conditio
     }
     match event.kind {
         EventKind::Created => {
-            put("status", AttrValue::s(status::CREATED));
+            put(STATUS, AttrValue::s(CatalogStatus::Created.as_str()));
             put("stage", AttrValue::s(layer.as_str()));
             if let Some(dataset) = &dataset {
                 put("dataset", AttrValue::s(dataset.id()));
@@ -103,7 +93,7 @@ pub fn record_event(event: &ObjectEvent, layout: &LakeLayout) -> Result<Conditio
                 put("etag", AttrValue::s(etag));
             }
         }
-        EventKind::Removed => put("status", AttrValue::s(status::DELETED)),
+        EventKind::Removed => put(STATUS, AttrValue::s(CatalogStatus::Deleted.as_str())),
     }
 
     // Events without a sequencer (emulators only) share the all-zero sort key: `<=` lets the
@@ -153,7 +143,8 @@ pub fn forward_to_routing(event: &ObjectEvent, layout: &LakeLayout, outcome: Wri
         WriteOutcome::Rejected { stored: None } => false,
         WriteOutcome::Rejected { stored: Some(row) } => {
             let text = |name: &str| row.get(name).and_then(AttrValue::as_s);
-            text("sequencer_sort") == Some(sort_key(event).as_str()) && text("status") == Some(status::CREATED)
+            text("sequencer_sort") == Some(sort_key(event).as_str())
+                && text(STATUS) == Some(CatalogStatus::Created.as_str())
         }
     }
 }
@@ -171,7 +162,7 @@ pub fn mark_unrouted(event: &ObjectEvent, reason: &str) -> ConditionalUpdate {
         condition: "attribute_exists(#id) AND #sequencer_sort = :sequencer_sort".into(),
         names: names(&["id", "status", "reason", "sequencer_sort"]),
         values: [
-            (":status", AttrValue::s(status::UNROUTED)),
+            (":status", AttrValue::s(CatalogStatus::Unrouted.as_str())),
             (":reason", AttrValue::s(reason)),
             (":sequencer_sort", AttrValue::s(sort_key(event))),
         ]
@@ -190,11 +181,61 @@ pub enum StageStatus {
 }
 
 impl StageStatus {
-    pub fn as_str(self) -> &'static str {
+    pub fn status(self) -> CatalogStatus {
         match self {
-            StageStatus::ProcessingA => status::PROCESSING_A,
-            StageStatus::ProcessedA => status::PROCESSED_A,
-            StageStatus::ProcessedB => status::PROCESSED_B,
+            StageStatus::ProcessingA => CatalogStatus::ProcessingA,
+            StageStatus::ProcessedA => CatalogStatus::ProcessedA,
+            StageStatus::ProcessedB => CatalogStatus::ProcessedB,
+        }
+    }
+}
+
+/// The parts of an `UpdateItem` that sets a live row's status and `attributes`, with values
+/// of type `V`: the functions' [`AttrValue`]s, or the stage A state machine's parameters
+/// (JSON paths into its input). `literal` makes a `V` of a fixed string.
+///
+/// Conditional on a live row: an update must neither create a partial row (the catalog
+/// function writes the row before anything routes the object) nor bring back an object
+/// removed meanwhile (its tombstone).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusUpdate<V> {
+    pub update: String,
+    pub condition: String,
+    pub names: BTreeMap<String, String>,
+    pub values: BTreeMap<String, V>,
+}
+
+impl<V> StatusUpdate<V> {
+    pub fn new(status: CatalogStatus, attributes: Vec<(&str, V)>, literal: impl Fn(&str) -> V) -> StatusUpdate<V> {
+        let mut set = vec![format!("#{STATUS} = :{STATUS}")];
+        let mut names = vec![CATALOG_TABLE.partition_key, STATUS];
+        let mut values = BTreeMap::from([
+            (format!(":{STATUS}"), literal(status.as_str())),
+            (":deleted".to_owned(), literal(CatalogStatus::Deleted.as_str())),
+        ]);
+        for (attribute, value) in attributes {
+            set.push(format!("#{attribute} = :{attribute}"));
+            names.push(attribute);
+            values.insert(format!(":{attribute}"), value);
+        }
+        StatusUpdate {
+            update: format!("SET {}", set.join(", ")),
+            condition: format!("attribute_exists(#{}) AND #{STATUS} <> :deleted", CATALOG_TABLE.partition_key),
+            names: crate::item::names(&names),
+            values,
+        }
+    }
+}
+
+impl StatusUpdate<AttrValue> {
+    /// The update of the row `uri` (`s3://{bucket}/{key}`).
+    fn of_row(self, uri: &str) -> ConditionalUpdate {
+        ConditionalUpdate {
+            key: row_key(uri),
+            update: self.update,
+            condition: self.condition,
+            names: self.names,
+            values: self.values,
         }
     }
 }
@@ -209,46 +250,18 @@ pub fn mark_status(
     execution_id: &str,
     output_keys: Option<&[String]>,
 ) -> ConditionalUpdate {
-    let mut set = vec!["#status = :status", "#pipeline = :pipeline", "#execution_id = :execution_id"];
-    let mut attributes = vec!["id", "status", "pipeline", "execution_id"];
-    let mut values = vec![
-        (":status", AttrValue::s(status.as_str())),
-        (":pipeline", AttrValue::s(pipeline)),
-        (":execution_id", AttrValue::s(execution_id)),
-        (":deleted", AttrValue::s(status::DELETED)),
-    ];
+    let mut attributes = vec![("pipeline", AttrValue::s(pipeline)), ("execution_id", AttrValue::s(execution_id))];
     if let Some(keys) = output_keys {
-        set.push("#output_keys = :output_keys");
-        attributes.push("output_keys");
         let json = serde_json::to_string(keys).unwrap_or_else(|_| "[]".into());
-        values.push((":output_keys", AttrValue::S(json)));
+        attributes.push(("output_keys", AttrValue::S(json)));
     }
-    live_row_update(uri, &set, &attributes, values)
+    StatusUpdate::new(status.status(), attributes, |s| AttrValue::s(s)).of_row(uri)
 }
 
 /// Marks the row `uri` `failed` in `stage` (e.g. `a`, `b`, `routing`) with `reason`.
 pub fn mark_failed(uri: &str, stage: &str, reason: &str) -> ConditionalUpdate {
-    live_row_update(
-        uri,
-        &["#status = :status", "#failed_stage = :failed_stage", "#reason = :reason"],
-        &["id", "status", "failed_stage", "reason"],
-        vec![
-            (":status", AttrValue::s(status::FAILED)),
-            (":failed_stage", AttrValue::s(stage)),
-            (":reason", AttrValue::s(reason)),
-            (":deleted", AttrValue::s(status::DELETED)),
-        ],
-    )
-}
-
-fn live_row_update(uri: &str, set: &[&str], attributes: &[&str], values: Vec<(&str, AttrValue)>) -> ConditionalUpdate {
-    ConditionalUpdate {
-        key: row_key(uri),
-        update: format!("SET {}", set.join(", ")),
-        condition: "attribute_exists(#id) AND #status <> :deleted".into(),
-        names: names(attributes),
-        values: values.into_iter().map(|(k, v)| (k.to_owned(), v)).collect(),
-    }
+    let attributes = vec![("failed_stage", AttrValue::s(stage)), ("reason", AttrValue::s(reason))];
+    StatusUpdate::new(CatalogStatus::Failed, attributes, |s| AttrValue::s(s)).of_row(uri)
 }
 
 #[cfg(test)]
@@ -426,7 +439,7 @@ mod tests {
         assert!(forward_to_routing(&event, &layout(), WriteOutcome::Rejected { stored: Some(&put.item) }));
         // Already picked up, or superseded by a later event: do not.
         let mut picked = put.item.clone();
-        picked.insert("status".into(), AttrValue::s(status::PROCESSING_A));
+        picked.insert(STATUS.into(), AttrValue::s(CatalogStatus::ProcessingA.as_str()));
         assert!(!forward_to_routing(&event, &layout(), WriteOutcome::Rejected { stored: Some(&picked) }));
         let later = record_event(&created("raw", "eng/persons/a.csv", Some("11")), &layout()).unwrap();
         assert!(!forward_to_routing(&event, &layout(), WriteOutcome::Rejected { stored: Some(&later.item) }));

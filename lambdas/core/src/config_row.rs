@@ -9,6 +9,7 @@
 
 use serde_json::Value;
 
+use crate::contract::config::RowKind;
 use crate::item::{AttrValue, Item};
 use crate::messages::{CustomResourceRequest as Request, CustomResourceResponse, RequestType};
 
@@ -33,11 +34,7 @@ pub enum Action {
 
 /// The key attribute of the table a resource type writes to (see the foundations' tables).
 pub fn key_attribute(resource_type: &str) -> Option<&'static str> {
-    match resource_type {
-        "Custom::DatasetConfig" => Some("dataset"),
-        "Custom::PipelineConfig" => Some("pipeline"),
-        _ => None,
-    }
+    RowKind::from_resource_type(resource_type).map(RowKind::key_attribute)
 }
 
 /// The decision for a request, with the physical id to answer with; `Err` is the reason of a

@@ -7,7 +7,7 @@
 //! | `catalog` | [`s3_event::parse_body`], [`catalog::record_event`], [`catalog::forward_to_routing`], [`s3_event::routing_body`] |
 //! | `routing` | [`s3_event::parse_body`], [`routing`], [`catalog::mark_unrouted`] |
 //! | `stage-a-routing` | [`messages::StageAInput`], [`history::record_start`] |
-//! | `stage-b-routing` | [`batch`], [`dataset_config`] |
+//! | `stage-b-routing` | [`batch`], [`contract::config`] |
 //! | `error` | [`messages::ErrorInput`] |
 //! | `config` | [`config_row`], [`messages::CustomResourceRequest`], [`messages::CustomResourceResponse`] |
 //!
@@ -19,12 +19,11 @@
 pub mod batch;
 pub mod catalog;
 pub mod config_row;
-pub mod dataset_config;
+pub mod contract;
 pub mod handler;
 pub mod history;
 pub mod item;
 pub mod key;
-pub mod layout;
 pub mod messages;
 pub mod routing;
 pub mod s3_event;

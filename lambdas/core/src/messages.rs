@@ -7,14 +7,14 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::dataset_config::{Column, DatasetConfig, InputFormat};
+use crate::contract::config::{Column, DatasetConfig, InputFormat, TargetFormat};
 
 /// The dataset config's light-transform attributes, copied as they are into queue A messages.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct LightTransform {
     pub input_format: InputFormat,
-    pub target_format: String,
+    pub target_format: TargetFormat,
     pub schema: Vec<Column>,
 }
 
@@ -22,7 +22,7 @@ impl LightTransform {
     pub fn of(config: &DatasetConfig) -> LightTransform {
         LightTransform {
             input_format: config.input_format.clone(),
-            target_format: config.target_format.clone(),
+            target_format: config.target_format,
             schema: config.schema.clone(),
         }
     }
@@ -287,7 +287,7 @@ mod tests {
     #[test]
     fn queue_a_message_and_stage_a_input() {
         let message: QueueAMessage = round_trip("queue_a_message.json");
-        assert_eq!(message.transform, LightTransform::of(&crate::dataset_config::tests::config()));
+        assert_eq!(message.transform, LightTransform::of(&crate::contract::config::tests::config()));
         let input: StageAInput = round_trip("stage_a_input.json");
         assert_eq!(input.message, message);
         let output: TransformAOutput = round_trip("transform_a_output.json");

@@ -22,10 +22,10 @@
 //! - a dataset without a config row (not deployed, or a typo in the prefix);
 //! - a config row that names another dataset than its key (a corrupt row).
 
-use crate::dataset_config::DatasetConfig;
+use crate::contract::config::DatasetConfig;
+use crate::contract::layout::{DatasetRef, Layer, dataset_of};
 use crate::history::{self, NewExecution};
 use crate::item::ConditionalPut;
-use crate::layout::{DatasetRef, Layer, dataset_of};
 use crate::messages::{LightTransform, QueueAMessage};
 use crate::s3_event::ObjectEvent;
 
@@ -115,7 +115,7 @@ pub fn routed_history(event: &ObjectEvent, config: &DatasetConfig, now_epoch_mil
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dataset_config::tests::config;
+    use crate::contract::config::tests::config;
     use crate::s3_event::EventKind;
     use crate::sequencer::Sequencer;
 

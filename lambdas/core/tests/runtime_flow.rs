@@ -2,9 +2,9 @@
 //! to a catalog row, the routing queue's message, and the stage A queue message.
 
 use sdlf_lambda_core::catalog::{self, WriteOutcome};
-use sdlf_lambda_core::dataset_config::DatasetConfig;
+use sdlf_lambda_core::contract::config::DatasetConfig;
+use sdlf_lambda_core::contract::layout::LakeLayout;
 use sdlf_lambda_core::item::AttrValue;
-use sdlf_lambda_core::layout::LakeLayout;
 use sdlf_lambda_core::messages::QueueAMessage;
 use sdlf_lambda_core::routing;
 use sdlf_lambda_core::s3_event::{self, Notification, S3Record};
@@ -22,10 +22,9 @@ fn single_record(body: &str) -> S3Record {
 
 #[test]
 fn a_raw_object_from_s3_event_to_queue_a() {
-    let layout = LakeLayout::from_vars(|name| {
-        Some(format!("acme-dl-dev-eu-west-1-111122223333-{}", name.trim_end_matches("_BUCKET").to_lowercase()))
-    })
-    .unwrap();
+    let bucket = |layer: &str| format!("acme-dl-dev-eu-west-1-111122223333-{layer}");
+    let layout =
+        LakeLayout { raw_bucket: bucket("raw"), stage_bucket: bucket("stage"), analytics_bucket: bucket("analytics") };
 
     // catalog: record the object, then forward it.
     let record = single_record(&fixture("s3_put.json"));

@@ -24,11 +24,9 @@ impl Clients {
     }
 }
 
-/// A required environment variable (the stacks set them), or an error naming it.
-pub fn env(name: &str) -> Result<String, String> {
-    std::env::var(name).map_err(|_| {
-        format!("environment variable {name} is not set; the stack sets it, so the function was changed by hand")
-    })
+/// The process environment, as the contract's `from_vars` reads it.
+pub fn var(name: &str) -> Option<String> {
+    std::env::var(name).ok()
 }
 
 /// Milliseconds since the Unix epoch (the core takes the clock as an argument).

@@ -27,7 +27,8 @@
 //! `functions/ConfigFunctionArn`.
 
 use sdlf_cfn::Expr;
-use sdlf_lambda_core::handler::Handler;
+use sdlf_lambda_core::contract::env::{CatalogEnv, ConfigEnv, FunctionVars, RoutingEnv};
+use sdlf_lambda_core::contract::resources::LakeResource;
 use sdlf_policy::{Condition, Statement};
 
 use crate::stack::Stack;
@@ -70,20 +71,19 @@ pub fn build(ctx: &Ctx, foundations: &FoundationsOutputs) -> Result<(Stack, Cata
         ctx,
         FunctionSpec {
             id: "Catalog",
-            name: n.lake_resource("catalog"),
+            name: n.lake_resource(LakeResource::CatalogFunction.suffix()),
             description: "Records every object of the data buckets in the catalog table; forwards new raw objects \
                           to the routing queue"
                 .into(),
-            handler: Handler::Catalog,
             memory_mb: 256,
             timeout_seconds: QUEUE_FUNCTION_TIMEOUT_SECONDS,
-            environment: vec![
-                ("CATALOG_TABLE", catalog_table.clone()),
-                ("ROUTING_QUEUE_URL", routing_queue_url.clone()),
-                ("RAW_BUCKET", raw.clone()),
-                ("STAGE_BUCKET", stage.clone()),
-                ("ANALYTICS_BUCKET", analytics.clone()),
-            ],
+            env: FunctionVars::of(CatalogEnv {
+                catalog_table: catalog_table.clone(),
+                routing_queue_url: routing_queue_url.clone(),
+                raw_bucket: raw.clone(),
+                stage_bucket: stage.clone(),
+                analytics_bucket: analytics.clone(),
+            }),
             statements: catalog_statements,
             key_arn: key_arn.clone(),
             artifacts_bucket: artifacts.clone(),
@@ -125,18 +125,17 @@ pub fn build(ctx: &Ctx, foundations: &FoundationsOutputs) -> Result<(Stack, Cata
         ctx,
         FunctionSpec {
             id: "Routing",
-            name: n.lake_resource("routing"),
+            name: n.lake_resource(LakeResource::RoutingFunction.suffix()),
             description: "Routes new raw objects to their pipeline's stage A queue".into(),
-            handler: Handler::Routing,
             memory_mb: 256,
             timeout_seconds: QUEUE_FUNCTION_TIMEOUT_SECONDS,
-            environment: vec![
-                ("CATALOG_TABLE", catalog_table.clone()),
-                ("DATASET_CONFIG_TABLE", dataset_config_table.clone()),
-                ("EXECUTION_HISTORY_TABLE", execution_history_table.clone()),
+            env: FunctionVars::of(RoutingEnv {
+                catalog_table: catalog_table.clone(),
+                dataset_config_table: dataset_config_table.clone(),
+                execution_history_table: execution_history_table.clone(),
                 // The routing queue's receive limit: on the last delivery the object's row says why.
-                ("MAX_RECEIVE_COUNT", Expr::string(crate::stacks::foundations::MAX_RECEIVE_COUNT.to_string())),
-            ],
+                max_receive_count: crate::stacks::foundations::MAX_RECEIVE_COUNT as u32,
+            }),
             statements: routing_statements,
             key_arn: key_arn.clone(),
             artifacts_bucket: artifacts.clone(),
@@ -152,16 +151,15 @@ pub fn build(ctx: &Ctx, foundations: &FoundationsOutputs) -> Result<(Stack, Cata
         ctx,
         FunctionSpec {
             id: "Config",
-            name: n.lake_resource("config"),
+            name: n.lake_resource(LakeResource::ConfigFunction.suffix()),
             description: "Custom resource provider: writes and deletes rows of the dataset and pipeline config tables"
                 .into(),
-            handler: Handler::Config,
             memory_mb: 128,
             timeout_seconds: 60,
-            environment: vec![
-                ("DATASET_CONFIG_TABLE", dataset_config_table.clone()),
-                ("PIPELINE_CONFIG_TABLE", pipeline_config_table.clone()),
-            ],
+            env: FunctionVars::of(ConfigEnv {
+                dataset_config_table: dataset_config_table.clone(),
+                pipeline_config_table: pipeline_config_table.clone(),
+            }),
             statements: vec![
                 Statement::allow()
                     .sid("WriteConfigRows")

@@ -8,7 +8,8 @@ use sdlf_cfn::{Expr, Handle, ResourceOptions};
 use sdlf_cfn_types::{iam, kms, lambda, logs, s3, sqs};
 use sdlf_policy::{Condition, PolicyDocument, Principal, Statement};
 
-use sdlf_lambda_core::handler::Handler;
+use sdlf_lambda_core::contract::config::{ConfigResource, RowKind};
+use sdlf_lambda_core::contract::env::FunctionVars;
 
 use crate::assets::AssetSource;
 use crate::definition::LambdaArchitecture;
@@ -167,11 +168,11 @@ pub struct FunctionSpec<'s> {
     pub id: &'s str,
     pub name: String,
     pub description: String,
-    /// What the function runs: a handler of the one package every function ships.
-    pub handler: Handler,
     pub memory_mb: i64,
     pub timeout_seconds: i64,
-    pub environment: Vec<(&'static str, Expr)>,
+    /// What the function runs (a handler of the one package every function ships) and the
+    /// environment that handler reads.
+    pub env: FunctionVars<Expr>,
     /// What the function may do beyond writing its logs.
     pub statements: Vec<Statement>,
     /// Encrypts the log group and the environment variables.
@@ -220,7 +221,7 @@ pub fn function(stack: &mut Stack, ctx: &Ctx, spec: FunctionSpec) -> Result<Func
         },
     );
     let mut variables = indexmap::IndexMap::new();
-    for (k, v) in spec.environment {
+    for (k, v) in spec.env.vars {
         variables.insert(k.to_owned(), v.into());
     }
     let function = stack.template.add(
@@ -229,7 +230,7 @@ pub fn function(stack: &mut Stack, ctx: &Ctx, spec: FunctionSpec) -> Result<Func
             function_name: Some(spec.name.into()),
             description: Some(spec.description.into()),
             runtime: Some(lambda::function::Runtime::ProvidedAl2023.into()),
-            handler: Some(spec.handler.name().into()),
+            handler: Some(spec.env.handler.name().into()),
             architectures: Some(vec![
                 match architecture {
                     LambdaArchitecture::X86_64 => lambda::function::Architecture::X8664,
@@ -320,21 +321,28 @@ pub fn send_to_queue(queue_arn: Expr, key_arn: Expr) -> [Statement; 2] {
 /// well under a second).
 pub const CONFIG_ROW_TIMEOUT_SECONDS: i64 = 120;
 
-pub fn config_row(
+pub fn config_row<R: serde::Serialize>(
     stack: &mut Stack,
     id: &str,
-    type_name: &str,
+    kind: RowKind,
     service_token: Expr,
-    properties: impl IntoIterator<Item = (&'static str, Expr)>,
-) {
+    resource: ConfigResource<R, Expr>,
+) -> Result<(), BuildError> {
+    let invalid = |problem: String| BuildError::Invalid { stack: stack.name().to_owned(), problem };
+    // The row's own serialization, expressions included, is the resource's properties: what
+    // the config function stores is what the functions deserialize.
+    let json = serde_json::to_value(&resource).map_err(|e| invalid(format!("config row `{id}`: {e}")))?;
+    let Expr::Map(row) = sdlf_cfn::parse_expr(id, &json).map_err(|e| invalid(format!("config row `{id}`: {e}")))?
+    else {
+        return Err(invalid(format!("config row `{id}` is not an object")));
+    };
     let mut props = indexmap::IndexMap::new();
     props.insert("ServiceToken".to_owned(), service_token);
     // Without it CloudFormation waits an hour for a function that failed to answer.
     props.insert("ServiceTimeout".to_owned(), Expr::int(CONFIG_ROW_TIMEOUT_SECONDS));
-    for (k, v) in properties {
-        props.insert(k.to_owned(), v);
-    }
-    stack.template.add_resource(id, sdlf_cfn::Resource::new(type_name, props));
+    props.extend(row);
+    stack.template.add_resource(id, sdlf_cfn::Resource::new(kind.resource_type(), props));
+    Ok(())
 }
 
 /// SSE-KMS with a bucket key when `key_arn` is given (fewer KMS calls), else SSE-S3.

@@ -20,32 +20,19 @@
 //! SSM (`/sdlf/{env}/dataset/{team}/{dataset}/...`): `QueueStageBUrl`,
 //! `QueueStageBDeadLetterUrl`, `GlueDatabase`, `Crawler`.
 //!
-//! # The `Custom::DatasetConfig` row (contract with the config function)
-//!
-//! Every property is a string, a list or a map of strings (custom-resource properties reach
-//! the function as strings anyway):
-//!
-//! | property | value |
-//! |---|---|
-//! | `Table` | dataset-config table name |
-//! | `Key` | `{team}/{dataset}` (the row's key) |
-//! | `Team`, `Dataset`, `Pipeline` | names |
-//! | `StageAQueueUrl` | the pipeline's stage A queue URL |
-//! | `StageBQueueUrl` | this dataset's stage B queue URL |
-//! | `InputFormat` | `{Type: csv\|json-lines\|json-array}`; for csv also `Delimiter`, `Quote` (one character each), `Header` (`true`/`false`) |
-//! | `TargetFormat` | `parquet` |
-//! | `Schema` | list of `{Name, Type}`, `Type` one of `string`, `int64`, `float64`, `boolean`, `timestamp`; empty = infer |
-//! | `MinItems`, `MaxItems` | batch bounds of a stage B run, decimal strings |
-//! | `GlueJob` | name of the dataset's heavy-transform job |
-//! | `GlueDatabase`, `Crawler` | names |
-//! | `QualityRuleset` | ruleset name, or `""` when there is none (no rules, or `local`): stage B then skips data quality |
-//! | `Topic` | ARN of the team's topic |
+//! The dataset's row of the dataset-config table is
+//! [`sdlf_lambda_core::contract::config::DatasetConfig`], serialized into the properties of a
+//! `Custom::DatasetConfig` resource (the functions read the row with the same type).
 
 use sdlf_cfn::{Expr, ResourceOptions};
 use sdlf_cfn_types::{glue, iam, lakeformation, scheduler};
 use sdlf_policy::{Condition, PolicyDocument, Statement};
 
-use crate::definition::{ColumnType, Dataset, InputFormat, TargetFormat, Team};
+use sdlf_lambda_core::contract::config::{ConfigResource, DatasetConfig, RowKind};
+use sdlf_lambda_core::contract::resources::DatasetResource;
+use sdlf_lambda_core::messages::ScheduleInput;
+
+use crate::definition::{Dataset, Team};
 use crate::names::{Layer, dataset_prefix};
 use crate::stack::Stack;
 use crate::stacks::constructs::{self, QueueSpec, s3_arn};
@@ -171,7 +158,7 @@ pub fn build(
         ResourceOptions::new(),
     );
 
-    let crawler_name = names.dataset_resource(t, d, "crawler");
+    let crawler_name = names.dataset_resource(t, d, DatasetResource::Crawler.suffix());
     let mut crawler_options = ResourceOptions::new();
     for grant in [&location_grant, &database_grant].into_iter().flatten() {
         crawler_options = crawler_options.depends_on(grant);
@@ -210,7 +197,7 @@ pub fn build(
     );
 
     let table = table_name(dataset);
-    let ruleset_name = names.dataset_resource(t, d, "quality-ruleset");
+    let ruleset_name = names.dataset_resource(t, d, DatasetResource::QualityRuleset.suffix());
     let ruleset = match ruleset_text {
         Some(text) => {
             let ruleset = stack.add_where_supported(
@@ -260,7 +247,7 @@ pub fn build(
         &mut stack,
         QueueSpec {
             id: "StageB",
-            name: names.dataset_resource(t, d, "queue-b"),
+            name: names.dataset_resource(t, d, DatasetResource::QueueB.suffix()),
             key_arn: team_key.clone(),
             visibility_timeout_seconds: STAGE_B_VISIBILITY_SECONDS,
             max_receive_count: i64::from(dataset.batch.max_receive_count),
@@ -290,11 +277,13 @@ pub fn build(
             ..iam::Role::new(trust)
         },
     );
-    let input = serde_json::json!({ "team": t, "pipeline": dataset.pipeline, "dataset": d }).to_string();
+    // What stage B routing reads when the schedule invokes it.
+    let input = ScheduleInput { team: t.to_owned(), pipeline: dataset.pipeline.clone(), dataset: d.to_owned() };
+    let input = serde_json::to_string(&input).map_err(|e| invalid(format!("schedule input: {e}")))?;
     stack.template.add(
         "Schedule",
         scheduler::Schedule {
-            name: Some(names.dataset_resource(t, d, "schedule-b").into()),
+            name: Some(names.dataset_resource(t, d, DatasetResource::ScheduleB.suffix()).into()),
             description: Some(format!("Starts stage B of dataset {t}/{d}").into()),
             kms_key_arn: Some(team_key.into()),
             state: Some(scheduler::schedule::ScheduleState::Enabled.into()),
@@ -309,51 +298,32 @@ pub fn build(
         },
     );
 
-    let s = |v: &str| Expr::string(v);
     let lt = &dataset.light_transform;
-    let input_format = match lt.input {
-        InputFormat::Csv { delimiter, quote, header } => Expr::map([
-            ("Type", s("csv")),
-            ("Delimiter", Expr::string(delimiter.to_string())),
-            ("Quote", Expr::string(quote.to_string())),
-            ("Header", s(if header { "true" } else { "false" })),
-        ]),
-        InputFormat::JsonLines => Expr::map([("Type", s("json-lines"))]),
-        InputFormat::JsonArray => Expr::map([("Type", s("json-array"))]),
+    let row = DatasetConfig {
+        team: t.to_owned(),
+        dataset: d.to_owned(),
+        pipeline: dataset.pipeline.clone(),
+        stage_a_queue_url: stage_a_queue,
+        stage_b_queue_url: queues.queue.reference(),
+        input_format: lt.input.clone(),
+        target_format: lt.target,
+        schema: lt.schema.clone(),
+        min_items: dataset.batch.min_items,
+        max_items: dataset.batch.max_items,
+        glue_job,
+        glue_database: database.reference(),
+        crawler: crawler.reference(),
+        glue_table: table_name(dataset),
+        quality_ruleset: if ruleset.is_some() { ruleset_name } else { String::new() },
+        topic,
     };
-    let target_format = match lt.target {
-        TargetFormat::Parquet => "parquet",
-    };
-    let schema = Expr::list(
-        lt.schema.iter().map(|c| Expr::map([("Name", Expr::string(&c.name)), ("Type", s(column_type(c.data_type)))])),
-    );
-    let quality_ruleset = if ruleset.is_some() { ruleset_name } else { String::new() };
     constructs::config_row(
         &mut stack,
         "DatasetConfig",
-        "Custom::DatasetConfig",
+        RowKind::Dataset,
         config_function,
-        [
-            ("Table", config_table),
-            ("Key", Expr::string(format!("{t}/{d}"))),
-            ("Team", s(t)),
-            ("Dataset", s(d)),
-            ("Pipeline", Expr::string(&dataset.pipeline)),
-            ("StageAQueueUrl", stage_a_queue),
-            ("StageBQueueUrl", queues.queue.reference()),
-            ("InputFormat", input_format),
-            ("TargetFormat", s(target_format)),
-            ("Schema", schema),
-            ("MinItems", Expr::string(dataset.batch.min_items.to_string())),
-            ("MaxItems", Expr::string(dataset.batch.max_items.to_string())),
-            ("GlueJob", glue_job),
-            ("GlueDatabase", database.reference()),
-            ("Crawler", crawler.reference()),
-            ("GlueTable", Expr::string(table_name(dataset))),
-            ("QualityRuleset", Expr::string(quality_ruleset)),
-            ("Topic", topic),
-        ],
-    );
+        ConfigResource { table: config_table, key: format!("{t}/{d}"), row },
+    )?;
 
     let ssm = |what: &str| names.ssm(&format!("dataset/{t}/{d}/{what}"));
     let stage_b_queue_url = stack.publish(
@@ -386,14 +356,4 @@ pub fn build(
         ),
     };
     Ok((stack, outputs))
-}
-
-fn column_type(t: ColumnType) -> &'static str {
-    match t {
-        ColumnType::String => "string",
-        ColumnType::Int64 => "int64",
-        ColumnType::Float64 => "float64",
-        ColumnType::Boolean => "boolean",
-        ColumnType::Timestamp => "timestamp",
-    }
 }

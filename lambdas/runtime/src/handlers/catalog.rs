@@ -4,12 +4,14 @@
 use aws_sdk_sqs::error::DisplayErrorContext;
 use lambda_runtime::Error;
 use sdlf_lambda_core::catalog::{self, WriteOutcome};
-use sdlf_lambda_core::layout::LakeLayout;
+use sdlf_lambda_core::contract::layout::LakeLayout;
 use sdlf_lambda_core::s3_event::{self, Notification, S3Record};
 use serde_json::Value;
 use tracing::info;
 
-use crate::clients::{Clients, env};
+use sdlf_lambda_core::contract::env::CatalogEnv;
+
+use crate::clients::{Clients, var};
 use crate::dynamo::{self, Written};
 use crate::handlers::sqs;
 
@@ -21,11 +23,8 @@ pub struct Catalog {
 
 impl Catalog {
     pub fn from_env() -> Result<Catalog, String> {
-        Ok(Catalog {
-            table: env("CATALOG_TABLE")?,
-            routing_queue_url: env("ROUTING_QUEUE_URL")?,
-            layout: LakeLayout::from_vars(|n| std::env::var(n).ok()).map_err(|e| e.to_string())?,
-        })
+        let env = CatalogEnv::from_vars(var).map_err(|e| e.to_string())?;
+        Ok(Catalog { layout: env.layout(), table: env.catalog_table, routing_queue_url: env.routing_queue_url })
     }
 
     pub async fn handle(&self, clients: &Clients, event: Value) -> Result<Value, Error> {

@@ -10,26 +10,25 @@ use sdlf_lambda_core::messages::{ErrorInput, StageAInput, StageBInput};
 use serde_json::{Value, json};
 use tracing::warn;
 
-use crate::clients::{Clients, env};
+use sdlf_lambda_core::contract::env::{ErrorEnv, Stage};
+
+use crate::clients::{Clients, var};
 use crate::dynamo;
 
 pub struct ErrorHandler {
     dead_letter_queue_url: String,
     catalog_table: String,
-    /// `a` or `b`: which input shape the state machine passes.
-    stage: String,
+    /// Which input shape the state machine passes.
+    stage: Stage,
 }
 
 impl ErrorHandler {
     pub fn from_env() -> Result<ErrorHandler, String> {
-        let stage = env("STAGE")?;
-        if stage != "a" && stage != "b" {
-            return Err(format!("environment variable STAGE is `{stage}`, expected `a` or `b`"));
-        }
+        let env = ErrorEnv::from_vars(var).map_err(|e| e.to_string())?;
         Ok(ErrorHandler {
-            dead_letter_queue_url: env("DEAD_LETTER_QUEUE_URL")?,
-            catalog_table: env("CATALOG_TABLE")?,
-            stage,
+            dead_letter_queue_url: env.dead_letter_queue_url,
+            catalog_table: env.catalog_table,
+            stage: env.stage,
         })
     }
 
@@ -56,8 +55,12 @@ impl ErrorHandler {
         for uri in self.objects(&failure.input) {
             // The row is the object: its reason need not name it again.
             let reason = reason.strip_prefix(&format!("{uri}: ")).unwrap_or(&reason);
-            dynamo::update(&clients.dynamodb, &self.catalog_table, &catalog::mark_failed(&uri, &self.stage, reason))
-                .await?;
+            dynamo::update(
+                &clients.dynamodb,
+                &self.catalog_table,
+                &catalog::mark_failed(&uri, self.stage.as_str(), reason),
+            )
+            .await?;
         }
         Ok(json!({ "dead_lettered": true, "reason": reason }))
     }
@@ -65,7 +68,7 @@ impl ErrorHandler {
     /// The raw objects (`s3://...`) the failed execution was about.
     fn objects(&self, input: &Value) -> Vec<String> {
         let uri = |bucket: &str, key: &str| format!("s3://{bucket}/{key}");
-        if self.stage == "a" {
+        if self.stage == Stage::A {
             serde_json::from_value::<StageAInput>(input.clone())
                 .map(|i| vec![uri(&i.message.bucket, &i.message.key)])
                 .unwrap_or_default()

@@ -11,31 +11,23 @@
 use aws_sdk_sqs::error::DisplayErrorContext;
 use aws_sdk_sqs::types::{Message, MessageSystemAttributeName};
 use lambda_runtime::Error;
-use serde_json::{Value, json};
+use serde_json::Value;
 use tracing::info;
 
-use crate::clients::{Clients, env, now_epoch_millis};
+use sdlf_lambda_core::contract::env::{RedriveEnv, RedriveTarget};
+use sdlf_lambda_core::contract::replies::RedriveReply;
+
+use crate::clients::{Clients, now_epoch_millis, var};
 
 pub struct Redrive {
     dead_letter_queue_url: String,
-    target: Target,
-}
-
-enum Target {
-    /// Stage A: back to the queue.
-    Queue(String),
-    /// Stage B: a new execution of the state machine.
-    StateMachine(String),
+    target: RedriveTarget,
 }
 
 impl Redrive {
     pub fn from_env() -> Result<Redrive, String> {
-        let target = match env("STAGE")?.as_str() {
-            "a" => Target::Queue(env("QUEUE_URL")?),
-            "b" => Target::StateMachine(env("STATE_MACHINE_ARN")?),
-            other => return Err(format!("environment variable STAGE is `{other}`, expected `a` or `b`")),
-        };
-        Ok(Redrive { dead_letter_queue_url: env("DEAD_LETTER_QUEUE_URL")?, target })
+        let env = RedriveEnv::from_vars(var).map_err(|e| e.to_string())?;
+        Ok(Redrive { dead_letter_queue_url: env.dead_letter_queue_url, target: env.target })
     }
 
     pub async fn handle(&self, clients: &Clients, _event: Value) -> Result<Value, Error> {
@@ -83,7 +75,7 @@ impl Redrive {
             }
         }
         info!(moved, left, "redrive done");
-        Ok(json!({ "moved": moved }))
+        Ok(serde_json::to_value(RedriveReply { moved })?)
     }
 
     async fn release(&self, clients: &Clients, handle: &str) -> Result<(), String> {
@@ -102,7 +94,7 @@ impl Redrive {
     async fn send_back(&self, clients: &Clients, message: &Message) -> Result<(), String> {
         let body = message.body().unwrap_or_default();
         match &self.target {
-            Target::Queue(url) => clients
+            RedriveTarget::Queue(url) => clients
                 .sqs
                 .send_message()
                 .queue_url(url)
@@ -111,7 +103,7 @@ impl Redrive {
                 .await
                 .map(|_| ())
                 .map_err(|e| format!("sending back to the queue failed: {}", DisplayErrorContext(e))),
-            Target::StateMachine(arn) => {
+            RedriveTarget::StateMachine(arn) => {
                 let name = message.message_id().ok_or("a dead letter without a message id")?;
                 let mut input: Value =
                     serde_json::from_str(body).map_err(|e| format!("a stage B dead letter that is not JSON: {e}"))?;

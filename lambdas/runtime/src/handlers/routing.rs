@@ -5,13 +5,15 @@
 use aws_sdk_sqs::error::DisplayErrorContext;
 use lambda_runtime::Error;
 use sdlf_lambda_core::catalog;
-use sdlf_lambda_core::dataset_config::DatasetConfig;
+use sdlf_lambda_core::contract::config::DatasetConfig;
 use sdlf_lambda_core::routing::{self, Unrouted};
 use sdlf_lambda_core::s3_event::{self, Notification, ObjectEvent};
 use serde_json::Value;
 use tracing::{info, warn};
 
-use crate::clients::{Clients, env, now_epoch_millis};
+use sdlf_lambda_core::contract::env::RoutingEnv;
+
+use crate::clients::{Clients, now_epoch_millis, var};
 use crate::dynamo;
 use crate::handlers::sqs;
 
@@ -24,11 +26,12 @@ pub struct Routing {
 
 impl Routing {
     pub fn from_env() -> Result<Routing, String> {
+        let env = RoutingEnv::from_vars(var).map_err(|e| e.to_string())?;
         Ok(Routing {
-            max_receive_count: sqs::max_receive_count()?,
-            catalog_table: env("CATALOG_TABLE")?,
-            config_table: env("DATASET_CONFIG_TABLE")?,
-            history_table: env("EXECUTION_HISTORY_TABLE")?,
+            max_receive_count: env.max_receive_count,
+            catalog_table: env.catalog_table,
+            config_table: env.dataset_config_table,
+            history_table: env.execution_history_table,
         })
     }
 

@@ -27,17 +27,11 @@ where
 }
 
 /// Whether this is the message's last delivery before its queue dead-letters it (`max` =
-/// the queue's `maxReceiveCount`, set on the function as `MAX_RECEIVE_COUNT`): the moment to
+/// the queue's `maxReceiveCount`, set on the function as its `max_receive_count`): the moment to
 /// say on the object's catalog row why it failed, so the catalog never keeps a row that only
 /// the dead-letter queue could explain.
 pub fn last_attempt(message: &SqsMessage, max: u32) -> bool {
     message.attributes.get("ApproximateReceiveCount").and_then(|n| n.parse::<u32>().ok()).is_some_and(|n| n >= max)
-}
-
-/// `MAX_RECEIVE_COUNT` from the environment (the stacks set it beside the queue's setting).
-pub fn max_receive_count() -> Result<u32, String> {
-    let text = crate::clients::env("MAX_RECEIVE_COUNT")?;
-    text.parse().map_err(|_| format!("environment variable MAX_RECEIVE_COUNT is `{text}`, not a number"))
 }
 
 #[cfg(test)]

@@ -13,7 +13,9 @@ use sdlf_lambda_core::messages::{QueueAMessage, StageAInput};
 use serde_json::Value;
 use tracing::info;
 
-use crate::clients::{Clients, env, now_epoch_millis};
+use sdlf_lambda_core::contract::env::StageARoutingEnv;
+
+use crate::clients::{Clients, now_epoch_millis, var};
 use crate::dynamo;
 use crate::handlers::sqs;
 
@@ -26,11 +28,12 @@ pub struct StageARouting {
 
 impl StageARouting {
     pub fn from_env() -> Result<StageARouting, String> {
+        let env = StageARoutingEnv::from_vars(var).map_err(|e| e.to_string())?;
         Ok(StageARouting {
-            state_machine_arn: env("STATE_MACHINE_ARN")?,
-            history_table: env("EXECUTION_HISTORY_TABLE")?,
-            catalog_table: env("CATALOG_TABLE")?,
-            max_receive_count: sqs::max_receive_count()?,
+            state_machine_arn: env.state_machine_arn,
+            history_table: env.execution_history_table,
+            catalog_table: env.catalog_table,
+            max_receive_count: env.max_receive_count,
         })
     }
 

@@ -12,13 +12,16 @@ use std::io::Write;
 use aws_sdk_s3::error::DisplayErrorContext;
 use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
 use lambda_runtime::Error;
+use sdlf_lambda_core::contract::config::{ColumnType as DeclaredType, InputFormat as ConfigFormat, TargetFormat};
 use sdlf_lambda_core::messages::{LightTransform, StageAInput, TransformAOutput};
 use sdlf_transform::{ColumnType, CsvOptions, Field, InputFormat, Options, Schema};
 use serde_json::Value;
 use tokio::runtime::Handle;
 use tracing::info;
 
-use crate::clients::{Clients, env};
+use sdlf_lambda_core::contract::env::StageATransformEnv;
+
+use crate::clients::{Clients, var};
 
 pub struct StageATransform {
     stage_bucket: String,
@@ -26,7 +29,8 @@ pub struct StageATransform {
 
 impl StageATransform {
     pub fn from_env() -> Result<StageATransform, String> {
-        Ok(StageATransform { stage_bucket: env("STAGE_BUCKET")? })
+        let env = StageATransformEnv::from_vars(var).map_err(|e| e.to_string())?;
+        Ok(StageATransform { stage_bucket: env.stage_bucket })
     }
 
     pub async fn handle(&self, clients: &Clients, event: Value) -> Result<Value, Error> {
@@ -73,47 +77,45 @@ impl StageATransform {
 
 /// The transform's settings from the dataset's config row.
 pub fn plan(config: &LightTransform) -> Result<(InputFormat, Options), String> {
-    let input = &config.input_format;
-    let format = match input.kind.as_str() {
-        "csv" => InputFormat::Csv,
-        "json-lines" => InputFormat::JsonLines,
-        "json-array" => InputFormat::JsonArray,
-        other => {
-            return Err(format!(
-                "input format `{other}` is not one the light transform reads (csv, json-lines, json-array)"
-            ));
-        }
-    };
-    if config.target_format != "parquet" {
-        return Err(format!("target format `{}` is not supported (parquet)", config.target_format));
+    // One target format today: the match breaks the build when the contract adds one.
+    match config.target_format {
+        TargetFormat::Parquet => {}
     }
-    if format == InputFormat::Csv && input.header.as_deref() == Some("false") {
-        return Err("CSV without a header row is not supported: give the files a header row".to_owned());
-    }
-    let byte = |name: &str, value: &Option<String>, default: u8| -> Result<u8, String> {
-        match value.as_deref() {
-            None => Ok(default),
-            Some(s) if s.len() == 1 => Ok(s.as_bytes()[0]),
-            Some(s) => Err(format!("CSV {name} `{s}` must be one ASCII character")),
+    let (format, csv) = match config.input_format {
+        ConfigFormat::Csv { header: false, .. } => {
+            return Err("CSV without a header row is not supported: give the files a header row".to_owned());
         }
+        ConfigFormat::Csv { delimiter, quote, header: true } => {
+            (InputFormat::Csv, CsvOptions { delimiter: ascii("delimiter", delimiter)?, quote: ascii("quote", quote)? })
+        }
+        ConfigFormat::JsonLines => (InputFormat::JsonLines, CsvOptions::default()),
+        ConfigFormat::JsonArray => (InputFormat::JsonArray, CsvOptions::default()),
     };
-    let csv =
-        CsvOptions { delimiter: byte("delimiter", &input.delimiter, b',')?, quote: byte("quote", &input.quote, b'"')? };
-    let schema = if config.schema.is_empty() {
-        None
-    } else {
-        let fields = config
+    let schema = (!config.schema.is_empty()).then(|| Schema {
+        fields: config
             .schema
             .iter()
-            .map(|c| {
-                let column_type: ColumnType =
-                    c.kind.parse().map_err(|e: sdlf_transform::TransformError| e.to_string())?;
-                Ok(Field { name: c.name.clone(), column_type })
-            })
-            .collect::<Result<Vec<_>, String>>()?;
-        Some(Schema { fields })
-    };
+            .map(|c| Field { name: c.name.clone(), column_type: column_type(c.data_type) })
+            .collect(),
+    });
     Ok((format, Options { schema, csv, ..Options::default() }))
+}
+
+/// The transform's type for a column type of the contract (every one has a counterpart).
+fn column_type(declared: DeclaredType) -> ColumnType {
+    match declared {
+        DeclaredType::String => ColumnType::String,
+        DeclaredType::Int64 => ColumnType::Int,
+        DeclaredType::Float64 => ColumnType::Double,
+        DeclaredType::Boolean => ColumnType::Boolean,
+        DeclaredType::Date => ColumnType::Date,
+        DeclaredType::Timestamp => ColumnType::Timestamp,
+    }
+}
+
+/// The CSV reader splits on bytes: a delimiter or quote must be one ASCII character.
+fn ascii(name: &str, c: char) -> Result<u8, String> {
+    u8::try_from(c).ok().filter(u8::is_ascii).ok_or_else(|| format!("CSV {name} `{c}` must be one ASCII character"))
 }
 
 /// `pre-stage/{team}/{dataset}/{the raw key's path under the dataset}.parquet`: deterministic,
@@ -251,19 +253,18 @@ impl Write for MultipartWriter {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use sdlf_lambda_core::dataset_config::{Column, InputFormat as ConfigFormat};
+    use sdlf_lambda_core::contract::config::Column;
 
-    fn config(kind: &str, schema: Vec<(&str, &str)>) -> LightTransform {
+    fn config(input_format: ConfigFormat, schema: Vec<(&str, DeclaredType)>) -> LightTransform {
         LightTransform {
-            input_format: ConfigFormat {
-                kind: kind.into(),
-                delimiter: Some(";".into()),
-                quote: Some("'".into()),
-                header: Some("true".into()),
-            },
-            target_format: "parquet".into(),
-            schema: schema.into_iter().map(|(n, t)| Column { name: n.into(), kind: t.into() }).collect(),
+            input_format,
+            target_format: TargetFormat::Parquet,
+            schema: schema.into_iter().map(|(n, t)| Column { name: n.into(), data_type: t }).collect(),
         }
+    }
+
+    fn csv(delimiter: char, header: bool) -> ConfigFormat {
+        ConfigFormat::Csv { delimiter, quote: '\'', header }
     }
 
     #[test]
@@ -281,22 +282,24 @@ mod tests {
 
     #[test]
     fn the_config_row_sets_format_csv_options_and_schema() {
-        let (format, options) =
-            plan(&config("csv", vec![("id", "string"), ("spend", "float64"), ("n", "int64")])).unwrap();
+        let schema = vec![
+            ("id", DeclaredType::String),
+            ("spend", DeclaredType::Float64),
+            ("n", DeclaredType::Int64),
+            ("day", DeclaredType::Date),
+        ];
+        let (format, options) = plan(&config(csv(';', true), schema)).unwrap();
         assert_eq!(format, InputFormat::Csv);
         assert_eq!((options.csv.delimiter, options.csv.quote), (b';', b'\''));
         let types: Vec<ColumnType> = options.schema.unwrap().fields.iter().map(|f| f.column_type).collect();
-        assert_eq!(types, [ColumnType::String, ColumnType::Double, ColumnType::Int]);
-        let (format, options) = plan(&config("json-lines", vec![])).unwrap();
+        assert_eq!(types, [ColumnType::String, ColumnType::Double, ColumnType::Int, ColumnType::Date]);
+        let (format, options) = plan(&config(ConfigFormat::JsonLines, vec![])).unwrap();
         assert_eq!((format, options.schema), (InputFormat::JsonLines, None));
     }
 
     #[test]
     fn unusable_configs_say_what_to_change() {
-        assert!(plan(&config("xml", vec![])).unwrap_err().contains("input format `xml`"));
-        assert!(plan(&config("csv", vec![("x", "decimal")])).unwrap_err().contains("decimal"));
-        let mut headerless = config("csv", vec![]);
-        headerless.input_format.header = Some("false".into());
-        assert!(plan(&headerless).unwrap_err().contains("header row"));
+        assert!(plan(&config(csv(';', false), vec![])).unwrap_err().contains("header row"));
+        assert!(plan(&config(csv('§', true), vec![])).unwrap_err().contains("one ASCII character"));
     }
 }

@@ -10,7 +10,9 @@ use sdlf_lambda_core::messages::{PostUpdateBOutput, StageBInput};
 use serde_json::Value;
 use tracing::info;
 
-use crate::clients::{Clients, env, now_epoch_millis};
+use sdlf_lambda_core::contract::env::StageBPostupdateEnv;
+
+use crate::clients::{Clients, now_epoch_millis, var};
 use crate::dynamo;
 
 pub struct StageBPostupdate {
@@ -20,7 +22,8 @@ pub struct StageBPostupdate {
 
 impl StageBPostupdate {
     pub fn from_env() -> Result<StageBPostupdate, String> {
-        Ok(StageBPostupdate { catalog_table: env("CATALOG_TABLE")?, history_table: env("EXECUTION_HISTORY_TABLE")? })
+        let env = StageBPostupdateEnv::from_vars(var).map_err(|e| e.to_string())?;
+        Ok(StageBPostupdate { catalog_table: env.catalog_table, history_table: env.execution_history_table })
     }
 
     pub async fn handle(&self, clients: &Clients, event: Value) -> Result<Value, Error> {

@@ -8,13 +8,16 @@ use aws_sdk_sqs::error::DisplayErrorContext;
 use aws_sdk_sqs::types::QueueAttributeName;
 use lambda_runtime::Error;
 use sdlf_lambda_core::batch::{self, BatchContext, BatchPlan};
-use sdlf_lambda_core::dataset_config::DatasetConfig;
+use sdlf_lambda_core::contract::config::DatasetConfig;
 use sdlf_lambda_core::history::{self, NewExecution};
 use sdlf_lambda_core::messages::{QueueBMessage, ScheduleInput};
-use serde_json::{Value, json};
+use serde_json::Value;
 use tracing::{info, warn};
 
-use crate::clients::{Clients, env, now_epoch_millis};
+use sdlf_lambda_core::contract::env::StageBRoutingEnv;
+use sdlf_lambda_core::contract::replies::StageBReply;
+
+use crate::clients::{Clients, now_epoch_millis, var};
 use crate::dynamo;
 
 pub struct StageBRouting {
@@ -35,12 +38,13 @@ struct Received {
 
 impl StageBRouting {
     pub fn from_env() -> Result<StageBRouting, String> {
+        let env = StageBRoutingEnv::from_vars(var).map_err(|e| e.to_string())?;
         Ok(StageBRouting {
-            state_machine_arn: env("STATE_MACHINE_ARN")?,
-            config_table: env("DATASET_CONFIG_TABLE")?,
-            history_table: env("EXECUTION_HISTORY_TABLE")?,
-            stage_bucket: env("STAGE_BUCKET")?,
-            analytics_bucket: env("ANALYTICS_BUCKET")?,
+            state_machine_arn: env.state_machine_arn,
+            config_table: env.dataset_config_table,
+            history_table: env.execution_history_table,
+            stage_bucket: env.stage_bucket,
+            analytics_bucket: env.analytics_bucket,
         })
     }
 
@@ -62,7 +66,7 @@ impl StageBRouting {
         let queued = self.queued(clients, &queue).await?;
         if let BatchPlan::Wait { have, need } = batch::plan(queued, bounds) {
             info!(%dataset, have, need, "waiting for more objects");
-            return Ok(json!({ "started": false, "queued": have, "needed": need }));
+            return reply(StageBReply::waiting(have as u64, need as u64));
         }
 
         let mut received: Vec<Received> = Vec::new();
@@ -95,7 +99,7 @@ impl StageBRouting {
             BatchPlan::Wait { have, need } => {
                 self.release(clients, &queue, received.iter().map(|r| r.handle.as_str())).await?;
                 info!(%dataset, have, need, "waiting for more objects");
-                return Ok(json!({ "started": false, "queued": have, "needed": need }));
+                return reply(StageBReply::waiting(have as u64, need as u64));
             }
             BatchPlan::Start { take } => take,
         };
@@ -128,7 +132,13 @@ impl StageBRouting {
         }
         self.release(clients, &queue, plan.released.iter().map(|&i| received[i].handle.as_str())).await?;
         info!(%dataset, execution = %execution_id, objects = plan.consumed.len(), "stage B started");
-        Ok(json!({ "started": plan.start.is_some(), "execution_id": execution_id, "messages": plan.consumed.len() }))
+        let started = plan.start.is_some();
+        reply(StageBReply {
+            started,
+            execution_id: started.then_some(execution_id),
+            messages: plan.consumed.len() as u64,
+            ..StageBReply::default()
+        })
     }
 
     async fn start(&self, clients: &Clients, config: &DatasetConfig, start: &batch::StageBStart) -> Result<(), String> {
@@ -212,4 +222,8 @@ impl StageBRouting {
         }
         Ok(())
     }
+}
+
+fn reply(reply: StageBReply) -> Result<Value, Error> {
+    Ok(serde_json::to_value(reply)?)
 }

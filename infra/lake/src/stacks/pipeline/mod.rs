@@ -56,7 +56,9 @@ mod stage_b;
 
 use sdlf_cfn::{Expr, Handle};
 use sdlf_cfn_types::{lambda, sqs, stepfunctions};
-use sdlf_lambda_core::handler::Handler;
+use sdlf_lambda_core::contract::config::{ConfigResource, PipelineConfig, RowKind};
+use sdlf_lambda_core::contract::env::FunctionVars;
+use sdlf_lambda_core::contract::resources::PipelineResource;
 use sdlf_policy::{Condition, PolicyDocument, Statement};
 
 use crate::definition::{Pipeline, Team};
@@ -104,12 +106,11 @@ pub(super) struct Builder<'a> {
 pub(super) struct FunctionDef {
     pub id: &'static str,
     /// Suffix of the physical name, at most [`crate::names::LONGEST_PIPELINE_FUNCTION`] long.
-    pub what: &'static str,
-    pub handler: Handler,
+    pub what: PipelineResource,
     pub description: String,
     pub memory_mb: i64,
     pub timeout_seconds: i64,
-    pub environment: Vec<(&'static str, Expr)>,
+    pub env: FunctionVars<Expr>,
     pub statements: Vec<Statement>,
 }
 
@@ -130,7 +131,7 @@ impl Builder<'_> {
 
     /// A function with the team's boundary, key and the artifacts bucket; recorded for alarms.
     pub fn function(&mut self, stack: &mut Stack, def: FunctionDef) -> Result<FunctionParts, BuildError> {
-        let name = self.name(stack, def.what, crate::names::LONGEST_PIPELINE_FUNCTION)?;
+        let name = self.name(stack, def.what.suffix(), crate::names::LONGEST_PIPELINE_FUNCTION)?;
         let parts = constructs::function(
             stack,
             self.ctx,
@@ -138,17 +139,16 @@ impl Builder<'_> {
                 id: def.id,
                 name,
                 description: def.description,
-                handler: def.handler,
                 memory_mb: def.memory_mb,
                 timeout_seconds: def.timeout_seconds,
-                environment: def.environment,
+                env: def.env,
                 statements: def.statements,
                 key_arn: self.imports.team_key.clone(),
                 artifacts_bucket: self.imports.artifacts_bucket.clone(),
                 permissions_boundary: Some(self.imports.boundary.clone()),
             },
         )?;
-        self.functions.push(Function { what: def.what, handle: parts.function.clone() });
+        self.functions.push(Function { what: def.what.suffix(), handle: parts.function.clone() });
         Ok(parts)
     }
 
@@ -308,21 +308,20 @@ pub fn build(
 
     let config_function = stack.import(&catalog.config_function_arn);
     let config_table = stack.import(&foundations.pipeline_config_table);
+    let row = PipelineConfig {
+        team: t.to_owned(),
+        pipeline: p.to_owned(),
+        stage_a_state_machine_arn: a.machine.reference(),
+        stage_b_state_machine_arn: stage_b.machine.reference(),
+        stage_a_queue_url: a.queue.reference(),
+    };
     constructs::config_row(
         &mut stack,
         "PipelineConfig",
-        "Custom::PipelineConfig",
+        RowKind::Pipeline,
         config_function,
-        [
-            ("Table", config_table),
-            ("Key", Expr::string(format!("{t}/{p}"))),
-            ("Team", Expr::string(t)),
-            ("Pipeline", Expr::string(p)),
-            ("StageAStateMachineArn", a.machine.reference()),
-            ("StageBStateMachineArn", stage_b.machine.reference()),
-            ("StageAQueueUrl", a.queue.reference()),
-        ],
-    );
+        ConfigResource { table: config_table, key: format!("{t}/{p}"), row },
+    )?;
 
     let outputs = PipelineOutputs {
         team: t.to_owned(),

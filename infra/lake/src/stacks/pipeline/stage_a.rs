@@ -3,7 +3,13 @@
 use sdlf_asl::{Catch, Fail, Field, ResultPath, Retry, StateMachine, Succeed, Task, resource};
 use sdlf_cfn::{Expr, Handle};
 use sdlf_cfn_types::{sqs, stepfunctions};
-use sdlf_lambda_core::handler::Handler;
+use sdlf_lambda_core::catalog::StatusUpdate;
+use sdlf_lambda_core::contract::env::{
+    ErrorEnv, FunctionVars, RedriveEnv, RedriveTarget, Stage, StageARoutingEnv, StageATransformEnv,
+};
+use sdlf_lambda_core::contract::layout::CATALOG_TABLE;
+use sdlf_lambda_core::contract::resources::PipelineResource;
+use sdlf_lambda_core::contract::status::CatalogStatus;
 use sdlf_policy::Statement;
 use serde_json::json;
 
@@ -35,12 +41,12 @@ pub(super) fn build(b: &mut Builder, stack: &mut Stack) -> Result<StageA, BuildE
     let pipeline = b.pipeline.name.clone();
     let stage = b.pipeline.stage_a;
     // The dead-letter queue's name is the longest queue name the name checks allow for.
-    b.name(stack, "queue-a-dlq", LONGEST_PIPELINE_QUEUE)?;
+    b.name(stack, PipelineResource::DeadLetterA.suffix(), LONGEST_PIPELINE_QUEUE)?;
     let queues = constructs::queue_with_dlq(
         stack,
         QueueSpec {
             id: "StageA",
-            name: b.name(stack, "queue-a", LONGEST_PIPELINE_QUEUE)?,
+            name: b.name(stack, PipelineResource::QueueA.suffix(), LONGEST_PIPELINE_QUEUE)?,
             key_arn: b.imports.team_key.clone(),
             visibility_timeout_seconds: 6 * ROUTING_TIMEOUT_SECONDS,
             max_receive_count: i64::from(stage.max_receive_count),
@@ -58,14 +64,13 @@ pub(super) fn build(b: &mut Builder, stack: &mut Stack) -> Result<StageA, BuildE
         stack,
         FunctionDef {
             id: "StageATransform",
-            what: "transform-a",
-            handler: Handler::StageATransform,
+            what: PipelineResource::TransformA,
             description: format!(
                 "Stage A of {team}/{pipeline}: converts one raw object to Parquet in the stage bucket"
             ),
             memory_mb: i64::from(stage.transform_memory_mb),
             timeout_seconds: i64::from(stage.transform_timeout_seconds),
-            environment: vec![("STAGE_BUCKET", b.imports.stage_bucket.clone())],
+            env: FunctionVars::of(StageATransformEnv { stage_bucket: b.imports.stage_bucket.clone() }),
             statements: vec![
                 Statement::allow().action("s3:GetObject").resource(s3_arn(b.imports.raw_bucket.clone(), &raw_prefix)),
                 Statement::allow()
@@ -79,18 +84,17 @@ pub(super) fn build(b: &mut Builder, stack: &mut Stack) -> Result<StageA, BuildE
         stack,
         FunctionDef {
             id: "StageAError",
-            what: "error-a",
-            handler: Handler::Error,
+            what: PipelineResource::ErrorA,
             description: format!(
                 "Stage A of {team}/{pipeline}: sends a failed execution's input to the dead-letter queue"
             ),
             memory_mb: 128,
             timeout_seconds: 30,
-            environment: vec![
-                ("DEAD_LETTER_QUEUE_URL", dead_letter.reference()),
-                ("CATALOG_TABLE", b.imports.catalog_table.clone()),
-                ("STAGE", Expr::string("a")),
-            ],
+            env: FunctionVars::of(ErrorEnv {
+                dead_letter_queue_url: dead_letter.reference(),
+                catalog_table: b.imports.catalog_table.clone(),
+                stage: Stage::A,
+            }),
             statements: error_statements(dead_letter.arn(), &team_key, &b.imports.catalog_table, &lake_key),
         },
     )?;
@@ -98,16 +102,14 @@ pub(super) fn build(b: &mut Builder, stack: &mut Stack) -> Result<StageA, BuildE
         stack,
         FunctionDef {
             id: "StageARedrive",
-            what: "redrive-a",
-            handler: Handler::Redrive,
+            what: PipelineResource::RedriveA,
             description: format!("Stage A of {team}/{pipeline}: moves dead letters back to the queue (run by hand)"),
             memory_mb: 256,
             timeout_seconds: 300,
-            environment: vec![
-                ("STAGE", Expr::string("a")),
-                ("QUEUE_URL", queue.reference()),
-                ("DEAD_LETTER_QUEUE_URL", dead_letter.reference()),
-            ],
+            env: FunctionVars::of(RedriveEnv {
+                dead_letter_queue_url: dead_letter.reference(),
+                target: RedriveTarget::Queue(queue.reference()),
+            }),
             statements: constructs::consume_queue(dead_letter.arn(), team_key.clone())
                 .into_iter()
                 .chain(constructs::send_to_queue(queue.arn(), team_key.clone()))
@@ -123,28 +125,26 @@ pub(super) fn build(b: &mut Builder, stack: &mut Stack) -> Result<StageA, BuildE
     )
     .map_err(|e| BuildError::StateMachine {
         stack: stack.name().to_owned(),
-        machine: "sm-a".into(),
+        machine: PipelineResource::MachineA.suffix().into(),
         problems: e.to_string(),
     })?;
-    let machine = b.machine(stack, "StageA", "sm-a", &definition);
+    let machine = b.machine(stack, "StageA", PipelineResource::MachineA.suffix(), &definition);
 
     let history = b.imports.execution_history_table.clone();
     let routing = b.function(
         stack,
         FunctionDef {
             id: "StageARouting",
-            what: "routing-a",
-            handler: Handler::StageARouting,
+            what: PipelineResource::RoutingA,
             description: format!("Stage A of {team}/{pipeline}: starts one execution per queued object"),
             memory_mb: 256,
             timeout_seconds: ROUTING_TIMEOUT_SECONDS,
-            environment: vec![
-                ("STATE_MACHINE_ARN", machine.reference()),
-                ("EXECUTION_HISTORY_TABLE", history.clone()),
-                ("CATALOG_TABLE", b.imports.catalog_table.clone()),
-                // The queue's receive limit: on the last delivery the object's row says why.
-                ("MAX_RECEIVE_COUNT", Expr::string(stage.max_receive_count.to_string())),
-            ],
+            env: FunctionVars::of(StageARoutingEnv {
+                state_machine_arn: machine.reference(),
+                execution_history_table: history.clone(),
+                catalog_table: b.imports.catalog_table.clone(),
+                max_receive_count: stage.max_receive_count,
+            }),
             statements: constructs::consume_queue(queue.arn(), team_key)
                 .into_iter()
                 .chain([
@@ -162,30 +162,19 @@ pub(super) fn build(b: &mut Builder, stack: &mut Stack) -> Result<StageA, BuildE
     Ok(StageA { queue, dead_letter, machine })
 }
 
-/// The catalog row of the raw object: key `id` = `s3://{bucket}/{key}`.
-/// Conditional on a live row: an update must neither create a partial row (the catalog
-/// function writes the row before anything routes the object) nor bring back an object
-/// removed meanwhile (its tombstone); either way the execution goes to its error path.
-fn catalog_update(table: &Expr, status: &str, extra: &[(&str, serde_json::Value)]) -> Task {
-    let mut set = vec!["#status = :status".to_owned()];
-    let mut names =
-        serde_json::Map::from_iter([("#status".to_owned(), json!("status")), ("#id".to_owned(), json!("id"))]);
-    let mut values = serde_json::Map::from_iter([
-        (":status".to_owned(), json!({ "S": status })),
-        (":deleted".to_owned(), json!({ "S": "deleted" })),
-    ]);
-    for (attribute, value) in extra {
-        set.push(format!("#{attribute} = :{attribute}"));
-        names.insert(format!("#{attribute}"), json!(attribute));
-        values.insert(format!(":{attribute}"), value.clone());
-    }
+/// The catalog row of the raw object (`s3://{bucket}/{key}`) set to `status` with
+/// `attributes`, as the core's [`StatusUpdate`] renders it (the functions' updates come from
+/// the same function); a failed condition sends the execution to its error path.
+fn catalog_update(table: &Expr, status: CatalogStatus, attributes: Vec<(&str, serde_json::Value)>) -> Task {
+    let update = StatusUpdate::new(status, attributes, |text| json!({ "S": text }));
+    let key = json!({ CATALOG_TABLE.partition_key: { "S.$": "States.Format('s3://{}/{}', $.bucket, $.key)" } });
     Task::new(DYNAMODB_UPDATE_ITEM)
         .parameter("TableName", table)
-        .parameter("Key", json!({ "id": { "S.$": "States.Format('s3://{}/{}', $.bucket, $.key)" } }))
-        .parameter("UpdateExpression", format!("SET {}", set.join(", ")))
-        .parameter("ConditionExpression", "attribute_exists(#id) AND #status <> :deleted")
-        .parameter("ExpressionAttributeNames", serde_json::Value::Object(names))
-        .parameter("ExpressionAttributeValues", serde_json::Value::Object(values))
+        .parameter("Key", key)
+        .parameter("UpdateExpression", update.update)
+        .parameter("ConditionExpression", update.condition)
+        .parameter("ExpressionAttributeNames", json!(update.names))
+        .parameter("ExpressionAttributeValues", json!(update.values))
         .result_path(ResultPath::Discard)
         .catch(Catch::all("HandleError", "$.error"))
 }
@@ -214,8 +203,8 @@ pub(super) fn definition(
             "PreUpdateCatalog",
             catalog_update(
                 &catalog_table,
-                "processing-a",
-                &[("pipeline", json!({"S.$": "$.pipeline"})), ("execution_id", json!({"S.$": "$.execution_id"}))],
+                CatalogStatus::ProcessingA,
+                vec![("pipeline", json!({"S.$": "$.pipeline"})), ("execution_id", json!({"S.$": "$.execution_id"}))],
             )
             .next("LightTransform"),
         )
@@ -232,8 +221,8 @@ pub(super) fn definition(
             "PostUpdateCatalog",
             catalog_update(
                 &catalog_table,
-                "processed-a",
-                &[("output_keys", json!({"S.$": "States.JsonToString($.light_transform.output_keys)"}))],
+                CatalogStatus::ProcessedA,
+                vec![("output_keys", json!({"S.$": "States.JsonToString($.light_transform.output_keys)"}))],
             )
             .next("SendToStageB"),
         )

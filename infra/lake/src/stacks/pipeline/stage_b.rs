@@ -6,7 +6,10 @@ use sdlf_asl::{
 };
 use sdlf_cfn::{Expr, Handle, Val};
 use sdlf_cfn_types::{glue, lambda, sqs, stepfunctions};
-use sdlf_lambda_core::handler::Handler;
+use sdlf_lambda_core::contract::env::{
+    ErrorEnv, FunctionVars, RedriveEnv, RedriveTarget, Stage, StageBPostupdateEnv, StageBRoutingEnv,
+};
+use sdlf_lambda_core::contract::resources::{DatasetResource, PipelineResource};
 use sdlf_policy::{Condition as IamCondition, Statement};
 use serde_json::json;
 
@@ -53,8 +56,12 @@ pub(super) fn build(b: &mut Builder, stack: &mut Stack) -> Result<StageB, BuildE
     // One pipeline-level dead-letter queue: a failed batch is one unit (one Glue run over many
     // objects, maybe of one dataset only), kept whole with its error for inspection. The
     // datasets' queue-B dead-letter queues hold messages that failed before any batch formed.
-    let dead_letter =
-        terminal_queue(stack, "StageBDeadLetter", b.name(stack, "dlq-b", LONGEST_PIPELINE_QUEUE)?, team_key.clone())?;
+    let dead_letter = terminal_queue(
+        stack,
+        "StageBDeadLetter",
+        b.name(stack, PipelineResource::DeadLetterB.suffix(), LONGEST_PIPELINE_QUEUE)?,
+        team_key.clone(),
+    )?;
 
     let mut glue_jobs = Vec::new();
     for d in &datasets {
@@ -94,7 +101,7 @@ pub(super) fn build(b: &mut Builder, stack: &mut Stack) -> Result<StageB, BuildE
         let job = stack.template.add(
             format!("GlueJob{}", pascal(&d.name)),
             glue::Job {
-                name: Some(ctx.names.dataset_resource(&team, &d.name, "glue-job").into()),
+                name: Some(ctx.names.dataset_resource(&team, &d.name, DatasetResource::GlueJob.suffix()).into()),
                 description: Some(
                     format!("Stage B of {team}/{pipeline}: heavy transform of dataset {}", d.name).into(),
                 ),
@@ -154,18 +161,17 @@ pub(super) fn build(b: &mut Builder, stack: &mut Stack) -> Result<StageB, BuildE
         stack,
         FunctionDef {
             id: "StageBPostUpdate",
-            what: "postupdate-b",
-            handler: Handler::StageBPostupdate,
+            what: PipelineResource::PostupdateB,
             description: format!(
                 "Stage B of {team}/{pipeline}: catalogues the job's output, updates execution history"
             ),
             memory_mb: 256,
             timeout_seconds: 300,
-            environment: vec![
-                ("CATALOG_TABLE", catalog),
-                ("EXECUTION_HISTORY_TABLE", history.clone()),
-                ("ANALYTICS_BUCKET", b.imports.analytics_bucket.clone()),
-            ],
+            env: FunctionVars::of(StageBPostupdateEnv {
+                catalog_table: catalog,
+                execution_history_table: history.clone(),
+                analytics_bucket: b.imports.analytics_bucket.clone(),
+            }),
             statements: post_statements,
         },
     )?;
@@ -173,16 +179,15 @@ pub(super) fn build(b: &mut Builder, stack: &mut Stack) -> Result<StageB, BuildE
         stack,
         FunctionDef {
             id: "StageBError",
-            what: "error-b",
-            handler: Handler::Error,
+            what: PipelineResource::ErrorB,
             description: format!("Stage B of {team}/{pipeline}: sends a failed batch to the dead-letter queue"),
             memory_mb: 128,
             timeout_seconds: 30,
-            environment: vec![
-                ("DEAD_LETTER_QUEUE_URL", dead_letter.reference()),
-                ("CATALOG_TABLE", b.imports.catalog_table.clone()),
-                ("STAGE", Expr::string("b")),
-            ],
+            env: FunctionVars::of(ErrorEnv {
+                dead_letter_queue_url: dead_letter.reference(),
+                catalog_table: b.imports.catalog_table.clone(),
+                stage: Stage::B,
+            }),
             statements: super::stage_a::error_statements(
                 dead_letter.arn(),
                 &team_key,
@@ -202,24 +207,22 @@ pub(super) fn build(b: &mut Builder, stack: &mut Stack) -> Result<StageB, BuildE
     )
     .map_err(|e| BuildError::StateMachine {
         stack: stack.name().to_owned(),
-        machine: "sm-b".into(),
+        machine: PipelineResource::MachineB.suffix().into(),
         problems: e.to_string(),
     })?;
-    let machine = b.machine(stack, "StageB", "sm-b", &definition);
+    let machine = b.machine(stack, "StageB", PipelineResource::MachineB.suffix(), &definition);
     b.function(
         stack,
         FunctionDef {
             id: "StageBRedrive",
-            what: "redrive-b",
-            handler: Handler::Redrive,
+            what: PipelineResource::RedriveB,
             description: format!("Stage B of {team}/{pipeline}: runs dead-lettered batches again (run by hand)"),
             memory_mb: 256,
             timeout_seconds: 300,
-            environment: vec![
-                ("STAGE", Expr::string("b")),
-                ("DEAD_LETTER_QUEUE_URL", dead_letter.reference()),
-                ("STATE_MACHINE_ARN", machine.reference()),
-            ],
+            env: FunctionVars::of(RedriveEnv {
+                dead_letter_queue_url: dead_letter.reference(),
+                target: RedriveTarget::StateMachine(machine.reference()),
+            }),
             statements: constructs::consume_queue(dead_letter.arn(), team_key.clone())
                 .into_iter()
                 .chain([Statement::allow().action("states:StartExecution").resource(machine.reference())])
@@ -240,7 +243,7 @@ pub(super) fn build(b: &mut Builder, stack: &mut Stack) -> Result<StageB, BuildE
         // The queues of this pipeline's datasets only, not every `sdlf-{team}-*-queue-b`.
         let queues = datasets
             .iter()
-            .map(|d| arn("sqs", &ctx.names.dataset_resource(&team, &d.name, "queue-b")))
+            .map(|d| arn("sqs", &ctx.names.dataset_resource(&team, &d.name, DatasetResource::QueueB.suffix())))
             .collect::<Vec<_>>();
         routing_statements.push(
             Statement::allow()
@@ -260,20 +263,19 @@ pub(super) fn build(b: &mut Builder, stack: &mut Stack) -> Result<StageB, BuildE
         stack,
         FunctionDef {
             id: "StageBRouting",
-            what: "routing-b",
-            handler: Handler::StageBRouting,
+            what: PipelineResource::RoutingB,
             description: format!(
                 "Stage B of {team}/{pipeline}: starts a Glue batch of a dataset when enough is queued"
             ),
             memory_mb: 256,
             timeout_seconds: 120,
-            environment: vec![
-                ("STATE_MACHINE_ARN", machine.reference()),
-                ("DATASET_CONFIG_TABLE", b.imports.dataset_config_table.clone()),
-                ("EXECUTION_HISTORY_TABLE", history),
-                ("STAGE_BUCKET", b.imports.stage_bucket.clone()),
-                ("ANALYTICS_BUCKET", b.imports.analytics_bucket.clone()),
-            ],
+            env: FunctionVars::of(StageBRoutingEnv {
+                state_machine_arn: machine.reference(),
+                dataset_config_table: b.imports.dataset_config_table.clone(),
+                execution_history_table: history,
+                stage_bucket: b.imports.stage_bucket.clone(),
+                analytics_bucket: b.imports.analytics_bucket.clone(),
+            }),
             statements: routing_statements,
         },
     )?;

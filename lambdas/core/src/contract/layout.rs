@@ -1,8 +1,10 @@
-//! Where the lake keeps what: the data buckets and the datasets' prefixes in them.
+//! Where the lake keeps what: the data buckets, the datasets' prefixes in them, and the key
+//! attributes of the lake's tables.
 //!
-//! Mirrors `sdlf_lake::names::{team_prefix, dataset_prefix}` (not a dependency: that crate
-//! is the infrastructure program). Raw and analytics hold a dataset's objects under
-//! `{team}/{dataset}/`, the stage bucket under `pre-stage/{team}/{dataset}/`.
+//! Raw and analytics hold a dataset's objects under `{team}/{dataset}/`, the stage bucket
+//! under `pre-stage/{team}/{dataset}/` (stage A's output, the original framework's layout,
+//! which leaves room for other stages' prefixes). Permissions boundaries, crawlers and Lake
+//! Formation grants are all scoped by these prefixes.
 
 use std::fmt;
 
@@ -24,7 +26,7 @@ impl Layer {
     }
 
     /// The part of a key before `{team}/`.
-    fn root(self) -> &'static str {
+    pub const fn root(self) -> &'static str {
         match self {
             Layer::Stage => "pre-stage/",
             Layer::Raw | Layer::Analytics => "",
@@ -39,6 +41,53 @@ pub struct DatasetRef {
     pub dataset: String,
 }
 
+/// `{team}/` in `layer`, with the layer's root: every object of the team's datasets.
+pub fn team_prefix(layer: Layer, team: &str) -> String {
+    format!("{}{team}/", layer.root())
+}
+
+/// Stage B's manifests of a pipeline's batches: `pre-stage/{team}/_manifests/{pipeline}/`,
+/// outside every dataset's prefix (see [`dataset_of`]).
+pub fn manifest_prefix(team: &str, pipeline: &str) -> String {
+    format!("{}_manifests/{pipeline}/", team_prefix(Layer::Stage, team))
+}
+
+/// The key attributes of a table of the lake, and its secondary indexes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TableKeys {
+    pub partition_key: &'static str,
+    pub indexes: &'static [Index],
+}
+
+/// A global secondary index: name, partition key, sort key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Index {
+    pub name: &'static str,
+    pub partition_key: &'static str,
+    pub sort_key: &'static str,
+}
+
+/// One row per object of the data buckets, keyed `s3://{bucket}/{key}`.
+pub const CATALOG_TABLE: TableKeys = TableKeys {
+    partition_key: "id",
+    indexes: &[
+        Index { name: "by-dataset", partition_key: "dataset", sort_key: "last_modified" },
+        Index { name: "by-stage", partition_key: "stage", sort_key: "last_modified" },
+    ],
+};
+
+/// One row per dataset, keyed `{team}/{dataset}`.
+pub const DATASET_CONFIG_TABLE: TableKeys = TableKeys { partition_key: "dataset", indexes: &[] };
+
+/// One row per pipeline, keyed `{team}/{pipeline}`.
+pub const PIPELINE_CONFIG_TABLE: TableKeys = TableKeys { partition_key: "pipeline", indexes: &[] };
+
+/// One row per execution.
+pub const EXECUTION_HISTORY_TABLE: TableKeys = TableKeys {
+    partition_key: "id",
+    indexes: &[Index { name: "by-pipeline", partition_key: "pipeline", sort_key: "last_updated" }],
+};
+
 impl DatasetRef {
     /// `{team}/{dataset}`.
     pub fn id(&self) -> String {
@@ -47,7 +96,7 @@ impl DatasetRef {
 
     /// The dataset's prefix in `layer`, e.g. `pre-stage/{team}/{dataset}/`.
     pub fn prefix(&self, layer: Layer) -> String {
-        format!("{}{}/{}/", layer.root(), self.team, self.dataset)
+        format!("{}{}/", team_prefix(layer, &self.team), self.dataset)
     }
 }
 
@@ -71,8 +120,7 @@ pub fn dataset_of(layer: Layer, key: &str) -> Option<DatasetRef> {
         .then(|| DatasetRef { team: team.to_owned(), dataset: dataset.to_owned() })
 }
 
-/// The data buckets, from the functions' environment (`RAW_BUCKET`, `STAGE_BUCKET`,
-/// `ANALYTICS_BUCKET`).
+/// The data buckets (the catalog function's environment carries them).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LakeLayout {
     pub raw_bucket: String,
@@ -80,22 +128,7 @@ pub struct LakeLayout {
     pub analytics_bucket: String,
 }
 
-/// A variable the layout needs is unset or empty.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("environment variable {0} is not set; the stack sets it on the function, so redeploy the catalog stack")]
-pub struct MissingVariable(pub &'static str);
-
 impl LakeLayout {
-    /// Reads the bucket names through `var` (pass `|name| std::env::var(name).ok()`).
-    pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<LakeLayout, MissingVariable> {
-        let get = |name: &'static str| var(name).filter(|v| !v.is_empty()).ok_or(MissingVariable(name));
-        Ok(LakeLayout {
-            raw_bucket: get("RAW_BUCKET")?,
-            stage_bucket: get("STAGE_BUCKET")?,
-            analytics_bucket: get("ANALYTICS_BUCKET")?,
-        })
-    }
-
     /// The layer of a bucket, or `None` for a bucket that is not one of the lake's data buckets.
     pub fn layer_of(&self, bucket: &str) -> Option<Layer> {
         [(Layer::Raw, &self.raw_bucket), (Layer::Stage, &self.stage_bucket), (Layer::Analytics, &self.analytics_bucket)]
@@ -149,17 +182,11 @@ mod tests {
     }
 
     #[test]
-    fn layout_from_environment() {
-        let vars = |name: &str| match name {
-            "RAW_BUCKET" => Some("r".to_owned()),
-            "STAGE_BUCKET" => Some("s".to_owned()),
-            "ANALYTICS_BUCKET" => Some(String::new()),
-            _ => None,
-        };
-        let err = LakeLayout::from_vars(vars).unwrap_err();
-        assert!(err.to_string().contains("ANALYTICS_BUCKET"));
+    fn buckets_by_name() {
         let layout = LakeLayout { raw_bucket: "r".into(), stage_bucket: "s".into(), analytics_bucket: "a".into() };
         assert_eq!(layout.layer_of("s"), Some(Layer::Stage));
         assert_eq!(layout.layer_of("other"), None);
+        assert_eq!(manifest_prefix("eng", "main"), "pre-stage/eng/_manifests/main/");
+        assert_eq!(dataset_of(Layer::Stage, &format!("{}x.json", manifest_prefix("eng", "main"))), None);
     }
 }

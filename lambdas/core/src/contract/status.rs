@@ -1,0 +1,94 @@
+//! The `status` of a catalog row: written by the functions and the stage A state machine,
+//! read by `sdlf local`'s report.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CatalogStatus {
+    /// A new object, not yet picked up by a pipeline.
+    Created,
+    /// The object was removed (a tombstone).
+    Deleted,
+    /// A raw object no dataset claims; `reason` says why.
+    Unrouted,
+    ProcessingA,
+    ProcessedA,
+    /// Stage B's heavy transform included the object in a batch that succeeded.
+    ProcessedB,
+    /// A pipeline step failed; `failed_stage` and `reason` say where and why.
+    Failed,
+}
+
+impl CatalogStatus {
+    pub const ALL: [CatalogStatus; 7] = [
+        CatalogStatus::Created,
+        CatalogStatus::Deleted,
+        CatalogStatus::Unrouted,
+        CatalogStatus::ProcessingA,
+        CatalogStatus::ProcessedA,
+        CatalogStatus::ProcessedB,
+        CatalogStatus::Failed,
+    ];
+
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            CatalogStatus::Created => "created",
+            CatalogStatus::Deleted => "deleted",
+            CatalogStatus::Unrouted => "unrouted",
+            CatalogStatus::ProcessingA => "processing-a",
+            CatalogStatus::ProcessedA => "processed-a",
+            CatalogStatus::ProcessedB => "processed-b",
+            CatalogStatus::Failed => "failed",
+        }
+    }
+
+    /// Stage A has nothing more to do with a raw object in this status.
+    pub const fn is_past_stage_a(self) -> bool {
+        matches!(
+            self,
+            CatalogStatus::ProcessedA | CatalogStatus::ProcessedB | CatalogStatus::Failed | CatalogStatus::Unrouted
+        )
+    }
+
+    /// The object ended without being processed, and its row's `reason` says why.
+    pub const fn has_reason(self) -> bool {
+        matches!(self, CatalogStatus::Failed | CatalogStatus::Unrouted)
+    }
+}
+
+impl fmt::Display for CatalogStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A status no function writes.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{0}` is not a catalog status")]
+pub struct UnknownStatus(pub String);
+
+impl FromStr for CatalogStatus {
+    type Err = UnknownStatus;
+
+    fn from_str(s: &str) -> Result<CatalogStatus, UnknownStatus> {
+        CatalogStatus::ALL.into_iter().find(|c| c.as_str() == s).ok_or_else(|| UnknownStatus(s.to_owned()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip_through_text_and_serde() {
+        for status in CatalogStatus::ALL {
+            assert_eq!(status.as_str().parse(), Ok(status));
+            assert_eq!(serde_json::to_value(status).unwrap(), status.as_str());
+        }
+        assert_eq!("done".parse::<CatalogStatus>(), Err(UnknownStatus("done".into())));
+    }
+}
