@@ -27,7 +27,7 @@ use std::collections::BTreeMap;
 
 use crate::contract::layout::{CATALOG_TABLE, LakeLayout, Layer, dataset_of};
 use crate::contract::status::CatalogStatus;
-use crate::item::{AttrValue, ConditionalPut, ConditionalUpdate, Item, names};
+use crate::item::{AttrValue, AttrValueExt, ConditionalPut, ConditionalUpdate, Item, names};
 use crate::s3_event::{EventKind, ObjectEvent};
 use crate::sequencer::unsequenced_sort_key;
 

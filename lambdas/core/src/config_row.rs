@@ -10,7 +10,7 @@
 use serde_json::Value;
 
 use crate::contract::config::RowKind;
-use crate::item::{AttrValue, Item};
+use crate::item::{AttrValue, AttrValueExt, Item, to_attr};
 use crate::messages::{CustomResourceRequest as Request, CustomResourceResponse, RequestType};
 
 /// Properties that are the request's routing, not row content.
@@ -71,7 +71,8 @@ pub fn decide(request: &Request) -> Result<(Action, String), String> {
     item.insert(key_attribute.to_owned(), AttrValue::s(&key));
     for (name, value) in props {
         if !NOT_STORED.contains(&name.as_str()) {
-            item.insert(name.clone(), AttrValue::from_json(value));
+            let value = to_attr(value).map_err(|e| format!("property {name} cannot be stored: {e}"))?;
+            item.insert(name.clone(), value);
         }
     }
     let id = physical_id(&table, &key);
@@ -137,7 +138,7 @@ mod tests {
         let Action::Put { table, item } = action else { panic!("a put") };
         assert_eq!(table, "sdlf-local-dataset-config");
         assert_eq!(
-            crate::item::item_to_json(&item),
+            crate::item::from_item::<Value>(&item).unwrap(),
             json!({"dataset": "engineering/legislators", "Pipeline": "main", "MinItems": "1",
                    "Schema": [{"Name": "id", "Type": "string"}]})
         );

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use sha2::{Digest, Sha256};
 
-use crate::item::{AttrValue, ConditionalPut, ConditionalUpdate, Item, names};
+use crate::item::{AttrValue, AttrValueExt, ConditionalPut, ConditionalUpdate, Item, names};
 use crate::timestamp;
 
 /// How long a row stays, as in the original framework.
@@ -91,7 +91,7 @@ pub fn record_status(id: &str, status: &str, now_epoch_millis: i64) -> Condition
 }
 
 fn history_entry(status: &str, now: &str) -> AttrValue {
-    AttrValue::M(BTreeMap::from([
+    AttrValue::M(std::collections::HashMap::from([
         ("status".to_owned(), AttrValue::s(status)),
         ("timestamp".to_owned(), AttrValue::s(now)),
     ]))

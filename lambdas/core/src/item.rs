@@ -8,73 +8,53 @@
 //! for the one case that needs the stored row: ask for it with
 //! `ReturnValuesOnConditionCheckFailure = ALL_OLD`).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
-/// A DynamoDB attribute value (the subset the lake writes and reads).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum AttrValue {
-    S(String),
-    /// A number, as DynamoDB carries it: its decimal text.
-    N(String),
-    Bool(bool),
-    Null,
-    L(Vec<AttrValue>),
-    M(BTreeMap<String, AttrValue>),
-}
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 
-/// A row, or a row's key.
+/// A DynamoDB attribute value: `serde_dynamo`'s, which has no SDK dependency; the runtime
+/// converts it to the SDK's with `serde_dynamo`'s own conversion, and rows convert to and from
+/// typed structs through serde (numbers as DynamoDB carries them: their decimal text).
+pub use serde_dynamo::AttributeValue as AttrValue;
+
+/// A row, or a row's key (ordered: requests built from it are deterministic).
 pub type Item = BTreeMap<String, AttrValue>;
 
-impl AttrValue {
-    pub fn s(value: impl Into<String>) -> AttrValue {
+/// The shorthands the lake's requests are written with.
+pub trait AttrValueExt {
+    fn s(value: impl Into<String>) -> AttrValue;
+    fn n(value: impl std::fmt::Display) -> AttrValue;
+    fn as_s(&self) -> Option<&str>;
+}
+
+impl AttrValueExt for AttrValue {
+    fn s(value: impl Into<String>) -> AttrValue {
         AttrValue::S(value.into())
     }
 
-    pub fn n(value: impl std::fmt::Display) -> AttrValue {
+    fn n(value: impl std::fmt::Display) -> AttrValue {
         AttrValue::N(value.to_string())
     }
 
-    pub fn as_s(&self) -> Option<&str> {
+    fn as_s(&self) -> Option<&str> {
         match self {
             AttrValue::S(s) => Some(s),
             _ => None,
         }
     }
-
-    /// A JSON value as DynamoDB stores it: strings, booleans, null, lists and maps as they
-    /// are, numbers as their decimal text (the inverse of [`AttrValue::to_json`]).
-    pub fn from_json(value: &serde_json::Value) -> AttrValue {
-        use serde_json::Value;
-        match value {
-            Value::String(s) => AttrValue::S(s.clone()),
-            Value::Number(n) => AttrValue::N(n.to_string()),
-            Value::Bool(b) => AttrValue::Bool(*b),
-            Value::Null => AttrValue::Null,
-            Value::Array(items) => AttrValue::L(items.iter().map(AttrValue::from_json).collect()),
-            Value::Object(map) => AttrValue::M(map.iter().map(|(k, v)| (k.clone(), AttrValue::from_json(v))).collect()),
-        }
-    }
-
-    /// The value as JSON: strings, lists and maps as they are, numbers as JSON numbers when
-    /// they parse (else as their text). Used to deserialize rows into typed structs.
-    pub fn to_json(&self) -> serde_json::Value {
-        use serde_json::Value;
-        match self {
-            AttrValue::S(s) => Value::String(s.clone()),
-            AttrValue::N(n) => serde_json::from_str::<serde_json::Number>(n)
-                .map(Value::Number)
-                .unwrap_or_else(|_| Value::String(n.clone())),
-            AttrValue::Bool(b) => Value::Bool(*b),
-            AttrValue::Null => Value::Null,
-            AttrValue::L(items) => Value::Array(items.iter().map(AttrValue::to_json).collect()),
-            AttrValue::M(map) => Value::Object(map.iter().map(|(k, v)| (k.clone(), v.to_json())).collect()),
-        }
-    }
 }
 
-/// A whole item as one JSON object (see [`AttrValue::to_json`]).
-pub fn item_to_json(item: &Item) -> serde_json::Value {
-    serde_json::Value::Object(item.iter().map(|(k, v)| (k.clone(), v.to_json())).collect())
+/// A value as DynamoDB stores it (a JSON value: strings, booleans, null, lists and maps as
+/// they are, numbers as their text).
+pub fn to_attr<T: Serialize + ?Sized>(value: &T) -> Result<AttrValue, serde_dynamo::Error> {
+    serde_dynamo::to_attribute_value(value)
+}
+
+/// A row as a typed struct.
+pub fn from_item<T: DeserializeOwned>(item: &Item) -> Result<T, serde_dynamo::Error> {
+    let item: HashMap<String, AttrValue> = item.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+    serde_dynamo::from_item(item)
 }
 
 /// `PutItem` of `item` with `ConditionExpression` = `condition`.
@@ -112,24 +92,14 @@ mod tests {
     use serde_json::json;
 
     #[test]
-    fn json_comes_in_and_goes_out_unchanged() {
-        let v = json!({"s": "x", "n": 1.5, "b": true, "z": null, "l": [{"Name": "id", "Size": 3}]});
-        let value = AttrValue::from_json(&v);
+    fn json_goes_in_and_comes_out_unchanged() {
+        let v = json!({"s": "x", "n": 1.5, "i": 42, "b": true, "z": null, "l": [{"Name": "id", "Size": 3}]});
+        let value = to_attr(&v).unwrap();
         let AttrValue::M(map) = &value else { panic!("a map") };
         assert_eq!(map["n"], AttrValue::N("1.5".into()));
-        assert_eq!(map["z"], AttrValue::Null);
-        assert_eq!(value.to_json(), v);
-    }
-
-    #[test]
-    fn items_convert_to_json() {
-        let item = Item::from([
-            ("s".to_owned(), AttrValue::s("x")),
-            ("n".to_owned(), AttrValue::n(42)),
-            ("f".to_owned(), AttrValue::N("1.5".into())),
-            ("l".to_owned(), AttrValue::L(vec![AttrValue::Bool(true), AttrValue::Null])),
-            ("m".to_owned(), AttrValue::M(BTreeMap::from([("k".to_owned(), AttrValue::s("v"))]))),
-        ]);
-        assert_eq!(item_to_json(&item), json!({"s": "x", "n": 42, "f": 1.5, "l": [true, null], "m": {"k": "v"}}));
+        assert_eq!(map["i"], AttrValue::n(42));
+        assert_eq!(map["z"], AttrValue::Null(true));
+        let item: Item = map.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+        assert_eq!(from_item::<serde_json::Value>(&item).unwrap(), v);
     }
 }

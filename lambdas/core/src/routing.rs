@@ -116,6 +116,7 @@ pub fn routed_history(event: &ObjectEvent, config: &DatasetConfig, now_epoch_mil
 mod tests {
     use super::*;
     use crate::contract::config::tests::config;
+    use crate::item::AttrValueExt;
     use crate::s3_event::EventKind;
     use crate::sequencer::Sequencer;
 

@@ -4,7 +4,7 @@
 use sdlf_lambda_core::catalog::{self, WriteOutcome};
 use sdlf_lambda_core::contract::config::DatasetConfig;
 use sdlf_lambda_core::contract::layout::LakeLayout;
-use sdlf_lambda_core::item::AttrValue;
+use sdlf_lambda_core::item::{AttrValue, AttrValueExt};
 use sdlf_lambda_core::messages::QueueAMessage;
 use sdlf_lambda_core::routing;
 use sdlf_lambda_core::s3_event::{self, Notification, S3Record};

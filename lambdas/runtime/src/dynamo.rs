@@ -1,5 +1,5 @@
-//! The lake's DynamoDB requests, carried out: the core's [`AttrValue`] / [`ConditionalPut`] /
-//! [`ConditionalUpdate`] ↔ the SDK's types, one to one.
+//! The lake's DynamoDB requests, carried out: the core's [`ConditionalPut`] /
+//! [`ConditionalUpdate`] → the SDK's calls, its [`AttrValue`]s (`serde_dynamo`'s) ↔ the SDK's.
 
 use std::collections::HashMap;
 
@@ -7,27 +7,9 @@ use aws_sdk_dynamodb::error::DisplayErrorContext;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValuesOnConditionCheckFailure};
 use sdlf_lambda_core::item::{AttrValue, ConditionalPut, ConditionalUpdate, Item};
 
+/// The core's values in the SDK's terms, by `serde_dynamo`'s conversion (one in each direction).
 pub fn to_sdk(value: &AttrValue) -> AttributeValue {
-    match value {
-        AttrValue::S(s) => AttributeValue::S(s.clone()),
-        AttrValue::N(n) => AttributeValue::N(n.clone()),
-        AttrValue::Bool(b) => AttributeValue::Bool(*b),
-        AttrValue::Null => AttributeValue::Null(true),
-        AttrValue::L(items) => AttributeValue::L(items.iter().map(to_sdk).collect()),
-        AttrValue::M(map) => AttributeValue::M(map.iter().map(|(k, v)| (k.clone(), to_sdk(v))).collect()),
-    }
-}
-
-/// The SDK's value in the core's terms; sets and binaries (which the lake never writes) as null.
-pub fn from_sdk(value: &AttributeValue) -> AttrValue {
-    match value {
-        AttributeValue::S(s) => AttrValue::S(s.clone()),
-        AttributeValue::N(n) => AttrValue::N(n.clone()),
-        AttributeValue::Bool(b) => AttrValue::Bool(*b),
-        AttributeValue::L(items) => AttrValue::L(items.iter().map(from_sdk).collect()),
-        AttributeValue::M(map) => AttrValue::M(map.iter().map(|(k, v)| (k.clone(), from_sdk(v))).collect()),
-        _ => AttrValue::Null,
-    }
+    value.clone().into()
 }
 
 pub fn item_to_sdk(item: &Item) -> HashMap<String, AttributeValue> {
@@ -35,7 +17,7 @@ pub fn item_to_sdk(item: &Item) -> HashMap<String, AttributeValue> {
 }
 
 pub fn item_from_sdk(item: &HashMap<String, AttributeValue>) -> Item {
-    item.iter().map(|(k, v)| (k.clone(), from_sdk(v))).collect()
+    item.iter().map(|(k, v)| (k.clone(), AttrValue::from(v.clone()))).collect()
 }
 
 /// How a conditional write went. A failed condition is not an error: the table already holds
@@ -119,14 +101,15 @@ pub async fn get(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use sdlf_lambda_core::item::AttrValueExt;
 
     #[test]
     fn values_convert_both_ways_unchanged() {
         let item: Item = Item::from([
             ("s".to_owned(), AttrValue::s("x")),
             ("n".to_owned(), AttrValue::n(42)),
-            ("l".to_owned(), AttrValue::L(vec![AttrValue::Bool(true), AttrValue::Null])),
-            ("m".to_owned(), AttrValue::M(Item::from([("k".to_owned(), AttrValue::s("v"))]))),
+            ("l".to_owned(), AttrValue::L(vec![AttrValue::Bool(true), AttrValue::Null(true)])),
+            ("m".to_owned(), AttrValue::M(HashMap::from([("k".to_owned(), AttrValue::s("v"))]))),
         ]);
         assert_eq!(item_from_sdk(&item_to_sdk(&item)), item);
     }

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::contract::layout::DatasetRef;
 use crate::contract::text;
-use crate::item::{Item, item_to_json};
+use crate::item::{Item, from_item};
 
 /// The two kinds of config row, each a custom resource type backed by the `config` function.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -176,7 +176,7 @@ pub enum ConfigError {
     Shape {
         dataset: String,
         #[source]
-        source: serde_json::Error,
+        source: serde_dynamo::Error,
     },
     #[error(
         "the dataset-config row of `{dataset}` has MinItems {min} and MaxItems {max}; it needs 1 <= MinItems <= \
@@ -195,8 +195,7 @@ pub struct BatchBounds {
 impl DatasetConfig {
     /// Reads a row fetched with `GetItem` (`dataset` is the key asked for, for messages).
     pub fn from_item(dataset: &str, item: &Item) -> Result<DatasetConfig, ConfigError> {
-        serde_json::from_value(item_to_json(item))
-            .map_err(|source| ConfigError::Shape { dataset: dataset.to_owned(), source })
+        from_item(item).map_err(|source| ConfigError::Shape { dataset: dataset.to_owned(), source })
     }
 
     pub fn dataset_ref(&self) -> DatasetRef {
@@ -220,8 +219,8 @@ impl DatasetConfig {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::item::AttrValue;
-    use std::collections::BTreeMap;
+    use crate::item::{AttrValue, AttrValueExt};
+    use std::collections::HashMap;
 
     pub(crate) fn config() -> DatasetConfig {
         let text =
@@ -234,7 +233,7 @@ pub(crate) mod tests {
     fn reads_the_row_as_dynamodb_returns_it() {
         let s = |v: &str| AttrValue::s(v);
         let m = |pairs: &[(&str, AttrValue)]| {
-            AttrValue::M(pairs.iter().map(|(k, v)| ((*k).to_owned(), v.clone())).collect::<BTreeMap<_, _>>())
+            AttrValue::M(pairs.iter().map(|(k, v)| ((*k).to_owned(), v.clone())).collect::<HashMap<_, _>>())
         };
         let item: Item = [
             ("Table", s("sdlf-dev-dataset-config")),

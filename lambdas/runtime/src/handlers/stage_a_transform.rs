@@ -13,6 +13,7 @@ use aws_sdk_s3::error::DisplayErrorContext;
 use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
 use lambda_runtime::Error;
 use sdlf_lambda_core::contract::config::{ColumnType as DeclaredType, InputFormat as ConfigFormat, TargetFormat};
+use sdlf_lambda_core::contract::layout::{DatasetRef, Layer};
 use sdlf_lambda_core::messages::{LightTransform, StageAInput, TransformAOutput};
 use sdlf_transform::{ColumnType, CsvOptions, Field, InputFormat, Options, Schema};
 use serde_json::Value;
@@ -122,9 +123,9 @@ fn ascii(name: &str, c: char) -> Result<u8, String> {
 /// so a re-run overwrites its own output instead of adding a second copy; the raw extension
 /// stays in the name, so `a.csv` and `a.json` do not overwrite each other's output.
 pub fn output_key(team: &str, dataset: &str, raw_key: &str) -> String {
-    let prefix = format!("{team}/{dataset}/");
-    let relative = raw_key.strip_prefix(&prefix).unwrap_or(raw_key);
-    format!("pre-stage/{team}/{dataset}/{relative}.parquet")
+    let dataset = DatasetRef { team: team.to_owned(), dataset: dataset.to_owned() };
+    let relative = raw_key.strip_prefix(&dataset.prefix(Layer::Raw)).unwrap_or(raw_key);
+    format!("{}{relative}.parquet", dataset.prefix(Layer::Stage))
 }
 
 /// S3 refuses multipart parts under 5 MiB (but the last); 8 MiB bounds the memory held.

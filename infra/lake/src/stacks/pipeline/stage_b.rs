@@ -9,6 +9,7 @@ use sdlf_cfn_types::{glue, lambda, sqs, stepfunctions};
 use sdlf_lambda_core::contract::env::{
     ErrorEnv, FunctionVars, RedriveEnv, RedriveTarget, Stage, StageBPostupdateEnv, StageBRoutingEnv,
 };
+use sdlf_lambda_core::contract::layout::manifest_prefix;
 use sdlf_lambda_core::contract::resources::{DatasetResource, PipelineResource};
 use sdlf_policy::{Condition as IamCondition, Statement};
 use serde_json::json;
@@ -230,7 +231,7 @@ pub(super) fn build(b: &mut Builder, stack: &mut Stack) -> Result<StageB, BuildE
         },
     )?;
 
-    let manifests = format!("/{}_manifests/{pipeline}/*", team_prefix(Layer::Stage, &team));
+    let manifests = format!("/{}*", manifest_prefix(&team, &pipeline));
     let mut routing_statements = vec![
         Statement::allow().action("dynamodb:GetItem").resource(table_arn(b.imports.dataset_config_table.clone(), "")),
         Statement::allow().action("dynamodb:PutItem").resource(table_arn(history.clone(), "")),
