@@ -72,3 +72,25 @@ fn synth_of_an_unknown_environment_is_refused_with_exit_3() {
     assert!(text(&out.stderr).contains("the lake defines no environment `staging`"), "{}", text(&out.stderr));
     assert!(!out_dir.exists(), "nothing written");
 }
+
+fn sdlf_in(dir: &std::path::Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_sdlf")).args(args).current_dir(dir).output().expect("the sdlf binary runs")
+}
+
+#[test]
+fn the_project_is_found_from_the_working_directory_not_from_where_the_binary_was_built() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out_dir = scratch("from-subdirectory");
+    let args = ["synth", "--env", "dev", "--json", "--out", out_dir.to_str().unwrap()];
+    let at_root = sdlf_in(root, &args);
+    let below = sdlf_in(&root.join("lambdas/core/src"), &args);
+    assert_eq!(below.status.code(), Some(0), "{}", text(&below.stderr));
+    assert_eq!(text(&below.stdout), text(&at_root.stdout), "the same assets, fingerprinted from the same root");
+
+    let outside = tempfile::tempdir().unwrap();
+    let out = sdlf_in(outside.path(), &args);
+    assert_eq!(out.status.code(), Some(sdlf::exit::USAGE.into()));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains(&format!("no sdlf project in {}", outside.path().display())), "{stderr}");
+    assert!(stderr.contains("run the command inside the project's checkout"), "{stderr}");
+}

@@ -3,6 +3,7 @@
 #
 #   1. tools     install/refresh the pinned Python tools (tests/support/tools.sh ensure)
 #   2. fmt       cargo fmt --all -- --check
+#      clippy    cargo clippy --workspace --all-targets --locked -- -D warnings
 #   3. codegen   the generated CloudFormation types are up to date (sdlf-cfn-codegen generate --check)
 #   4. test      cargo test --workspace --all-targets --locked
 #   5. doctest   cargo test --workspace --doc --locked (--all-targets leaves doc tests out)
@@ -44,6 +45,7 @@ export SDLF_CFN_LINT
 export SDLF_MINISTACK_SCRIPT="$SUPPORT/ministack.sh"
 
 step fmt cargo fmt --all -- --check
+step clippy cargo clippy --workspace --all-targets --locked -- -D warnings
 step codegen cargo run -q --locked -p sdlf-cfn-codegen -- generate --check
 step test cargo test --workspace --all-targets --locked
 step doctest cargo test --workspace --doc --locked

@@ -11,7 +11,7 @@ use sdlf_lake::{Environment, Lake};
 /// What happened, as a line for the closing "Next:" list; `None` when there was nothing to do.
 pub fn run(lake: &Lake, home: &Environment, branch: &str, aws: &AwsArgs) -> Result<Option<String>, CliError> {
     let names = CicdNames::new(lake);
-    let root = sdlf::repo_root();
+    let root = sdlf::project_root()?;
     sdlf::runtime()?.block_on(async {
         let conn = sdlf::aws_target::connect(home, aws).await?;
         let Some(stack) = conn.cloudformation.describe(&names.stack()).await? else { return Ok(None) };

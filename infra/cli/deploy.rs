@@ -186,10 +186,8 @@ pub fn run(args: &DeployArgs) -> Result<ExitCode, CliError> {
     let env = session::environment(&lake, &output);
     let direction = if args.exclusively { Direction::Exclusively } else { Direction::Dependencies };
     let selected = select(&sdlf_deploy::select::nodes(&output), &args.env, &args.stacks, direction)?;
-    let names = sdlf_lake::Names::new(&lake, env);
-    let protect: BTreeSet<String> =
-        if env.is_local() { BTreeSet::new() } else { BTreeSet::from([names.foundations_stack()]) };
-    debug_assert_eq!(output.assets_bucket, names.bucket(Layer::Artifacts));
+    debug_assert_eq!(output.assets_bucket, sdlf_lake::Names::new(&lake, env).bucket(Layer::Artifacts));
+    let protect = sdlf_lake::protection::protected_stacks(&lake, env);
     deploy_output(env, &output, &selected, protect, args)
 }
 
@@ -203,7 +201,7 @@ pub fn deploy_output(
     protect: BTreeSet<String>,
     args: &DeployArgs,
 ) -> Result<ExitCode, CliError> {
-    let assets = crate::assets::RepoAssets::new(crate::repo_root());
+    let assets = sdlf_package::RepoAssets::new(crate::project_root()?);
     let on_terminal = std::io::stdout().is_terminal();
     let terminal = Terminal {
         style: if on_terminal { Style::COLOUR } else { Style::PLAIN },

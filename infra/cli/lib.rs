@@ -3,23 +3,21 @@
 //! Argument parsing (clap), file output and the mapping of outcomes to exit codes live here;
 //! the lake's stacks, synthesis and validation live in `sdlf-lake` and `sdlf-cfn`.
 
-pub mod assets;
 pub mod aws_target;
 pub mod deploy;
 pub mod destroy;
 pub mod diff;
 pub mod local;
-pub mod package;
 pub mod redrive;
 pub mod session;
 pub mod synth;
-pub mod zip;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 use sdlf_lake::stacks::SynthError;
+use sdlf_local::LocalError;
 
 /// Exit codes, one convention for every command (also in the README).
 pub mod exit {
@@ -121,6 +119,10 @@ pub enum CliError {
     #[error("cannot start the async runtime: {0}")]
     Runtime(std::io::Error),
     #[error("{0}")]
+    NoProject(#[from] sdlf_package::NoProject),
+    #[error("{0}")]
+    Local(#[from] sdlf_local::LocalError),
+    #[error("{0}")]
     Usage(String),
 }
 
@@ -137,16 +139,24 @@ impl CliError {
             | CliError::WrongAccount { .. }
             | CliError::WrongRegion { .. }
             | CliError::NeedsYes { .. }
+            | CliError::NoProject(_)
             | CliError::Usage(_) => exit::USAGE,
             CliError::Api(_) | CliError::Engine(_) | CliError::Connect { .. } => exit::FAILED,
             CliError::Runtime(_) => exit::FAILED,
+            CliError::Local(error) => match error {
+                LocalError::Io { .. } => exit::IO,
+                LocalError::NoSamples { .. } => exit::USAGE,
+                LocalError::Api(_) | LocalError::Emulator { .. } | LocalError::Reply { .. } => exit::FAILED,
+            },
         }
     }
 }
 
-/// The repository the lake definition was built from: asset paths are relative to it.
-pub fn repo_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+/// The project the command runs in (found from the working directory): asset paths, the
+/// functions' sources and the tools' scripts are relative to it.
+pub fn project_root() -> Result<PathBuf, CliError> {
+    let cwd = std::env::current_dir().map_err(|e| CliError::io(Path::new("."), e))?;
+    Ok(sdlf_package::find_project_root(&cwd)?)
 }
 
 /// Runs one parsed command line.
@@ -164,7 +174,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
 
 fn run_synth(args: &SynthArgs) -> Result<ExitCode, CliError> {
     let lake = sdlf_pipelines::lake();
-    let fingerprints = assets::RepoFingerprints::new(repo_root());
+    let fingerprints = sdlf_package::RepoFingerprints::new(project_root()?);
     let outputs = synth::synthesize(&lake, args.env.as_deref(), &fingerprints)?;
     synth::write(&lake, &args.out, &outputs)?;
     if args.json {

@@ -12,7 +12,7 @@ use crate::CliError;
 /// The lake and the synthesized stacks of environment `env`.
 pub fn synthesize(env: &str) -> Result<(Lake, EnvironmentOutput), CliError> {
     let lake = sdlf_pipelines::lake();
-    let fingerprints = crate::assets::RepoFingerprints::new(crate::repo_root());
+    let fingerprints = sdlf_package::RepoFingerprints::new(crate::project_root()?);
     let output = sdlf_lake::output::synth_environment(&lake, env, &fingerprints).map_err(CliError::Synth)?;
     Ok((lake, output))
 }

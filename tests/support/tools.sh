@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Python-packaged test tools (cfn-lint, MiniStack, cargo-lambda, zig, moto) in a
-# private virtualenv, pinned by tests/support/requirements.txt.
+# private virtualenv, pinned and hashed by tests/support/requirements.txt.
 #
 #   tools.sh ensure       create or update the venv (fast no-op when up to date)
 #   tools.sh env          ensure, then print `export ...` lines for eval (venv bin first on PATH)
 #   tools.sh path NAME    ensure, then print the absolute path of tool NAME (cfn-lint, ministack, ...)
+#   tools.sh lock [ARG..] regenerate requirements.txt from requirements.in with pip-compile
+#                         (in a throwaway venv); existing pins are kept unless ARGs such as
+#                         --upgrade or --upgrade-package NAME say otherwise
 #
 # Environment:
 #   SDLF_TOOLS_DIR  where the venv lives (default: <repo>/.tools); the venv is $SDLF_TOOLS_DIR/venv
@@ -19,6 +22,8 @@ set -euo pipefail
 SUPPORT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_ROOT=$(cd "$SUPPORT_DIR/../.." && pwd)
 REQUIREMENTS="$SUPPORT_DIR/requirements.txt"
+# The pip-tools that `lock` runs: pinned so a regenerated file differs only by what changed.
+PIP_TOOLS_VERSION=7.6.2
 TOOLS_DIR=${SDLF_TOOLS_DIR:-$REPO_ROOT/.tools}
 PYTHON=${SDLF_PYTHON:-python3}
 
@@ -80,11 +85,12 @@ install_venv() {
 
     # --no-compile: byte-compiling all ~70 packages (sympy, moto, botocore...) costs ~20 s
     # of CPU; Python compiles the few modules the tools really import on first use.
+    # --require-hashes: every file pip downloads must match a hash in requirements.txt.
     if ! PIP_NO_INPUT=1 PIP_DISABLE_PIP_VERSION_CHECK=1 \
         "$VENV/bin/python" -m pip install --no-input --progress-bar off --no-compile \
-        -r "$REQUIREMENTS" >>"$PIP_LOG" 2>&1; then
+        --require-hashes -r "$REQUIREMENTS" >>"$PIP_LOG" 2>&1; then
         tail -n 30 "$PIP_LOG" >&2
-        die "pip install -r $REQUIREMENTS failed; full log: $PIP_LOG"
+        die "pip install --require-hashes -r $REQUIREMENTS failed (a hash mismatch or an unpinned package means requirements.txt is stale: run 'tests/support/tools.sh lock'); full log: $PIP_LOG"
     fi
     expected_stamp >"$STAMP.tmp"
     mv -f "$STAMP.tmp" "$STAMP"
@@ -144,12 +150,40 @@ tool_path() {
     die "no tool '$name' in $VENV/bin (known: cfn-lint, ministack, cargo-lambda, moto_server, python)"
 }
 
+# requirements.in -> requirements.txt with every transitive dependency pinned and hashed.
+lock_requirements() {
+    check_python
+    local tmp before
+    before=$(sha256sum "$REQUIREMENTS" | cut -d' ' -f1)
+    tmp=$(mktemp -d "${TMPDIR:-/tmp}/sdlf-pip-tools.XXXXXX")
+    # shellcheck disable=SC2064 # expand now: $tmp is local
+    trap "rm -rf '$tmp'" EXIT
+    "$PYTHON" -m venv "$tmp/venv" || die "'$PYTHON -m venv' failed (Debian: apt-get install python3-venv)"
+    PIP_DISABLE_PIP_VERSION_CHECK=1 "$tmp/venv/bin/python" -m pip install --quiet --no-input \
+        "pip-tools==$PIP_TOOLS_VERSION" || die "cannot install pip-tools==$PIP_TOOLS_VERSION"
+    # --allow-unsafe: pin pip/setuptools too if anything needs them (hash mode refuses
+    # unpinned ones); --strip-extras: hash mode wants plain names, the extras' packages
+    # are listed anyway; --no-emit-*: a machine's index or wheel-dir setting stays there.
+    # CUSTOM_COMPILE_COMMAND: what the generated header names as the way to regenerate.
+    (cd "$SUPPORT_DIR" && CUSTOM_COMPILE_COMMAND="tests/support/tools.sh lock" \
+        "$tmp/venv/bin/pip-compile" --quiet --generate-hashes --allow-unsafe --strip-extras \
+        --no-emit-index-url --no-emit-find-links --no-emit-trusted-host \
+        --output-file requirements.txt "$@" requirements.in) ||
+        die "pip-compile failed; requirements.txt is unchanged or partly written, see above"
+    if [[ $(sha256sum "$REQUIREMENTS" | cut -d' ' -f1) == "$before" ]]; then
+        echo "tools: ${REQUIREMENTS#"$REPO_ROOT"/} is unchanged" >&2
+    else
+        echo "tools: wrote ${REQUIREMENTS#"$REPO_ROOT"/}; the next 'tools.sh ensure' reinstalls" >&2
+    fi
+}
+
 cmd=${1:-}
 [[ $# -gt 0 ]] && shift
 case $cmd in
 ensure) [[ $# -eq 0 ]] || usage; ensure ;;
 env) [[ $# -eq 0 ]] || usage; print_env ;;
 path) [[ $# -eq 1 ]] || usage; tool_path "$1" ;;
+lock) lock_requirements "$@" ;;
 -h | --help | help) usage 0 ;;
 *) usage ;;
 esac

@@ -73,23 +73,14 @@ impl Stacks for CloudFormation {
 
     async fn describe_all(&self, prefix: &str) -> Result<Vec<DeployedStack>, ApiError> {
         let mut out = Vec::new();
-        let mut token: Option<String> = None;
-        loop {
+        // Pages, not `.items()`: every page is one call to count.
+        let mut pages = self.client.describe_stacks().into_paginator().send();
+        while let Some(page) = pages.next().await {
             self.calls.tick();
-            let page = self
-                .client
-                .describe_stacks()
-                .set_next_token(token.take())
-                .send()
-                .await
-                .map_err(|e| error("DescribeStacks", "", e))?;
+            let page = page.map_err(|e| error("DescribeStacks", "", e))?;
             out.extend(
                 page.stacks().iter().filter(|s| s.stack_name().is_some_and(|n| n.starts_with(prefix))).map(deployed),
             );
-            match page.next_token() {
-                Some(t) if !t.is_empty() => token = Some(t.to_owned()),
-                _ => break,
-            }
         }
         Ok(out)
     }
@@ -138,18 +129,11 @@ impl Stacks for CloudFormation {
 
     async fn change_set(&self, stack: &str, name: &str) -> Result<Option<ChangeSetState>, ApiError> {
         let mut state: Option<ChangeSetState> = None;
-        let mut token: Option<String> = None;
-        loop {
+        let mut pages =
+            self.client.describe_change_set().stack_name(stack).change_set_name(name).into_paginator().send();
+        while let Some(page) = pages.next().await {
             self.calls.tick();
-            let page = match self
-                .client
-                .describe_change_set()
-                .stack_name(stack)
-                .change_set_name(name)
-                .set_next_token(token.take())
-                .send()
-                .await
-            {
+            let page = match page {
                 Ok(page) => page,
                 Err(e) if e.as_service_error().and_then(|s| s.code()) == Some("ChangeSetNotFound") => return Ok(None),
                 Err(e) => return Err(error("DescribeChangeSet", stack, e)),
@@ -185,10 +169,6 @@ impl Stacks for CloudFormation {
                         .collect(),
                     physical_id: rc.physical_resource_id().filter(|p| !p.is_empty()).map(str::to_owned),
                 });
-            }
-            match page.next_token() {
-                Some(t) if !t.is_empty() => token = Some(t.to_owned()),
-                _ => break,
             }
         }
         Ok(state)

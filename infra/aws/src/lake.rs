@@ -1,11 +1,11 @@
 //! The running lake, as `sdlf run` and `sdlf redrive` see it: functions to invoke, the catalog
 //! to read, objects to drop into the raw bucket and list, state machine executions.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
-use aws_sdk_dynamodb::types::AttributeValue;
 use sdlf_deploy::api::ApiError;
+use serde_dynamo::AttributeValue;
 
 use crate::{CallCounter, api_error};
 
@@ -20,6 +20,19 @@ pub struct Lake {
 
 /// A row of a table, its string and number attributes as text (what a report shows).
 pub type Row = BTreeMap<String, String>;
+
+/// A DynamoDB item as a [`Row`]. The values go through `serde_dynamo`'s SDK conversion into its
+/// `AttributeValue` (the lake functions' item type, converted the same way by the runtime), so
+/// the CLI and the functions read the table alike. Numbers stay DynamoDB's decimal text: a
+/// detour through JSON numbers would round its 38 digits to an `f64`'s.
+fn row(item: HashMap<String, aws_sdk_dynamodb::types::AttributeValue>) -> Row {
+    item.into_iter()
+        .filter_map(|(name, value)| match AttributeValue::from(value) {
+            AttributeValue::S(text) | AttributeValue::N(text) => Some((name, text)),
+            _ => None,
+        })
+        .collect()
+}
 
 /// An object of a bucket.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -77,32 +90,14 @@ impl Lake {
     /// Every row of `table` (all pages).
     pub async fn scan(&self, table: &str) -> Result<Vec<Row>, ApiError> {
         let mut rows = Vec::new();
-        let mut start: Option<std::collections::HashMap<String, AttributeValue>> = None;
-        loop {
+        // Pages, not `.items()`: every page is one call to count.
+        let mut pages = self.dynamodb.scan().table_name(table).into_paginator().send();
+        while let Some(page) = pages.next().await {
             self.calls.tick();
-            let out = self
-                .dynamodb
-                .scan()
-                .table_name(table)
-                .set_exclusive_start_key(start.take())
-                .send()
-                .await
-                .map_err(|e| api_error("Scan", None, e))?;
-            for item in out.items() {
-                rows.push(
-                    item.iter()
-                        .filter_map(|(k, v)| match v {
-                            AttributeValue::S(s) | AttributeValue::N(s) => Some((k.clone(), s.clone())),
-                            _ => None,
-                        })
-                        .collect(),
-                );
-            }
-            match out.last_evaluated_key() {
-                Some(key) if !key.is_empty() => start = Some(key.clone()),
-                _ => return Ok(rows),
-            }
+            let page = page.map_err(|e| api_error("Scan", None, e))?;
+            rows.extend(page.items.unwrap_or_default().into_iter().map(row));
         }
+        Ok(rows)
     }
 
     pub async fn put_object(&self, bucket: &str, key: &str, body: Vec<u8>) -> Result<(), ApiError> {
@@ -121,42 +116,32 @@ impl Lake {
     /// The objects of `bucket` under `prefix` (all pages).
     pub async fn list_objects(&self, bucket: &str, prefix: &str) -> Result<Vec<Object>, ApiError> {
         let mut objects = Vec::new();
-        let mut token = None;
-        loop {
+        // Pages, not `.items()`: every page is one call to count.
+        let mut pages = self.s3.list_objects_v2().bucket(bucket).prefix(prefix).into_paginator().send();
+        while let Some(page) = pages.next().await {
             self.calls.tick();
-            let out = self
-                .s3
-                .list_objects_v2()
-                .bucket(bucket)
-                .prefix(prefix)
-                .set_continuation_token(token.take())
-                .send()
-                .await
-                .map_err(|e| api_error("ListObjectsV2", None, e))?;
-            objects.extend(out.contents().iter().map(|o| Object {
+            let page = page.map_err(|e| api_error("ListObjectsV2", None, e))?;
+            objects.extend(page.contents().iter().map(|o| Object {
                 key: o.key().unwrap_or_default().to_owned(),
                 size: o.size().and_then(|s| u64::try_from(s).ok()).unwrap_or(0),
             }));
-            match out.next_continuation_token() {
-                Some(t) if out.is_truncated() == Some(true) => token = Some(t.to_owned()),
-                _ => return Ok(objects),
+            // The paginator follows any continuation token; a page that says it is the last one
+            // ends the listing even if it carries one (as the S3 API defines it).
+            if page.is_truncated() != Some(true) {
+                break;
             }
         }
+        Ok(objects)
     }
 
     /// The executions of the state machine named `name` (newest first, one page).
     pub async fn executions(&self, name: &str) -> Result<Vec<Execution>, ApiError> {
-        self.calls.tick();
-        let machines =
-            self.sfn.list_state_machines().send().await.map_err(|e| api_error("ListStateMachines", None, e))?;
-        let Some(machine) = machines.state_machines().iter().find(|m| m.name() == name) else {
-            return Ok(Vec::new());
-        };
+        let Some(arn) = self.state_machine_arn(name).await? else { return Ok(Vec::new()) };
         self.calls.tick();
         let out = self
             .sfn
             .list_executions()
-            .state_machine_arn(machine.state_machine_arn())
+            .state_machine_arn(arn)
             .send()
             .await
             .map_err(|e| api_error("ListExecutions", None, e))?;
@@ -169,5 +154,18 @@ impl Lake {
                 started_millis: e.start_date().to_millis().unwrap_or(0),
             })
             .collect())
+    }
+
+    /// The ARN of the state machine named `name`, looking through every page of the listing.
+    async fn state_machine_arn(&self, name: &str) -> Result<Option<String>, ApiError> {
+        let mut pages = self.sfn.list_state_machines().into_paginator().send();
+        while let Some(page) = pages.next().await {
+            self.calls.tick();
+            let page = page.map_err(|e| api_error("ListStateMachines", None, e))?;
+            if let Some(machine) = page.state_machines().iter().find(|m| m.name() == name) {
+                return Ok(Some(machine.state_machine_arn().to_owned()));
+            }
+        }
+        Ok(None)
     }
 }

@@ -45,269 +45,280 @@ impl Prefixes {
 
 /// What CloudFormation may do when it deploys one environment's lake stacks.
 pub fn execution_policy(p: &Prefixes) -> PolicyDocument {
-    let s = &p.stacks;
     PolicyDocument::new()
-        .statement(
-            Statement::allow()
-                .sid("LakeBuckets")
-                .actions([
-                    "s3:CreateBucket",
-                    "s3:DeleteBucket",
-                    "s3:ListBucket",
-                    "s3:GetBucket*",
-                    "s3:PutBucket*",
-                    "s3:DeleteBucketPolicy",
-                    "s3:GetEncryptionConfiguration",
-                    "s3:PutEncryptionConfiguration",
-                    "s3:GetLifecycleConfiguration",
-                    "s3:PutLifecycleConfiguration",
-                ])
-                .resource(global_arn("s3", false, &format!("{s}-*"))),
-        )
-        .statement(Statement::allow().sid("LakeKeysCreate").action("kms:CreateKey").resource("*"))
-        .statement(Statement::allow().sid("ListKeyAliases").action("kms:ListAliases").resource("*"))
-        .statement(
-            Statement::allow()
-                .sid("LakeKeys")
-                .actions([
-                    "kms:DescribeKey",
-                    "kms:GetKeyPolicy",
-                    "kms:PutKeyPolicy",
-                    "kms:GetKeyRotationStatus",
-                    "kms:EnableKeyRotation",
-                    "kms:TagResource",
-                    "kms:UntagResource",
-                    "kms:ListResourceTags",
-                    "kms:ScheduleKeyDeletion",
-                    "kms:CreateGrant",
-                    "kms:Encrypt",
-                    "kms:Decrypt",
-                    "kms:GenerateDataKey*",
-                ])
-                .resource(arn("kms", "key/*")),
-        )
-        .statement(
-            Statement::allow()
-                .sid("LakeKeyAliases")
-                .actions(["kms:CreateAlias", "kms:DeleteAlias", "kms:UpdateAlias"])
-                .resources([arn("kms", "alias/sdlf-*"), arn("kms", "key/*")]),
-        )
-        .statement(
-            Statement::allow()
-                .sid("LakeQueuesTablesTopics")
-                .actions([
-                    "sqs:CreateQueue",
-                    "sqs:DeleteQueue",
-                    "sqs:GetQueueAttributes",
-                    "sqs:SetQueueAttributes",
-                    "sqs:TagQueue",
-                    "sqs:UntagQueue",
-                    "sqs:ListQueueTags",
-                    "sns:CreateTopic",
-                    "sns:DeleteTopic",
-                    "sns:GetTopicAttributes",
-                    "sns:SetTopicAttributes",
-                    "sns:TagResource",
-                    "sns:UntagResource",
-                    "sns:ListTagsForResource",
-                    "dynamodb:CreateTable",
-                    "dynamodb:DeleteTable",
-                    "dynamodb:DescribeTable",
-                    "dynamodb:UpdateTable",
-                    "dynamodb:DescribeContinuousBackups",
-                    "dynamodb:UpdateContinuousBackups",
-                    "dynamodb:DescribeTimeToLive",
-                    "dynamodb:UpdateTimeToLive",
-                    "dynamodb:TagResource",
-                    "dynamodb:UntagResource",
-                    "dynamodb:ListTagsOfResource",
-                ])
-                .resources([arn("sqs", "sdlf-*"), arn("sns", "sdlf-*"), arn("dynamodb", "table/sdlf-*")]),
-        )
-        .statement(
-            Statement::allow()
-                .sid("LakeFunctions")
-                .actions([
-                    "lambda:CreateFunction",
-                    "lambda:DeleteFunction",
-                    "lambda:GetFunction",
-                    "lambda:GetFunctionConfiguration",
-                    "lambda:UpdateFunctionCode",
-                    "lambda:UpdateFunctionConfiguration",
-                    "lambda:AddPermission",
-                    "lambda:RemovePermission",
-                    "lambda:TagResource",
-                    "lambda:UntagResource",
-                    "lambda:ListTags",
-                    "lambda:InvokeFunction",
-                    "lambda:PutFunctionConcurrency",
-                    "lambda:DeleteFunctionConcurrency",
-                ])
-                .resource(arn("lambda", "function:sdlf-*")),
-        )
-        .statement(
-            Statement::allow()
-                .sid("LakeEventSourceMappings")
-                .actions([
-                    "lambda:CreateEventSourceMapping",
-                    "lambda:UpdateEventSourceMapping",
-                    "lambda:DeleteEventSourceMapping",
-                    "lambda:GetEventSourceMapping",
-                ])
-                .resource("*")
-                .condition(Condition::arn_like("lambda:FunctionArn", arn("lambda", "function:sdlf-*"))),
-        )
-        .statement(
-            Statement::allow()
-                .sid("LakeRoles")
-                .actions([
-                    "iam:CreateRole",
-                    "iam:DeleteRole",
-                    "iam:GetRole",
-                    "iam:UpdateRole",
-                    "iam:UpdateAssumeRolePolicy",
-                    "iam:PutRolePolicy",
-                    "iam:GetRolePolicy",
-                    "iam:DeleteRolePolicy",
-                    "iam:PutRolePermissionsBoundary",
-                    "iam:TagRole",
-                    "iam:UntagRole",
-                    "iam:PassRole",
-                    "iam:CreatePolicy",
-                    "iam:DeletePolicy",
-                    "iam:GetPolicy",
-                    "iam:CreatePolicyVersion",
-                    "iam:DeletePolicyVersion",
-                    "iam:ListPolicyVersions",
-                ])
-                .resources([
-                    global_arn("iam", true, &format!("role/{s}-*")),
-                    global_arn("iam", true, &format!("role/sdlf/*/{s}-*")),
-                    global_arn("iam", true, "policy/sdlf/*/sdlf-*"),
-                ]),
-        )
-        .statement(
-            Statement::allow()
-                .sid("LakeLogs")
-                .actions([
-                    "logs:CreateLogGroup",
-                    "logs:DeleteLogGroup",
-                    "logs:PutRetentionPolicy",
-                    "logs:AssociateKmsKey",
-                    "logs:DisassociateKmsKey",
-                    "logs:TagResource",
-                    "logs:UntagResource",
-                    "logs:ListTagsForResource",
-                    "logs:DescribeLogGroups",
-                ])
-                .resource(arn("logs", "log-group:*")),
-        )
-        .statement(
-            Statement::allow()
-                .sid("LakeParameters")
-                .actions([
-                    "ssm:PutParameter",
-                    "ssm:DeleteParameter",
-                    "ssm:GetParameter",
-                    "ssm:GetParameters",
-                    "ssm:AddTagsToResource",
-                    "ssm:RemoveTagsFromResource",
-                    "ssm:ListTagsForResource",
-                ])
-                .resource(arn("ssm", &format!("parameter/sdlf/{}/*", p.env))),
-        )
-        .statement(
-            Statement::allow()
-                .sid("LakeGlue")
-                .actions([
-                    "glue:CreateDatabase",
-                    "glue:DeleteDatabase",
-                    "glue:GetDatabase",
-                    "glue:UpdateDatabase",
-                    "glue:CreateCrawler",
-                    "glue:DeleteCrawler",
-                    "glue:GetCrawler",
-                    "glue:UpdateCrawler",
-                    "glue:CreateJob",
-                    "glue:DeleteJob",
-                    "glue:GetJob",
-                    "glue:UpdateJob",
-                    "glue:CreateDataQualityRuleset",
-                    "glue:DeleteDataQualityRuleset",
-                    "glue:GetDataQualityRuleset",
-                    "glue:UpdateDataQualityRuleset",
-                    "glue:TagResource",
-                    "glue:UntagResource",
-                    "glue:GetTags",
-                ])
-                .resources([
-                    arn("glue", "catalog"),
-                    arn("glue", &format!("database/{}_*", p.glue)),
-                    arn("glue", "crawler/sdlf-*"),
-                    arn("glue", "job/sdlf-*"),
-                    arn("glue", "dataQualityRuleset/sdlf-*"),
-                ]),
-        )
-        .statement(
-            Statement::allow()
-                .sid("GlueSecurityConfigurations")
-                .actions([
-                    "glue:CreateSecurityConfiguration",
-                    "glue:DeleteSecurityConfiguration",
-                    "glue:GetSecurityConfiguration",
-                ])
-                .resource("*"),
-        )
-        .statement(
-            Statement::allow()
-                .sid("LakeStateMachinesSchedulesAlarms")
-                .actions([
-                    "states:CreateStateMachine",
-                    "states:DeleteStateMachine",
-                    "states:DescribeStateMachine",
-                    "states:UpdateStateMachine",
-                    "states:TagResource",
-                    "states:UntagResource",
-                    "states:ListTagsForResource",
-                    "scheduler:CreateSchedule",
-                    "scheduler:DeleteSchedule",
-                    "scheduler:GetSchedule",
-                    "scheduler:UpdateSchedule",
-                    "cloudwatch:PutMetricAlarm",
-                    "cloudwatch:DeleteAlarms",
-                    "cloudwatch:DescribeAlarms",
-                    "cloudwatch:TagResource",
-                    "cloudwatch:UntagResource",
-                    "athena:CreateWorkGroup",
-                    "athena:DeleteWorkGroup",
-                    "athena:GetWorkGroup",
-                    "athena:UpdateWorkGroup",
-                    "athena:TagResource",
-                    "athena:UntagResource",
-                    "athena:ListTagsForResource",
-                ])
-                .resources([
-                    arn("states", "stateMachine:sdlf-*"),
-                    arn("scheduler", "schedule/*/sdlf-*"),
-                    arn("cloudwatch", "alarm:sdlf-*"),
-                    arn("athena", "workgroup/sdlf-*"),
-                ]),
-        )
-        .statement(
-            Statement::allow()
-                .sid("LakeFormation")
-                .actions([
-                    "lakeformation:GetDataLakeSettings",
-                    "lakeformation:PutDataLakeSettings",
-                    "lakeformation:RegisterResource",
-                    "lakeformation:DeregisterResource",
-                    "lakeformation:DescribeResource",
-                    "lakeformation:GrantPermissions",
-                    "lakeformation:RevokePermissions",
-                    "lakeformation:ListPermissions",
-                ])
-                .resource("*"),
-        )
+        .statements(bucket_and_key_statements(p))
+        .statements(messaging_and_function_statements())
+        .statements(role_log_and_parameter_statements(p))
+        .statements(glue_statements(p))
+        .statements(orchestration_statements())
+}
+
+/// The lake's buckets (`{org}-{domain}-{env}-*`), its keys and their `alias/sdlf-*` aliases.
+fn bucket_and_key_statements(p: &Prefixes) -> Vec<Statement> {
+    let s = &p.stacks;
+    vec![
+        Statement::allow()
+            .sid("LakeBuckets")
+            .actions([
+                "s3:CreateBucket",
+                "s3:DeleteBucket",
+                "s3:ListBucket",
+                "s3:GetBucket*",
+                "s3:PutBucket*",
+                "s3:DeleteBucketPolicy",
+                "s3:GetEncryptionConfiguration",
+                "s3:PutEncryptionConfiguration",
+                "s3:GetLifecycleConfiguration",
+                "s3:PutLifecycleConfiguration",
+            ])
+            .resource(global_arn("s3", false, &format!("{s}-*"))),
+        Statement::allow().sid("LakeKeysCreate").action("kms:CreateKey").resource("*"),
+        Statement::allow().sid("ListKeyAliases").action("kms:ListAliases").resource("*"),
+        Statement::allow()
+            .sid("LakeKeys")
+            .actions([
+                "kms:DescribeKey",
+                "kms:GetKeyPolicy",
+                "kms:PutKeyPolicy",
+                "kms:GetKeyRotationStatus",
+                "kms:EnableKeyRotation",
+                "kms:TagResource",
+                "kms:UntagResource",
+                "kms:ListResourceTags",
+                "kms:ScheduleKeyDeletion",
+                "kms:CreateGrant",
+                "kms:Encrypt",
+                "kms:Decrypt",
+                "kms:GenerateDataKey*",
+            ])
+            .resource(arn("kms", "key/*")),
+        Statement::allow()
+            .sid("LakeKeyAliases")
+            .actions(["kms:CreateAlias", "kms:DeleteAlias", "kms:UpdateAlias"])
+            .resources([arn("kms", "alias/sdlf-*"), arn("kms", "key/*")]),
+    ]
+}
+
+/// The lake's `sdlf-*` queues, topics, tables and functions, and the functions' event sources.
+fn messaging_and_function_statements() -> Vec<Statement> {
+    vec![
+        Statement::allow()
+            .sid("LakeQueuesTablesTopics")
+            .actions([
+                "sqs:CreateQueue",
+                "sqs:DeleteQueue",
+                "sqs:GetQueueAttributes",
+                "sqs:SetQueueAttributes",
+                "sqs:TagQueue",
+                "sqs:UntagQueue",
+                "sqs:ListQueueTags",
+                "sns:CreateTopic",
+                "sns:DeleteTopic",
+                "sns:GetTopicAttributes",
+                "sns:SetTopicAttributes",
+                "sns:TagResource",
+                "sns:UntagResource",
+                "sns:ListTagsForResource",
+                "dynamodb:CreateTable",
+                "dynamodb:DeleteTable",
+                "dynamodb:DescribeTable",
+                "dynamodb:UpdateTable",
+                "dynamodb:DescribeContinuousBackups",
+                "dynamodb:UpdateContinuousBackups",
+                "dynamodb:DescribeTimeToLive",
+                "dynamodb:UpdateTimeToLive",
+                "dynamodb:TagResource",
+                "dynamodb:UntagResource",
+                "dynamodb:ListTagsOfResource",
+            ])
+            .resources([arn("sqs", "sdlf-*"), arn("sns", "sdlf-*"), arn("dynamodb", "table/sdlf-*")]),
+        Statement::allow()
+            .sid("LakeFunctions")
+            .actions([
+                "lambda:CreateFunction",
+                "lambda:DeleteFunction",
+                "lambda:GetFunction",
+                "lambda:GetFunctionConfiguration",
+                "lambda:UpdateFunctionCode",
+                "lambda:UpdateFunctionConfiguration",
+                "lambda:AddPermission",
+                "lambda:RemovePermission",
+                "lambda:TagResource",
+                "lambda:UntagResource",
+                "lambda:ListTags",
+                "lambda:InvokeFunction",
+                "lambda:PutFunctionConcurrency",
+                "lambda:DeleteFunctionConcurrency",
+            ])
+            .resource(arn("lambda", "function:sdlf-*")),
+        Statement::allow()
+            .sid("LakeEventSourceMappings")
+            .actions([
+                "lambda:CreateEventSourceMapping",
+                "lambda:UpdateEventSourceMapping",
+                "lambda:DeleteEventSourceMapping",
+                "lambda:GetEventSourceMapping",
+            ])
+            .resource("*")
+            .condition(Condition::arn_like("lambda:FunctionArn", arn("lambda", "function:sdlf-*"))),
+    ]
+}
+
+/// The stacks' roles and team policies, log groups, and the environment's `/sdlf/{env}/*` parameters.
+fn role_log_and_parameter_statements(p: &Prefixes) -> Vec<Statement> {
+    let s = &p.stacks;
+    vec![
+        Statement::allow()
+            .sid("LakeRoles")
+            .actions([
+                "iam:CreateRole",
+                "iam:DeleteRole",
+                "iam:GetRole",
+                "iam:UpdateRole",
+                "iam:UpdateAssumeRolePolicy",
+                "iam:PutRolePolicy",
+                "iam:GetRolePolicy",
+                "iam:DeleteRolePolicy",
+                "iam:PutRolePermissionsBoundary",
+                "iam:TagRole",
+                "iam:UntagRole",
+                "iam:PassRole",
+                "iam:CreatePolicy",
+                "iam:DeletePolicy",
+                "iam:GetPolicy",
+                "iam:CreatePolicyVersion",
+                "iam:DeletePolicyVersion",
+                "iam:ListPolicyVersions",
+            ])
+            .resources([
+                global_arn("iam", true, &format!("role/{s}-*")),
+                global_arn("iam", true, &format!("role/sdlf/*/{s}-*")),
+                global_arn("iam", true, "policy/sdlf/*/sdlf-*"),
+            ]),
+        Statement::allow()
+            .sid("LakeLogs")
+            .actions([
+                "logs:CreateLogGroup",
+                "logs:DeleteLogGroup",
+                "logs:PutRetentionPolicy",
+                "logs:AssociateKmsKey",
+                "logs:DisassociateKmsKey",
+                "logs:TagResource",
+                "logs:UntagResource",
+                "logs:ListTagsForResource",
+                "logs:DescribeLogGroups",
+            ])
+            .resource(arn("logs", "log-group:*")),
+        Statement::allow()
+            .sid("LakeParameters")
+            .actions([
+                "ssm:PutParameter",
+                "ssm:DeleteParameter",
+                "ssm:GetParameter",
+                "ssm:GetParameters",
+                "ssm:AddTagsToResource",
+                "ssm:RemoveTagsFromResource",
+                "ssm:ListTagsForResource",
+            ])
+            .resource(arn("ssm", &format!("parameter/sdlf/{}/*", p.env))),
+    ]
+}
+
+/// Glue: databases `{org}_{domain}_{env}_*`, `sdlf-*` crawlers, jobs and rulesets, and
+/// security configurations.
+fn glue_statements(p: &Prefixes) -> Vec<Statement> {
+    vec![
+        Statement::allow()
+            .sid("LakeGlue")
+            .actions([
+                "glue:CreateDatabase",
+                "glue:DeleteDatabase",
+                "glue:GetDatabase",
+                "glue:UpdateDatabase",
+                "glue:CreateCrawler",
+                "glue:DeleteCrawler",
+                "glue:GetCrawler",
+                "glue:UpdateCrawler",
+                "glue:CreateJob",
+                "glue:DeleteJob",
+                "glue:GetJob",
+                "glue:UpdateJob",
+                "glue:CreateDataQualityRuleset",
+                "glue:DeleteDataQualityRuleset",
+                "glue:GetDataQualityRuleset",
+                "glue:UpdateDataQualityRuleset",
+                "glue:TagResource",
+                "glue:UntagResource",
+                "glue:GetTags",
+            ])
+            .resources([
+                arn("glue", "catalog"),
+                arn("glue", &format!("database/{}_*", p.glue)),
+                arn("glue", "crawler/sdlf-*"),
+                arn("glue", "job/sdlf-*"),
+                arn("glue", "dataQualityRuleset/sdlf-*"),
+            ]),
+        Statement::allow()
+            .sid("GlueSecurityConfigurations")
+            .actions([
+                "glue:CreateSecurityConfiguration",
+                "glue:DeleteSecurityConfiguration",
+                "glue:GetSecurityConfiguration",
+            ])
+            .resource("*"),
+    ]
+}
+
+/// State machines, schedules, alarms and Athena workgroups (`sdlf-*`), and Lake Formation.
+fn orchestration_statements() -> Vec<Statement> {
+    vec![
+        Statement::allow()
+            .sid("LakeStateMachinesSchedulesAlarms")
+            .actions([
+                "states:CreateStateMachine",
+                "states:DeleteStateMachine",
+                "states:DescribeStateMachine",
+                "states:UpdateStateMachine",
+                "states:TagResource",
+                "states:UntagResource",
+                "states:ListTagsForResource",
+                "scheduler:CreateSchedule",
+                "scheduler:DeleteSchedule",
+                "scheduler:GetSchedule",
+                "scheduler:UpdateSchedule",
+                "cloudwatch:PutMetricAlarm",
+                "cloudwatch:DeleteAlarms",
+                "cloudwatch:DescribeAlarms",
+                "cloudwatch:TagResource",
+                "cloudwatch:UntagResource",
+                "athena:CreateWorkGroup",
+                "athena:DeleteWorkGroup",
+                "athena:GetWorkGroup",
+                "athena:UpdateWorkGroup",
+                "athena:TagResource",
+                "athena:UntagResource",
+                "athena:ListTagsForResource",
+            ])
+            .resources([
+                arn("states", "stateMachine:sdlf-*"),
+                arn("scheduler", "schedule/*/sdlf-*"),
+                arn("cloudwatch", "alarm:sdlf-*"),
+                arn("athena", "workgroup/sdlf-*"),
+            ]),
+        Statement::allow()
+            .sid("LakeFormation")
+            .actions([
+                "lakeformation:GetDataLakeSettings",
+                "lakeformation:PutDataLakeSettings",
+                "lakeformation:RegisterResource",
+                "lakeformation:DeregisterResource",
+                "lakeformation:DescribeResource",
+                "lakeformation:GrantPermissions",
+                "lakeformation:RevokePermissions",
+                "lakeformation:ListPermissions",
+            ])
+            .resource("*"),
+    ]
 }
 
 /// The wildcards of the CI/CD's policies, each with its reason (added to the lake's

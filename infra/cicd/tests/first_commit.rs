@@ -111,7 +111,7 @@ async fn a_repository_with_commits_is_never_written() {
     let repo = FakeCodeCommit { had_commits: true, ..FakeCodeCommit::default() };
     let err = push_initial(&repo, "acme-lake", URL, "main", vec![file("a", 1)], "Initial commit").await.unwrap_err();
     assert!(matches!(err, PushError::NotEmpty { .. }));
-    assert!(err.to_string().contains(&format!("git push codecommit HEAD:main")), "{err}");
+    assert!(err.to_string().contains("git push codecommit HEAD:main"), "{err}");
     assert!(repo.commits.lock().unwrap().is_empty());
 }
 

@@ -3,6 +3,9 @@
 //! (The original framework broke on bucket names over 63 characters; here that is an error
 //! at synth time naming the bucket, the limit and what to shorten.)
 
+use sdlf_lambda_core::contract::layout::{self, Layer as DataLayer};
+use sdlf_lambda_core::contract::resources::{DatasetResource, PipelineResource};
+
 use crate::definition::{Environment, Lake};
 
 /// A definition the lake cannot be built from.
@@ -127,6 +130,16 @@ impl Layer {
             Layer::Artifacts => "artifacts",
             Layer::AccessLogs => "access-logs",
             Layer::Athena => "athena",
+        }
+    }
+
+    /// The layer as the catalog and the functions know it, for the three data layers.
+    pub const fn data(self) -> Option<DataLayer> {
+        match self {
+            Layer::Raw => Some(DataLayer::Raw),
+            Layer::Stage => Some(DataLayer::Stage),
+            Layer::Analytics => Some(DataLayer::Analytics),
+            Layer::Artifacts | Layer::AccessLogs | Layer::Athena => None,
         }
     }
 }
@@ -355,12 +368,38 @@ fn fits(what: impl FnOnce() -> String, value: String, limit: &Limit, errors: &mu
     }
 }
 
-/// Suffixes of the longest per-pipeline and per-dataset names the stacks create.
-pub const LONGEST_PIPELINE_FUNCTION: &str = "postupdate-b";
-pub const LONGEST_PIPELINE_QUEUE: &str = "queue-a-dlq";
+// The longest per-pipeline and per-dataset name suffix of each kind the stacks create: the
+// checks hold that one against its service's limit, as every shorter name of the kind then
+// fits too. Derived from the resource lists, so a new, longer suffix is checked at once.
+
+/// The longest of `resources`' suffixes (the last of equally long ones).
+fn longest<R: Copy>(resources: &[R], suffix: fn(R) -> &'static str) -> &'static str {
+    resources.iter().map(|r| suffix(*r)).fold("", |longest, s| if s.len() >= longest.len() { s } else { longest })
+}
+
+pub fn longest_pipeline_function() -> &'static str {
+    longest(&PipelineResource::FUNCTIONS, PipelineResource::suffix)
+}
+
+pub fn longest_pipeline_queue() -> &'static str {
+    longest(&PipelineResource::QUEUES, PipelineResource::suffix)
+}
+
+fn longest_pipeline_machine() -> &'static str {
+    longest(&PipelineResource::MACHINES, PipelineResource::suffix)
+}
+
+pub fn longest_dataset_queue() -> &'static str {
+    longest(&DatasetResource::QUEUES, DatasetResource::suffix)
+}
+
+pub fn longest_dataset_glue_name() -> &'static str {
+    longest(&DatasetResource::GLUE, DatasetResource::suffix)
+}
+
+/// The pipeline roles' names are generated, so no resource list holds them: this suffix is
+/// kept as written.
 pub const LONGEST_PIPELINE_ROLE: &str = "stage-b-states";
-pub const LONGEST_DATASET_QUEUE: &str = "queue-b-dlq";
-pub const LONGEST_DATASET_NAME: &str = "quality-ruleset";
 
 fn physical_names(n: &Names<'_>, errors: &mut Vec<DefinitionError>) {
     let env = &n.env.name;
@@ -375,17 +414,19 @@ fn physical_names(n: &Names<'_>, errors: &mut Vec<DefinitionError>) {
         for p in &team.pipelines {
             let what = |kind: &str| format!("{kind} of pipeline `{t}/{}` in `{env}`", p.name);
             fits(|| what("stack"), n.pipeline_stack(t, &p.name), &STACK, errors);
-            fits(|| what("function"), n.pipeline_resource(t, &p.name, LONGEST_PIPELINE_FUNCTION), &LAMBDA, errors);
-            fits(|| what("queue"), n.pipeline_resource(t, &p.name, LONGEST_PIPELINE_QUEUE), &SQS, errors);
-            fits(|| what("role"), n.pipeline_resource(t, &p.name, LONGEST_PIPELINE_ROLE), &IAM_ROLE, errors);
-            fits(|| what("state machine"), n.pipeline_resource(t, &p.name, "sm-b"), &STATE_MACHINE, errors);
+            let name = |suffix: &str| n.pipeline_resource(t, &p.name, suffix);
+            fits(|| what("function"), name(longest_pipeline_function()), &LAMBDA, errors);
+            fits(|| what("queue"), name(longest_pipeline_queue()), &SQS, errors);
+            fits(|| what("role"), name(LONGEST_PIPELINE_ROLE), &IAM_ROLE, errors);
+            fits(|| what("state machine"), name(longest_pipeline_machine()), &STATE_MACHINE, errors);
         }
         for d in &team.datasets {
             let what = |kind: &str| format!("{kind} of dataset `{t}/{}` in `{env}`", d.name);
             fits(|| what("stack"), n.dataset_stack(t, &d.name), &STACK, errors);
-            fits(|| what("queue"), n.dataset_resource(t, &d.name, LONGEST_DATASET_QUEUE), &SQS, errors);
-            fits(|| what("schedule"), n.dataset_resource(t, &d.name, "schedule-b"), &SCHEDULE, errors);
-            fits(|| what("Glue name"), n.dataset_resource(t, &d.name, LONGEST_DATASET_NAME), &GLUE, errors);
+            let name = |suffix: &str| n.dataset_resource(t, &d.name, suffix);
+            fits(|| what("queue"), name(longest_dataset_queue()), &SQS, errors);
+            fits(|| what("schedule"), name(DatasetResource::ScheduleB.suffix()), &SCHEDULE, errors);
+            fits(|| what("Glue name"), name(longest_dataset_glue_name()), &GLUE, errors);
             fits(|| what("Glue database"), n.glue_database(t, &d.name), &GLUE, errors);
             fits(
                 || what("SSM parameter"),
@@ -402,17 +443,18 @@ pub fn environment<'a>(lake: &'a Lake, name: &str) -> Result<&'a Environment, De
     lake.environment(name).ok_or_else(|| DefinitionError::UnknownEnvironment(name.to_owned()))
 }
 
-/// Object layout of the data buckets. Raw and analytics keep a dataset's objects under
-/// `{team}/{dataset}/`; the stage bucket under `pre-stage/{team}/{dataset}/` (stage A's output,
-/// the original framework's layout, which leaves room for other stages' prefixes).
-/// Permissions boundaries, crawlers and Lake Formation grants are all scoped by these prefixes.
+/// A team's prefix in a bucket: for the data layers the core's layout
+/// ([`layout::team_prefix`]: `{team}/`, `pre-stage/{team}/` in stage), which the functions
+/// share; the other buckets keep a team's objects under `{team}/`. Permissions boundaries,
+/// crawlers and Lake Formation grants are all scoped by these prefixes.
 pub fn team_prefix(layer: Layer, team: &str) -> String {
-    match layer {
-        Layer::Stage => format!("pre-stage/{team}/"),
-        _ => format!("{team}/"),
+    match layer.data() {
+        Some(data) => layout::team_prefix(data, team),
+        None => format!("{team}/"),
     }
 }
 
+/// A dataset's prefix: `{team prefix}{dataset}/`, as the core's `DatasetRef::prefix`.
 pub fn dataset_prefix(layer: Layer, team: &str, dataset: &str) -> String {
     format!("{}{dataset}/", team_prefix(layer, team))
 }

@@ -26,13 +26,15 @@
 use std::collections::BTreeMap;
 
 use crate::contract::layout::{CATALOG_TABLE, LakeLayout, Layer, dataset_of};
-use crate::contract::status::CatalogStatus;
+use crate::contract::status::{CatalogStatus, FailedStage};
 use crate::item::{AttrValue, AttrValueExt, ConditionalPut, ConditionalUpdate, Item, names};
 use crate::s3_event::{EventKind, ObjectEvent};
 use crate::sequencer::unsequenced_sort_key;
 
 /// The attribute holding a row's [`CatalogStatus`].
 pub const STATUS: &str = "status";
+/// The attribute holding the time of the row's latest event (ISO-8601, UTC, milliseconds).
+pub const LAST_MODIFIED: &str = "last_modified";
 
 /// An event the catalog cannot place.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -67,7 +69,7 @@ pub fn record_event(event: &ObjectEvent, layout: &LakeLayout) -> Result<Conditio
     put(CATALOG_TABLE.partition_key, AttrValue::s(event.uri()));
     put("bucket", AttrValue::s(&event.bucket));
     put("key", AttrValue::s(&event.key));
-    put("last_modified", AttrValue::s(&event.event_time));
+    put(LAST_MODIFIED, AttrValue::s(&event.event_time));
     put("sequencer_sort", AttrValue::s(&sort_key));
     if let Some(sequencer) = &event.sequencer {
         put("sequencer", AttrValue::s(sequencer.as_str()));
@@ -258,15 +260,16 @@ pub fn mark_status(
     StatusUpdate::new(status.status(), attributes, |s| AttrValue::s(s)).of_row(uri)
 }
 
-/// Marks the row `uri` `failed` in `stage` (e.g. `a`, `b`, `routing`) with `reason`.
-pub fn mark_failed(uri: &str, stage: &str, reason: &str) -> ConditionalUpdate {
-    let attributes = vec![("failed_stage", AttrValue::s(stage)), ("reason", AttrValue::s(reason))];
+/// Marks the row `uri` `failed` in `stage` with `reason`.
+pub fn mark_failed(uri: &str, stage: FailedStage, reason: &str) -> ConditionalUpdate {
+    let attributes = vec![("failed_stage", AttrValue::s(stage.as_str())), ("reason", AttrValue::s(reason))];
     StatusUpdate::new(CatalogStatus::Failed, attributes, |s| AttrValue::s(s)).of_row(uri)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::contract::env::Stage;
     use crate::sequencer::Sequencer;
 
     fn layout() -> LakeLayout {
@@ -473,7 +476,7 @@ mod tests {
         assert_eq!(done.values[":output_keys"], AttrValue::s(r#"["pre-stage/eng/persons/a.parquet"]"#));
         assert_eq!(done.values[":status"], AttrValue::s("processed-a"));
 
-        let failed = mark_failed("s3://raw/eng/persons/a.csv", "a", "bad CSV at line 3");
+        let failed = mark_failed("s3://raw/eng/persons/a.csv", FailedStage::Pipeline(Stage::A), "bad CSV at line 3");
         assert_eq!(failed.update, "SET #status = :status, #failed_stage = :failed_stage, #reason = :reason");
         // Every placeholder used is declared, and every declared one is used.
         for update in [&unrouted, &done, &failed] {

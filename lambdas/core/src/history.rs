@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 
 use sha2::{Digest, Sha256};
 
+use crate::contract::layout::EXECUTION_HISTORY_TTL_ATTRIBUTE;
 use crate::item::{AttrValue, AttrValueExt, ConditionalPut, ConditionalUpdate, Item, names};
 use crate::timestamp;
 
@@ -54,7 +55,7 @@ pub fn record_start(execution: &NewExecution<'_>, now_epoch_millis: i64) -> Cond
         ("started", AttrValue::s(&now)),
         ("last_updated", AttrValue::s(&now)),
         ("history", AttrValue::L(vec![entry])),
-        ("ttl", AttrValue::n(now_epoch_millis.div_euclid(1000) + RETENTION_DAYS * 86_400)),
+        (EXECUTION_HISTORY_TTL_ATTRIBUTE, AttrValue::n(now_epoch_millis.div_euclid(1000) + RETENTION_DAYS * 86_400)),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v))

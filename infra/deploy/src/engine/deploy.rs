@@ -9,6 +9,7 @@
 //! resource's reason once.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::ops::ControlFlow;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -21,7 +22,7 @@ use tokio::sync::Semaphore;
 use super::EngineError;
 use super::diff::{Upload, parse_deployed, parse_synthesized, template_source};
 use super::wait;
-use crate::api::{ApiError, ChangeSetRequest, DeployedStack, Objects, Queues, StackEvent, Stacks};
+use crate::api::{ApiError, ChangeSetRequest, ChangeSetState, DeployedStack, Objects, Queues, StackEvent, Stacks};
 use crate::guard::{self, DataLossRefused, QueueCount};
 use crate::naming::change_set_name;
 use crate::select::{nodes, waves};
@@ -221,6 +222,8 @@ impl<S: Stacks, O: Objects, Q: Queues, A: AssetBytes, R: Reporter> Deployer<'_, 
         selected.iter().map(|n| (n.clone(), results.remove(n).expect("every selected stack has a result"))).collect()
     }
 
+    /// One stack, in the order the module doc gives: settle, skip, change set, review,
+    /// execute. Each step either hands the next what it needs or ends the deploy with a result.
     async fn deploy_stack(
         &self,
         output: &EnvironmentOutput,
@@ -229,51 +232,10 @@ impl<S: Stacks, O: Objects, Q: Queues, A: AssetBytes, R: Reporter> Deployer<'_, 
         dependency_changed: bool,
     ) -> Result<StackResult, EngineError> {
         let name = stack.name.as_str();
-        let mut current = listed.cloned();
-        let mut readiness = readiness_of(current.as_ref())?;
-
-        if readiness == Readiness::Busy {
-            if self.options.no_wait {
-                let status = current.as_ref().map(|c| c.status.clone()).unwrap_or_default();
-                return Ok(StackResult::Error(format!(
-                    "stack `{name}` is busy ({status}): another operation is running; run again when it is done, \
-                     or without --no-wait to wait for it"
-                )));
-            }
-            if let Some(c) = &current {
-                self.reporter.report(Event::Waiting { stack: name, status: &c.status });
-            }
-            current = wait::settled(self.stacks, name).await?;
-            readiness = readiness_of(current.as_ref())?;
-        }
-        match readiness {
-            Readiness::FailedCreate => {
-                let status = current.as_ref().map(|c| c.status.clone()).unwrap_or_default();
-                let question = format!(
-                    "Stack {name} is in {status} (its first create failed) and can only be deleted. Delete and \
-                     create it again?"
-                );
-                if let Some(no) = self.ask(&question) {
-                    return Ok(no);
-                }
-                self.reporter.report(Event::CleaningUp { stack: name, status: &status });
-                self.delete_and_wait(name).await?;
-                current = None;
-            }
-            Readiness::Unexecuted => {
-                // A stack created for a change set that was never executed holds nothing.
-                let status = current.as_ref().map(|c| c.status.clone()).unwrap_or_default();
-                self.reporter.report(Event::CleaningUp { stack: name, status: &status });
-                self.delete_and_wait(name).await?;
-                current = None;
-            }
-            Readiness::UpdateRollbackFailed | Readiness::UpdateFailed | Readiness::DeleteFailed => {
-                let status = current.as_ref().map(|c| c.status.clone()).unwrap_or_default();
-                let advice = readiness.advice(name, &self.options.region);
-                return Ok(StackResult::Failed { status, reasons: Vec::new(), advice });
-            }
-            Readiness::Absent | Readiness::Ready | Readiness::Busy => {}
-        }
+        let (current, readiness) = match self.settle(name, listed).await? {
+            ControlFlow::Continue(settled) => settled,
+            ControlFlow::Break(result) => return Ok(result),
+        };
 
         // One GetTemplate per deployed stack: the body decides skipping and feeds the diff.
         let deployed_body = match &current {
@@ -281,42 +243,100 @@ impl<S: Stacks, O: Objects, Q: Queues, A: AssetBytes, R: Reporter> Deployer<'_, 
             None => None,
         };
         let protect = self.options.protect.contains(name);
-        if let (Some(c), Some(body)) = (&current, &deployed_body) {
-            let deployed_shape = StackShape {
-                template: body.clone(),
-                // Only what is passed explicitly is compared (the rest are template defaults,
-                // compared with the template). Emulators also report resolved SSM values where
-                // CloudFormation reports the parameter's name.
-                parameters: explicit_parameters()
-                    .keys()
-                    .filter_map(|k| c.parameters.get(k).map(|v| (k.clone(), v.clone())))
-                    .collect(),
-                tags: c.tags.clone(),
-                termination_protection: c.termination_protection,
-            };
-            let desired = StackShape {
-                template: stack.body.clone(),
-                parameters: explicit_parameters(),
-                tags: stack.tags.clone(),
-                // Protection is turned on where wanted, never off: that stays a human decision.
-                termination_protection: protect || c.termination_protection,
-            };
-            if skip::decide(readiness, Some(&deployed_shape), &desired, dependency_changed) == Decision::NoChanges {
-                self.reporter.report(Event::NoChanges { stack: name });
-                return Ok(StackResult::NoChanges);
-            }
+        if let (Some(c), Some(body)) = (&current, &deployed_body)
+            && unchanged(stack, c, body, readiness, protect, dependency_changed)
+        {
+            self.reporter.report(Event::NoChanges { stack: name });
+            return Ok(StackResult::NoChanges);
         }
         let old = match &deployed_body {
             Some(body) => Some(parse_deployed(name, body)?),
             None => None,
         };
 
+        let create = current.is_none();
+        // Protection is turned on where wanted and not yet on, never off.
+        let protect_now = protect && !current.as_ref().is_some_and(|c| c.termination_protection);
+        let (change_set, state) = match self.change_set(output, stack, create, protect_now).await? {
+            ControlFlow::Continue(ready) => ready,
+            ControlFlow::Break(result) => return Ok(result),
+        };
+        if let ControlFlow::Break(result) = self.review(stack, old.as_ref(), &change_set, &state, create).await? {
+            return Ok(result);
+        }
+        self.execute(stack, &change_set, create, protect_now).await
+    }
+
+    /// Makes the stack deployable: waits for someone else's operation, deletes a failed first
+    /// create (after asking) or a stack an unexecuted change set made. Goes on with the stack
+    /// as it then is (`None`: absent) and its readiness, or stops with the result when the
+    /// stack cannot be deployed.
+    async fn settle(
+        &self,
+        name: &str,
+        listed: Option<&DeployedStack>,
+    ) -> Result<ControlFlow<StackResult, (Option<DeployedStack>, Readiness)>, EngineError> {
+        let mut current = listed.cloned();
+        let mut readiness = readiness_of(current.as_ref())?;
+        if readiness == Readiness::Busy {
+            if self.options.no_wait {
+                let status = current.as_ref().map(|c| c.status.clone()).unwrap_or_default();
+                return Ok(ControlFlow::Break(StackResult::Error(format!(
+                    "stack `{name}` is busy ({status}): another operation is running; run again when it is done, \
+                     or without --no-wait to wait for it"
+                ))));
+            }
+            if let Some(c) = &current {
+                self.reporter.report(Event::Waiting { stack: name, status: &c.status });
+            }
+            current = wait::settled(self.stacks, name).await?;
+            readiness = readiness_of(current.as_ref())?;
+        }
+        let status = current.as_ref().map(|c| c.status.clone()).unwrap_or_default();
+        match readiness {
+            Readiness::FailedCreate => {
+                let question = format!(
+                    "Stack {name} is in {status} (its first create failed) and can only be deleted. Delete and \
+                     create it again?"
+                );
+                if let Some(no) = self.ask(&question) {
+                    return Ok(ControlFlow::Break(no));
+                }
+                self.reporter.report(Event::CleaningUp { stack: name, status: &status });
+                self.delete_and_wait(name).await?;
+                current = None;
+            }
+            Readiness::Unexecuted => {
+                // A stack created for a change set that was never executed holds nothing.
+                self.reporter.report(Event::CleaningUp { stack: name, status: &status });
+                self.delete_and_wait(name).await?;
+                current = None;
+            }
+            Readiness::UpdateRollbackFailed | Readiness::UpdateFailed | Readiness::DeleteFailed => {
+                let advice = readiness.advice(name, &self.options.region);
+                return Ok(ControlFlow::Break(StackResult::Failed { status, reasons: Vec::new(), advice }));
+            }
+            Readiness::Absent | Readiness::Ready | Readiness::Busy => {}
+        }
+        Ok(ControlFlow::Continue((current, readiness)))
+    }
+
+    /// Uploads the stack's assets and creates its change set, waiting until CloudFormation has
+    /// worked it out. Goes on with its name and state, or stops when it holds no change (after
+    /// turning protection on, if wanted); a failed change set is an error.
+    async fn change_set(
+        &self,
+        output: &EnvironmentOutput,
+        stack: &StackOutput,
+        create: bool,
+        protect_now: bool,
+    ) -> Result<ControlFlow<StackResult, (String, ChangeSetState)>, EngineError> {
+        let name = stack.name.as_str();
         for asset in &stack.assets {
             self.upload(output, name, asset).await?;
         }
         let upload = Upload { objects: self.objects, bucket: &output.assets_bucket };
         let template = template_source(Some(&upload), stack).await?;
-        let create = current.is_none();
         let change_set = change_set_name(name, &stack.body);
         // A leftover change set of the same name (an earlier run stopped midway) is replaced.
         if !create {
@@ -338,14 +358,13 @@ impl<S: Stacks, O: Objects, Q: Queues, A: AssetBytes, R: Reporter> Deployer<'_, 
             Ok(self.stacks.change_set(name, &change_set).await?.filter(|s| !s.is_pending()))
         })
         .await?;
-        let protect_now = protect && !current.as_ref().is_some_and(|c| c.termination_protection);
         if state.is_empty_failure() {
             self.abandon(name, &change_set, create).await?;
             if protect_now {
                 self.stacks.set_termination_protection(name, true).await?;
             }
             self.reporter.report(Event::NoChanges { stack: name });
-            return Ok(StackResult::NoChanges);
+            return Ok(ControlFlow::Break(StackResult::NoChanges));
         }
         if state.status == "FAILED" {
             self.abandon(name, &change_set, create).await?;
@@ -355,25 +374,51 @@ impl<S: Stacks, O: Objects, Q: Queues, A: AssetBytes, R: Reporter> Deployer<'_, 
                 reason: state.reason.unwrap_or_default(),
             });
         }
+        Ok(ControlFlow::Continue((change_set, state)))
+    }
 
+    /// Shows the plan (the templates' diff with what the change set says), then refuses data
+    /// loss and asks; a change set that is not to be executed is abandoned.
+    async fn review(
+        &self,
+        stack: &StackOutput,
+        old: Option<&sdlf_cfn::Template>,
+        change_set: &str,
+        state: &ChangeSetState,
+        create: bool,
+    ) -> Result<ControlFlow<StackResult>, EngineError> {
+        let name = stack.name.as_str();
         let new = parse_synthesized(stack)?;
-        let mut diff = sdlf_diff::diff(old.as_ref(), &new, &Registry);
+        let mut diff = sdlf_diff::diff(old, &new, &Registry);
         diff.merge_change_set(&state.changes, &Registry);
         self.reporter.report(Event::Plan { stack: name, diff: &diff });
         let queues = self.count_queues(&diff, &state.changes).await;
         if let Err(refused) = guard::check(&diff, &self.options.allow_replace, &queues) {
-            self.abandon(name, &change_set, create).await?;
-            return Ok(StackResult::Refused(refused));
+            self.abandon(name, change_set, create).await?;
+            return Ok(ControlFlow::Break(StackResult::Refused(refused)));
         }
         if let Some(no) = self.ask(&format!("Deploy these changes to {name}?")) {
-            self.abandon(name, &change_set, create).await?;
-            return Ok(no);
+            self.abandon(name, change_set, create).await?;
+            return Ok(ControlFlow::Break(no));
         }
+        Ok(ControlFlow::Continue(()))
+    }
 
+    /// Executes the change set and follows it to its end; a deployed stack gets the
+    /// protection it should have.
+    async fn execute(
+        &self,
+        stack: &StackOutput,
+        change_set: &str,
+        create: bool,
+        protect_now: bool,
+    ) -> Result<StackResult, EngineError> {
+        let name = stack.name.as_str();
+        // Events from before this execution are not reported again.
         let seen: BTreeSet<String> =
             if create { BTreeSet::new() } else { self.stacks.events(name).await?.into_iter().map(|e| e.id).collect() };
-        self.stacks.execute_change_set(name, &change_set).await?;
-        self.reporter.report(Event::Executing { stack: name, change_set: &change_set, resources: stack.resources });
+        self.stacks.execute_change_set(name, change_set).await?;
+        self.reporter.report(Event::Executing { stack: name, change_set, resources: stack.resources });
         let result = self.follow(name, create, seen).await?;
         if result == StackResult::Deployed && protect_now {
             self.stacks.set_termination_protection(name, true).await?;
@@ -519,6 +564,38 @@ impl<S: Stacks, O: Objects, Q: Queues, A: AssetBytes, R: Reporter> Deployer<'_, 
 /// CloudFormation resolves the value at deploy time.
 fn explicit_parameters() -> BTreeMap<String, String> {
     BTreeMap::new()
+}
+
+/// Whether the deployed stack already is what `stack` describes — template, explicit
+/// parameters, tags and protection — with nothing it depends on changed: then it is skipped.
+fn unchanged(
+    stack: &StackOutput,
+    deployed: &DeployedStack,
+    deployed_body: &str,
+    readiness: Readiness,
+    protect: bool,
+    dependency_changed: bool,
+) -> bool {
+    let deployed_shape = StackShape {
+        template: deployed_body.to_owned(),
+        // Only what is passed explicitly is compared (the rest are template defaults,
+        // compared with the template). Emulators also report resolved SSM values where
+        // CloudFormation reports the parameter's name.
+        parameters: explicit_parameters()
+            .keys()
+            .filter_map(|k| deployed.parameters.get(k).map(|v| (k.clone(), v.clone())))
+            .collect(),
+        tags: deployed.tags.clone(),
+        termination_protection: deployed.termination_protection,
+    };
+    let desired = StackShape {
+        template: stack.body.clone(),
+        parameters: explicit_parameters(),
+        tags: stack.tags.clone(),
+        // Protection is turned on where wanted, never off: that stays a human decision.
+        termination_protection: protect || deployed.termination_protection,
+    };
+    skip::decide(readiness, Some(&deployed_shape), &desired, dependency_changed) == Decision::NoChanges
 }
 
 /// A failed resource's reason worth showing: cancellations caused by another failure are

@@ -32,145 +32,57 @@ use sdlf_lambda_core::contract::resources::LakeResource;
 use sdlf_policy::{Condition, Statement};
 
 use crate::stack::Stack;
-use crate::stacks::constructs::{self, FunctionSpec, arn};
+use crate::stacks::constructs::{self, FunctionParts, FunctionSpec, arn};
+use crate::stacks::context::{MAX_RECEIVE_COUNT, QUEUE_FUNCTION_TIMEOUT_SECONDS};
 use crate::stacks::{BuildError, CatalogOutputs, Ctx, FoundationsOutputs};
 
-/// Timeout of the catalog and routing functions; the foundations size their queues'
-/// visibility for it (6×, as AWS recommends for Lambda event sources).
-pub const QUEUE_FUNCTION_TIMEOUT_SECONDS: i64 = 60;
+/// The values this stack reads from the foundations stack.
+struct Imports {
+    key_arn: Expr,
+    raw: Expr,
+    stage: Expr,
+    analytics: Expr,
+    artifacts: Expr,
+    catalog_table: Expr,
+    dataset_config_table: Expr,
+    pipeline_config_table: Expr,
+    execution_history_table: Expr,
+    catalog_queue: Expr,
+    routing_queue: Expr,
+    routing_queue_url: Expr,
+}
+
+impl Imports {
+    /// Imported in this order, which is the order of the template's parameters.
+    fn of(stack: &mut Stack, foundations: &FoundationsOutputs) -> Imports {
+        Imports {
+            key_arn: stack.import(&foundations.key_arn),
+            raw: stack.import(&foundations.raw_bucket),
+            stage: stack.import(&foundations.stage_bucket),
+            analytics: stack.import(&foundations.analytics_bucket),
+            artifacts: stack.import(&foundations.artifacts_bucket),
+            catalog_table: stack.import(&foundations.catalog_table),
+            dataset_config_table: stack.import(&foundations.dataset_config_table),
+            pipeline_config_table: stack.import(&foundations.pipeline_config_table),
+            execution_history_table: stack.import(&foundations.execution_history_table),
+            catalog_queue: stack.import(&foundations.catalog_queue_arn),
+            routing_queue: stack.import(&foundations.routing_queue_arn),
+            routing_queue_url: stack.import(&foundations.routing_queue_url),
+        }
+    }
+}
 
 pub fn build(ctx: &Ctx, foundations: &FoundationsOutputs) -> Result<(Stack, CatalogOutputs), BuildError> {
     let n = &ctx.names;
     let mut stack =
         ctx.stack(n.catalog_stack(), "SDLF catalog: the lake's catalog, routing and config functions", None);
-    let key_arn = stack.import(&foundations.key_arn);
-    let raw = stack.import(&foundations.raw_bucket);
-    let stage = stack.import(&foundations.stage_bucket);
-    let analytics = stack.import(&foundations.analytics_bucket);
-    let artifacts = stack.import(&foundations.artifacts_bucket);
-    let catalog_table = stack.import(&foundations.catalog_table);
-    let dataset_config_table = stack.import(&foundations.dataset_config_table);
-    let pipeline_config_table = stack.import(&foundations.pipeline_config_table);
-    let execution_history_table = stack.import(&foundations.execution_history_table);
-    let catalog_queue = stack.import(&foundations.catalog_queue_arn);
-    let routing_queue = stack.import(&foundations.routing_queue_arn);
-    let routing_queue_url = stack.import(&foundations.routing_queue_url);
-    let table_arn = |name: &Expr| constructs::table_arn(name.clone(), "");
+    let imports = Imports::of(&mut stack, foundations);
 
-    let mut catalog_statements = Vec::new();
-    catalog_statements.extend(constructs::consume_queue(catalog_queue.clone(), key_arn.clone()));
-    catalog_statements.push(
-        Statement::allow()
-            .sid("MaintainCatalog")
-            .actions(["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"])
-            .resource(table_arn(&catalog_table)),
-    );
-    catalog_statements.extend(constructs::send_to_queue(routing_queue.clone(), key_arn.clone()));
-    let catalog = constructs::function(
-        &mut stack,
-        ctx,
-        FunctionSpec {
-            id: "Catalog",
-            name: n.lake_resource(LakeResource::CatalogFunction.suffix()),
-            description: "Records every object of the data buckets in the catalog table; forwards new raw objects \
-                          to the routing queue"
-                .into(),
-            memory_mb: 256,
-            timeout_seconds: QUEUE_FUNCTION_TIMEOUT_SECONDS,
-            env: FunctionVars::of(CatalogEnv {
-                catalog_table: catalog_table.clone(),
-                routing_queue_url: routing_queue_url.clone(),
-                raw_bucket: raw.clone(),
-                stage_bucket: stage.clone(),
-                analytics_bucket: analytics.clone(),
-            }),
-            statements: catalog_statements,
-            key_arn: key_arn.clone(),
-            artifacts_bucket: artifacts.clone(),
-            permissions_boundary: None,
-        },
-    )?;
-    constructs::queue_trigger(&mut stack, "Catalog", &catalog.function, catalog_queue.clone(), 10);
-
-    let mut routing_statements = Vec::new();
-    routing_statements.extend(constructs::consume_queue(routing_queue.clone(), key_arn.clone()));
-    routing_statements.push(
-        Statement::allow()
-            .sid("ReadDatasetConfig")
-            .action("dynamodb:GetItem")
-            .resource(table_arn(&dataset_config_table)),
-    );
-    routing_statements
-        .push(Statement::allow().sid("MarkUnrouted").action("dynamodb:UpdateItem").resource(table_arn(&catalog_table)));
-    routing_statements.push(
-        Statement::allow()
-            .sid("RecordExecutions")
-            .actions(["dynamodb:PutItem", "dynamodb:UpdateItem"])
-            .resource(table_arn(&execution_history_table)),
-    );
-    // Stage A queues (`sdlf-{team}-{pipeline}-queue-a`) belong to later stacks and are
-    // encrypted with team keys the foundations cannot name: grant by name pattern, and the
-    // keys of this account only through SQS.
-    routing_statements
-        .push(Statement::allow().sid("SendToStageA").action("sqs:SendMessage").resource(arn("sqs", "sdlf-*-queue-a")));
-    routing_statements.push(
-        Statement::allow()
-            .sid("EncryptForStageA")
-            .actions(["kms:GenerateDataKey", "kms:Decrypt"])
-            .resource(arn("kms", "key/*"))
-            .condition(Condition::string_equals("kms:ViaService", Expr::sub("sqs.${AWS::Region}.amazonaws.com"))),
-    );
-    let routing = constructs::function(
-        &mut stack,
-        ctx,
-        FunctionSpec {
-            id: "Routing",
-            name: n.lake_resource(LakeResource::RoutingFunction.suffix()),
-            description: "Routes new raw objects to their pipeline's stage A queue".into(),
-            memory_mb: 256,
-            timeout_seconds: QUEUE_FUNCTION_TIMEOUT_SECONDS,
-            env: FunctionVars::of(RoutingEnv {
-                catalog_table: catalog_table.clone(),
-                dataset_config_table: dataset_config_table.clone(),
-                execution_history_table: execution_history_table.clone(),
-                // The routing queue's receive limit: on the last delivery the object's row says why.
-                max_receive_count: crate::stacks::foundations::MAX_RECEIVE_COUNT as u32,
-            }),
-            statements: routing_statements,
-            key_arn: key_arn.clone(),
-            artifacts_bucket: artifacts.clone(),
-            permissions_boundary: None,
-        },
-    )?;
-    constructs::queue_trigger(&mut stack, "Routing", &routing.function, routing_queue.clone(), 10);
-
-    // CloudFormation invokes a custom resource's function with the deploying principal's
-    // credentials (same account), so no Lambda::Permission is needed.
-    let config = constructs::function(
-        &mut stack,
-        ctx,
-        FunctionSpec {
-            id: "Config",
-            name: n.lake_resource(LakeResource::ConfigFunction.suffix()),
-            description: "Custom resource provider: writes and deletes rows of the dataset and pipeline config tables"
-                .into(),
-            memory_mb: 128,
-            timeout_seconds: 60,
-            env: FunctionVars::of(ConfigEnv {
-                dataset_config_table: dataset_config_table.clone(),
-                pipeline_config_table: pipeline_config_table.clone(),
-            }),
-            statements: vec![
-                Statement::allow()
-                    .sid("WriteConfigRows")
-                    .actions(["dynamodb:PutItem", "dynamodb:DeleteItem"])
-                    .resources([table_arn(&dataset_config_table), table_arn(&pipeline_config_table)]),
-            ],
-            key_arn: key_arn.clone(),
-            artifacts_bucket: artifacts.clone(),
-            permissions_boundary: None,
-        },
-    )?;
+    let catalog = catalog_function(&mut stack, ctx, &imports)?;
+    constructs::queue_trigger(&mut stack, "Catalog", &catalog.function, imports.catalog_queue.clone(), 10);
+    let routing = routing_function(&mut stack, ctx, &imports)?;
+    constructs::queue_trigger(&mut stack, "Routing", &routing.function, imports.routing_queue.clone(), 10);
+    let config = config_function(&mut stack, ctx, &imports)?;
 
     let config_function_arn = stack.publish(
         "ConfigFunctionArnParameter",
@@ -179,4 +91,157 @@ pub fn build(ctx: &Ctx, foundations: &FoundationsOutputs) -> Result<(Stack, Cata
         "Service token of Custom::DatasetConfig and Custom::PipelineConfig",
     );
     Ok((stack, CatalogOutputs { config_function_arn }))
+}
+
+/// ARN of a table given its imported name.
+fn table_arn(name: &Expr) -> Expr {
+    constructs::table_arn(name.clone(), "")
+}
+
+/// A function of the lake's, on the lake key and the artifacts bucket, without a boundary.
+fn lake_function(
+    stack: &mut Stack,
+    ctx: &Ctx,
+    imports: &Imports,
+    spec: LakeFunction,
+) -> Result<FunctionParts, BuildError> {
+    constructs::function(
+        stack,
+        ctx,
+        FunctionSpec {
+            id: spec.id,
+            name: ctx.names.lake_resource(spec.resource.suffix()),
+            description: spec.description.into(),
+            memory_mb: spec.memory_mb,
+            timeout_seconds: spec.timeout_seconds,
+            env: spec.env,
+            statements: spec.statements,
+            key_arn: imports.key_arn.clone(),
+            artifacts_bucket: imports.artifacts.clone(),
+            permissions_boundary: None,
+        },
+    )
+}
+
+/// What differs between the lake's functions.
+struct LakeFunction {
+    id: &'static str,
+    resource: LakeResource,
+    description: &'static str,
+    memory_mb: i64,
+    timeout_seconds: i64,
+    env: FunctionVars<Expr>,
+    statements: Vec<Statement>,
+}
+
+fn catalog_function(stack: &mut Stack, ctx: &Ctx, im: &Imports) -> Result<FunctionParts, BuildError> {
+    let mut statements = Vec::new();
+    statements.extend(constructs::consume_queue(im.catalog_queue.clone(), im.key_arn.clone()));
+    statements.push(
+        Statement::allow()
+            .sid("MaintainCatalog")
+            .actions(["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"])
+            .resource(table_arn(&im.catalog_table)),
+    );
+    statements.extend(constructs::send_to_queue(im.routing_queue.clone(), im.key_arn.clone()));
+    lake_function(
+        stack,
+        ctx,
+        im,
+        LakeFunction {
+            id: "Catalog",
+            resource: LakeResource::CatalogFunction,
+            description: "Records every object of the data buckets in the catalog table; forwards new raw objects \
+                          to the routing queue",
+            memory_mb: 256,
+            timeout_seconds: QUEUE_FUNCTION_TIMEOUT_SECONDS,
+            env: FunctionVars::of(CatalogEnv {
+                catalog_table: im.catalog_table.clone(),
+                routing_queue_url: im.routing_queue_url.clone(),
+                raw_bucket: im.raw.clone(),
+                stage_bucket: im.stage.clone(),
+                analytics_bucket: im.analytics.clone(),
+            }),
+            statements,
+        },
+    )
+}
+
+fn routing_function(stack: &mut Stack, ctx: &Ctx, im: &Imports) -> Result<FunctionParts, BuildError> {
+    let mut statements = Vec::new();
+    statements.extend(constructs::consume_queue(im.routing_queue.clone(), im.key_arn.clone()));
+    statements.push(
+        Statement::allow()
+            .sid("ReadDatasetConfig")
+            .action("dynamodb:GetItem")
+            .resource(table_arn(&im.dataset_config_table)),
+    );
+    statements.push(
+        Statement::allow().sid("MarkUnrouted").action("dynamodb:UpdateItem").resource(table_arn(&im.catalog_table)),
+    );
+    statements.push(
+        Statement::allow()
+            .sid("RecordExecutions")
+            .actions(["dynamodb:PutItem", "dynamodb:UpdateItem"])
+            .resource(table_arn(&im.execution_history_table)),
+    );
+    // Stage A queues (`sdlf-{team}-{pipeline}-queue-a`) belong to later stacks and are
+    // encrypted with team keys the foundations cannot name: grant by name pattern, and the
+    // keys of this account only through SQS.
+    statements
+        .push(Statement::allow().sid("SendToStageA").action("sqs:SendMessage").resource(arn("sqs", "sdlf-*-queue-a")));
+    statements.push(
+        Statement::allow()
+            .sid("EncryptForStageA")
+            .actions(["kms:GenerateDataKey", "kms:Decrypt"])
+            .resource(arn("kms", "key/*"))
+            .condition(Condition::string_equals("kms:ViaService", Expr::sub("sqs.${AWS::Region}.amazonaws.com"))),
+    );
+    lake_function(
+        stack,
+        ctx,
+        im,
+        LakeFunction {
+            id: "Routing",
+            resource: LakeResource::RoutingFunction,
+            description: "Routes new raw objects to their pipeline's stage A queue",
+            memory_mb: 256,
+            timeout_seconds: QUEUE_FUNCTION_TIMEOUT_SECONDS,
+            env: FunctionVars::of(RoutingEnv {
+                catalog_table: im.catalog_table.clone(),
+                dataset_config_table: im.dataset_config_table.clone(),
+                execution_history_table: im.execution_history_table.clone(),
+                // The routing queue's receive limit: on the last delivery the object's row says why.
+                max_receive_count: MAX_RECEIVE_COUNT,
+            }),
+            statements,
+        },
+    )
+}
+
+/// CloudFormation invokes a custom resource's function with the deploying principal's
+/// credentials (same account), so no Lambda::Permission is needed.
+fn config_function(stack: &mut Stack, ctx: &Ctx, im: &Imports) -> Result<FunctionParts, BuildError> {
+    lake_function(
+        stack,
+        ctx,
+        im,
+        LakeFunction {
+            id: "Config",
+            resource: LakeResource::ConfigFunction,
+            description: "Custom resource provider: writes and deletes rows of the dataset and pipeline config tables",
+            memory_mb: 128,
+            timeout_seconds: 60,
+            env: FunctionVars::of(ConfigEnv {
+                dataset_config_table: im.dataset_config_table.clone(),
+                pipeline_config_table: im.pipeline_config_table.clone(),
+            }),
+            statements: vec![
+                Statement::allow()
+                    .sid("WriteConfigRows")
+                    .actions(["dynamodb:PutItem", "dynamodb:DeleteItem"])
+                    .resources([table_arn(&im.dataset_config_table), table_arn(&im.pipeline_config_table)]),
+            ],
+        },
+    )
 }

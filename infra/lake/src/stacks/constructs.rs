@@ -108,8 +108,9 @@ pub struct QueueSpec<'s> {
     pub key_arn: Expr,
     /// At least the consumer's timeout (AWS recommends 6× for Lambda event sources).
     pub visibility_timeout_seconds: i64,
-    /// Receives before a message moves to the dead-letter queue.
-    pub max_receive_count: i64,
+    /// Receives before a message moves to the dead-letter queue (`u32`, as the definition
+    /// and the functions' environment hold it).
+    pub max_receive_count: u32,
     /// Statements for the main queue beyond TLS-only (e.g. who may send).
     pub extra_statements: Vec<Statement>,
 }
@@ -144,7 +145,7 @@ pub fn queue_with_dlq(stack: &mut Stack, spec: QueueSpec) -> Result<Queues, Buil
             visibility_timeout: Some(spec.visibility_timeout_seconds.into()),
             redrive_policy: Some(Expr::map([
                 ("deadLetterTargetArn", dead_letter.arn()),
-                ("maxReceiveCount", Expr::int(spec.max_receive_count)),
+                ("maxReceiveCount", Expr::int(i64::from(spec.max_receive_count))),
             ])),
             ..sqs::Queue::default()
         },
@@ -307,6 +308,10 @@ pub fn send_to_queue(queue_arn: Expr, key_arn: Expr) -> [Statement; 2] {
     ]
 }
 
+/// Seconds CloudFormation waits for the config function's answer (writing one row takes
+/// well under a second).
+pub const CONFIG_ROW_TIMEOUT_SECONDS: i64 = 120;
+
 /// A row of one of the foundations' config tables, as a custom resource: the foundations'
 /// config function (`service_token`) writes it when the stack creates or updates the resource
 /// and deletes it when the stack removes it.
@@ -317,10 +322,6 @@ pub fn send_to_queue(queue_arn: Expr, key_arn: Expr) -> [Statement; 2] {
 /// changed in the same change set as the resources it describes, gone when the dataset is
 /// removed. An SSM parameter would tie the lookup to Parameter Store's throughput (the original
 /// framework hit its rate limit); a copy made outside the deploy would drift.
-/// Seconds CloudFormation waits for the config function's answer (writing one row takes
-/// well under a second).
-pub const CONFIG_ROW_TIMEOUT_SECONDS: i64 = 120;
-
 pub fn config_row<R: serde::Serialize>(
     stack: &mut Stack,
     id: &str,

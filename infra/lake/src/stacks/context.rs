@@ -18,6 +18,15 @@ pub const TAG_TEAM: &str = "sdlf:team";
 /// Days CloudWatch keeps the logs of the lake's functions, state machines and jobs.
 pub const LOG_RETENTION_DAYS: i64 = 30;
 
+/// Receives before a catalog or routing message goes to its dead-letter queue (the original
+/// framework used 1, so a single throttle lost the event to the DLQ). The foundations set it
+/// on the queues; the routing function reads it to tell the last delivery.
+pub const MAX_RECEIVE_COUNT: u32 = 5;
+
+/// Timeout of the catalog and routing functions (the catalog stack's); the foundations size
+/// their queues' visibility for it (6×, as AWS recommends for Lambda event sources).
+pub const QUEUE_FUNCTION_TIMEOUT_SECONDS: i64 = 60;
+
 pub struct Ctx<'a> {
     pub lake: &'a Lake,
     pub env: &'a Environment,

@@ -19,8 +19,8 @@
 //! SSM (`/sdlf/{env}/team/{team}/...`): `KeyArn`, `PermissionsBoundaryArn`, `CrawlerRoleArn`,
 //! `GlueJobRoleArn`, `StatesRoleArn`, `TopicArn`, `GlueSecurityConfiguration`, `AthenaWorkgroup`.
 
-use sdlf_cfn::Expr;
-use sdlf_cfn_types::{athena, glue, iam, sns};
+use sdlf_cfn::{Expr, Handle};
+use sdlf_cfn_types::{athena, glue, iam, kms, sns};
 use sdlf_policy::{Condition, PolicyDocument, Principal, Statement};
 
 use crate::definition::Team;
@@ -91,20 +91,35 @@ struct Lake {
     execution_history_table: Expr,
 }
 
+impl Lake {
+    /// Imported in this order, which is the order of the template's parameters.
+    fn import(stack: &mut Stack, foundations: &FoundationsOutputs) -> Lake {
+        Lake {
+            key: stack.import(&foundations.key_arn),
+            raw: stack.import(&foundations.raw_bucket),
+            stage: stack.import(&foundations.stage_bucket),
+            analytics: stack.import(&foundations.analytics_bucket),
+            artifacts: stack.import(&foundations.artifacts_bucket),
+            athena: stack.import(&foundations.athena_bucket),
+            catalog_table: stack.import(&foundations.catalog_table),
+            dataset_config_table: stack.import(&foundations.dataset_config_table),
+            pipeline_config_table: stack.import(&foundations.pipeline_config_table),
+            execution_history_table: stack.import(&foundations.execution_history_table),
+        }
+    }
+}
+
+/// The team's roles, each under the team's path and carrying the boundary.
+struct Roles {
+    crawler: Handle<iam::Role>,
+    glue_job: Handle<iam::Role>,
+    states: Handle<iam::Role>,
+}
+
 pub fn build(ctx: &Ctx, team: &Team, foundations: &FoundationsOutputs) -> Result<(Stack, TeamOutputs), BuildError> {
     let t = team.name.as_str();
-    let names = ctx.names;
-    let stack_name = names.team_stack(t);
-    // `sdlf-{team}-*` must not cover lake-wide resources (`sdlf-{env}-*`).
-    if ctx.lake.environments.iter().any(|e| e.name == t) {
-        return Err(BuildError::Invalid {
-            stack: stack_name,
-            problem: format!(
-                "team `{t}` has the name of an environment, so its `sdlf-{t}-*` permissions would cover the lake's \
-                 own resources; rename the team"
-            ),
-        });
-    }
+    let stack_name = ctx.names.team_stack(t);
+    refuse_environment_name(ctx, t, &stack_name)?;
     let mut stack = ctx.stack(
         stack_name,
         &format!(
@@ -112,21 +127,78 @@ pub fn build(ctx: &Ctx, team: &Team, foundations: &FoundationsOutputs) -> Result
         ),
         Some(t),
     );
-    let lake = Lake {
-        key: stack.import(&foundations.key_arn),
-        raw: stack.import(&foundations.raw_bucket),
-        stage: stack.import(&foundations.stage_bucket),
-        analytics: stack.import(&foundations.analytics_bucket),
-        artifacts: stack.import(&foundations.artifacts_bucket),
-        athena: stack.import(&foundations.athena_bucket),
-        catalog_table: stack.import(&foundations.catalog_table),
-        dataset_config_table: stack.import(&foundations.dataset_config_table),
-        pipeline_config_table: stack.import(&foundations.pipeline_config_table),
-        execution_history_table: stack.import(&foundations.execution_history_table),
-    };
+    let lake = Lake::import(&mut stack, foundations);
+    let team_key = team_key(&mut stack, ctx, t)?.arn();
+    let boundary_arn = permissions_boundary(&mut stack, ctx, t, &lake, &team_key)?.reference();
+    let topic = notifications_topic(&mut stack, ctx, t, &team_key)?;
+    let roles = roles(&mut stack, ctx, t, &lake, &team_key, &topic, &boundary_arn)?;
+    let security_configuration = glue_security_configuration(&mut stack, ctx, t, &team_key);
+    let workgroup = athena_workgroup(&mut stack, ctx, t, &lake, &team_key);
 
-    let key = constructs::key(
-        &mut stack,
+    let ssm = |what: &str| ctx.names.ssm(&format!("team/{t}/{what}"));
+    let outputs = TeamOutputs {
+        team: t.to_owned(),
+        key_arn: stack.publish("KeyArnParameter", ssm("KeyArn"), team_key, "ARN of the team's KMS key"),
+        permissions_boundary_arn: stack.publish(
+            "PermissionsBoundaryArnParameter",
+            ssm("PermissionsBoundaryArn"),
+            boundary_arn,
+            "ARN of the permissions boundary every team role carries",
+        ),
+        crawler_role_arn: stack.publish(
+            "CrawlerRoleArnParameter",
+            ssm("CrawlerRoleArn"),
+            roles.crawler.arn(),
+            "ARN of the team's crawler role",
+        ),
+        glue_job_role_arn: stack.publish(
+            "GlueJobRoleArnParameter",
+            ssm("GlueJobRoleArn"),
+            roles.glue_job.arn(),
+            "ARN of the role of the team's Glue jobs and data-quality runs",
+        ),
+        states_role_arn: stack.publish(
+            "StatesRoleArnParameter",
+            ssm("StatesRoleArn"),
+            roles.states.arn(),
+            "ARN of the role of the team's state machines",
+        ),
+        topic_arn: stack.publish("TopicArnParameter", ssm("TopicArn"), topic.reference(), "ARN of the team's topic"),
+        glue_security_configuration: stack.publish(
+            "GlueSecurityConfigurationParameter",
+            ssm("GlueSecurityConfiguration"),
+            security_configuration,
+            "Name of the team's Glue security configuration",
+        ),
+        athena_workgroup: stack.publish(
+            "AthenaWorkgroupParameter",
+            ssm("AthenaWorkgroup"),
+            workgroup.reference(),
+            "Name of the team's Athena workgroup",
+        ),
+    };
+    Ok((stack, outputs))
+}
+
+/// `sdlf-{team}-*` must not cover lake-wide resources (`sdlf-{env}-*`).
+fn refuse_environment_name(ctx: &Ctx, t: &str, stack_name: &str) -> Result<(), BuildError> {
+    if ctx.lake.environments.iter().any(|e| e.name == t) {
+        return Err(BuildError::Invalid {
+            stack: stack_name.to_owned(),
+            problem: format!(
+                "team `{t}` has the name of an environment, so its `sdlf-{t}-*` permissions would cover the lake's \
+                 own resources; rename the team"
+            ),
+        });
+    }
+    Ok(())
+}
+
+// --- Key and boundary ------------------------------------------------------------------------
+
+fn team_key(stack: &mut Stack, ctx: &Ctx, t: &str) -> Result<Handle<kms::Key>, BuildError> {
+    constructs::key(
+        stack,
         ctx,
         KeySpec {
             id: "Team",
@@ -135,31 +207,46 @@ pub fn build(ctx: &Ctx, team: &Team, foundations: &FoundationsOutputs) -> Result
             services: &KEY_SERVICES,
             extra_statements: vec![],
         },
-    )?;
-    let team_key = key.arn();
+    )
+}
 
-    let boundary_doc = boundary(ctx, t, &lake, team_key.clone());
-    let boundary_doc = constructs::document(&stack, "PermissionsBoundary", boundary_doc)?;
-    let boundary = stack.template.add(
+fn permissions_boundary(
+    stack: &mut Stack,
+    ctx: &Ctx,
+    t: &str,
+    lake: &Lake,
+    team_key: &Expr,
+) -> Result<Handle<iam::ManagedPolicy>, BuildError> {
+    let doc = constructs::document(stack, "PermissionsBoundary", boundary(ctx, t, lake, team_key.clone()))?;
+    Ok(stack.template.add(
         "PermissionsBoundary",
         iam::ManagedPolicy {
-            managed_policy_name: Some(names.team_resource(t, "boundary").into()),
+            managed_policy_name: Some(ctx.names.team_resource(t, "boundary").into()),
             description: Some(format!("Permissions boundary of every role of SDLF team {t}").into()),
             path: Some(role_path(t).into()),
-            ..iam::ManagedPolicy::new(boundary_doc)
+            ..iam::ManagedPolicy::new(doc)
         },
-    );
-    let boundary_arn = boundary.reference();
+    ))
+}
 
+// --- Topic and roles -------------------------------------------------------------------------
+
+/// The team's topic: TLS only; CloudWatch alarms and EventBridge rules of this account publish.
+fn notifications_topic(
+    stack: &mut Stack,
+    ctx: &Ctx,
+    t: &str,
+    team_key: &Expr,
+) -> Result<Handle<sns::Topic>, BuildError> {
     let topic = stack.template.add(
         "NotificationsTopic",
         sns::Topic {
-            topic_name: Some(names.team_resource(t, "notifications").into()),
+            topic_name: Some(ctx.names.team_resource(t, "notifications").into()),
             kms_master_key_id: Some(team_key.clone().into()),
             ..sns::Topic::default()
         },
     );
-    let topic_policy = PolicyDocument::new()
+    let policy = PolicyDocument::new()
         .statement(Statement::deny_insecure_transport_of(["sns:Publish"], [topic.reference()]))
         .statement(
             Statement::allow()
@@ -172,69 +259,87 @@ pub fn build(ctx: &Ctx, team: &Team, foundations: &FoundationsOutputs) -> Result
                 .resource(topic.reference())
                 .condition(Condition::string_equals("aws:SourceAccount", Expr::sub("${AWS::AccountId}"))),
         );
-    let topic_policy = constructs::document(&stack, "NotificationsTopicPolicy", topic_policy)?;
-    stack.template.add("NotificationsTopicPolicy", sns::TopicPolicy::new(topic_policy, vec![topic.reference().into()]));
+    let policy = constructs::document(stack, "NotificationsTopicPolicy", policy)?;
+    stack.template.add("NotificationsTopicPolicy", sns::TopicPolicy::new(policy, vec![topic.reference().into()]));
+    Ok(topic)
+}
 
-    let crawler_role = role(
-        &mut stack,
+fn roles(
+    stack: &mut Stack,
+    ctx: &Ctx,
+    t: &str,
+    lake: &Lake,
+    team_key: &Expr,
+    topic: &Handle<sns::Topic>,
+    boundary: &Expr,
+) -> Result<Roles, BuildError> {
+    let crawler = role(
+        stack,
         t,
         "CrawlerRole",
         "glue.amazonaws.com",
         &format!("Crawlers of SDLF team {t}"),
-        crawler_statements(ctx, t, &lake, team_key.clone()),
-        boundary_arn.clone(),
+        crawler_statements(ctx, t, lake, team_key.clone()),
+        boundary.clone(),
     )?;
-    let glue_job_role = role(
-        &mut stack,
+    let glue_job = role(
+        stack,
         t,
         "GlueJobRole",
         "glue.amazonaws.com",
         &format!("Glue jobs and data-quality runs of SDLF team {t}"),
-        glue_job_statements(ctx, t, &lake, team_key.clone()),
-        boundary_arn.clone(),
+        glue_job_statements(ctx, t, lake, team_key.clone()),
+        boundary.clone(),
     )?;
-    let states_role = role(
-        &mut stack,
+    let states = role(
+        stack,
         t,
         "StatesRole",
         "states.amazonaws.com",
         &format!("State machines of SDLF team {t}"),
-        states_statements(t, &lake, team_key.clone(), glue_job_role.arn(), topic.reference()),
-        boundary_arn.clone(),
+        states_statements(t, lake, team_key.clone(), glue_job.arn(), topic.reference()),
+        boundary.clone(),
     )?;
+    Ok(Roles { crawler, glue_job, states })
+}
 
-    let security_name = names.team_resource(t, "glue-security");
+// --- Glue and Athena -------------------------------------------------------------------------
+
+/// The name jobs and crawlers refer to for their encryption settings.
+fn glue_security_configuration(stack: &mut Stack, ctx: &Ctx, t: &str, team_key: &Expr) -> Expr {
+    use glue::security_configuration as sc;
+    let name = ctx.names.team_resource(t, "glue-security");
     let security = stack.add_where_supported(
         "GlueSecurityConfiguration",
         glue::SecurityConfiguration::new(
-            glue::security_configuration::EncryptionConfiguration {
-                s3_encryptions: Some(vec![glue::security_configuration::S3Encryption {
+            sc::EncryptionConfiguration {
+                s3_encryptions: Some(vec![sc::S3Encryption {
                     s3_encryption_mode: Some("SSE-KMS".into()),
                     kms_key_arn: Some(team_key.clone().into()),
                 }]),
-                cloud_watch_encryption: Some(glue::security_configuration::CloudWatchEncryption {
-                    cloud_watch_encryption_mode: Some(
-                        glue::security_configuration::CloudWatchEncryptionMode::SseKms.into(),
-                    ),
+                cloud_watch_encryption: Some(sc::CloudWatchEncryption {
+                    cloud_watch_encryption_mode: Some(sc::CloudWatchEncryptionMode::SseKms.into()),
                     kms_key_arn: Some(team_key.clone().into()),
                 }),
-                job_bookmarks_encryption: Some(glue::security_configuration::JobBookmarksEncryption {
-                    job_bookmarks_encryption_mode: Some(
-                        glue::security_configuration::JobBookmarksEncryptionMode::CseKms.into(),
-                    ),
+                job_bookmarks_encryption: Some(sc::JobBookmarksEncryption {
+                    job_bookmarks_encryption_mode: Some(sc::JobBookmarksEncryptionMode::CseKms.into()),
                     kms_key_arn: Some(team_key.clone().into()),
                 }),
             },
-            security_name.clone(),
+            name.clone(),
         ),
         sdlf_cfn::ResourceOptions::new(),
     );
     // The local emulator has no Glue security configurations; its Glue does not check the name
     // jobs and crawlers refer to, so they keep it.
-    let security_name = security.map_or_else(|| Expr::string(security_name), |s| s.reference());
+    security.map_or_else(|| Expr::string(name), |s| s.reference())
+}
 
+/// The team's workgroup: engine 3, results under the team's prefix of the Athena bucket,
+/// encrypted with the team key.
+fn athena_workgroup(stack: &mut Stack, ctx: &Ctx, t: &str, lake: &Lake, team_key: &Expr) -> Handle<athena::WorkGroup> {
     use athena::work_group as wg;
-    let workgroup = stack.template.add(
+    stack.template.add(
         "AthenaWorkgroup",
         athena::WorkGroup {
             description: Some(format!("Queries of SDLF team {t}; results under the team's prefix").into()),
@@ -249,8 +354,15 @@ pub fn build(ctx: &Ctx, team: &Team, foundations: &FoundationsOutputs) -> Result
                 }),
                 result_configuration: Some(wg::ResultConfiguration {
                     output_location: Some(
-                        Expr::join("", [Expr::string("s3://"), lake.athena.clone(), Expr::string(format!("/{t}/"))])
-                            .into(),
+                        Expr::join(
+                            "",
+                            [
+                                Expr::string("s3://"),
+                                lake.athena.clone(),
+                                Expr::string(format!("/{}", team_prefix(Layer::Athena, t))),
+                            ],
+                        )
+                        .into(),
                     ),
                     encryption_configuration: Some(wg::EncryptionConfiguration {
                         kms_key: Some(team_key.clone().into()),
@@ -260,53 +372,9 @@ pub fn build(ctx: &Ctx, team: &Team, foundations: &FoundationsOutputs) -> Result
                 }),
                 ..Default::default()
             }),
-            ..athena::WorkGroup::new(names.team_resource(t, "athena"))
+            ..athena::WorkGroup::new(ctx.names.team_resource(t, "athena"))
         },
-    );
-
-    let ssm = |what: &str| names.ssm(&format!("team/{t}/{what}"));
-    let outputs = TeamOutputs {
-        team: t.to_owned(),
-        key_arn: stack.publish("KeyArnParameter", ssm("KeyArn"), team_key, "ARN of the team's KMS key"),
-        permissions_boundary_arn: stack.publish(
-            "PermissionsBoundaryArnParameter",
-            ssm("PermissionsBoundaryArn"),
-            boundary_arn,
-            "ARN of the permissions boundary every team role carries",
-        ),
-        crawler_role_arn: stack.publish(
-            "CrawlerRoleArnParameter",
-            ssm("CrawlerRoleArn"),
-            crawler_role.arn(),
-            "ARN of the team's crawler role",
-        ),
-        glue_job_role_arn: stack.publish(
-            "GlueJobRoleArnParameter",
-            ssm("GlueJobRoleArn"),
-            glue_job_role.arn(),
-            "ARN of the role of the team's Glue jobs and data-quality runs",
-        ),
-        states_role_arn: stack.publish(
-            "StatesRoleArnParameter",
-            ssm("StatesRoleArn"),
-            states_role.arn(),
-            "ARN of the role of the team's state machines",
-        ),
-        topic_arn: stack.publish("TopicArnParameter", ssm("TopicArn"), topic.reference(), "ARN of the team's topic"),
-        glue_security_configuration: stack.publish(
-            "GlueSecurityConfigurationParameter",
-            ssm("GlueSecurityConfiguration"),
-            security_name,
-            "Name of the team's Glue security configuration",
-        ),
-        athena_workgroup: stack.publish(
-            "AthenaWorkgroupParameter",
-            ssm("AthenaWorkgroup"),
-            workgroup.reference(),
-            "Name of the team's Athena workgroup",
-        ),
-    };
-    Ok((stack, outputs))
+    )
 }
 
 /// A role under the team's path, carrying the boundary.
@@ -318,7 +386,7 @@ fn role(
     description: &str,
     statements: Vec<Statement>,
     boundary: Expr,
-) -> Result<sdlf_cfn::Handle<iam::Role>, BuildError> {
+) -> Result<Handle<iam::Role>, BuildError> {
     let trust = PolicyDocument::new().statement(
         Statement::assume_role(service)
             .condition(Condition::string_equals("aws:SourceAccount", Expr::sub("${AWS::AccountId}"))),
@@ -408,122 +476,123 @@ fn put_metrics(team: &str) -> Statement {
 
 /// The ceiling of every team role (see the module doc).
 fn boundary(ctx: &Ctx, t: &str, lake: &Lake, team_key: Expr) -> PolicyDocument {
-    let dataset_config_read = ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query"];
     PolicyDocument::new()
-        .statement(
-            Statement::allow()
-                .sid("TeamObjects")
-                .actions(["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "s3:DeleteObject"])
-                .resources([
-                    team_objects(&lake.raw, Layer::Raw, t),
-                    team_objects(&lake.stage, Layer::Stage, t),
-                    team_objects(&lake.analytics, Layer::Analytics, t),
-                    team_objects(&lake.athena, Layer::Athena, t),
-                ]),
+        .statements(boundary_data(t, lake, team_key))
+        .statements(boundary_services(t))
+        .statements(boundary_catalog(ctx, t, lake))
+}
+
+/// The boundary's data: the team's prefixes, the artifacts, the team and lake keys.
+fn boundary_data(t: &str, lake: &Lake, team_key: Expr) -> Vec<Statement> {
+    vec![
+        Statement::allow()
+            .sid("TeamObjects")
+            .actions(["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "s3:DeleteObject"])
+            .resources([
+                team_objects(&lake.raw, Layer::Raw, t),
+                team_objects(&lake.stage, Layer::Stage, t),
+                team_objects(&lake.analytics, Layer::Analytics, t),
+                team_objects(&lake.athena, Layer::Athena, t),
+            ]),
+        list_team_prefix(
+            &[
+                (&lake.raw, Layer::Raw),
+                (&lake.stage, Layer::Stage),
+                (&lake.analytics, Layer::Analytics),
+                (&lake.athena, Layer::Athena),
+            ],
+            t,
         )
-        .statement(
-            list_team_prefix(
-                &[
-                    (&lake.raw, Layer::Raw),
-                    (&lake.stage, Layer::Stage),
-                    (&lake.analytics, Layer::Analytics),
-                    (&lake.athena, Layer::Athena),
-                ],
-                t,
-            )
-            .sid("ListTeamPrefixes"),
-        )
-        .statement(
-            Statement::allow()
-                .sid("ReadArtifacts")
-                .actions(["s3:GetObject", "s3:ListBucket", "s3:GetBucketLocation"])
-                .resources([s3_arn(lake.artifacts.clone(), ""), s3_arn(lake.artifacts.clone(), "/*")]),
-        )
-        .statement(Statement::allow().sid("UseKeys").actions(KEY_USE).resources([team_key, lake.key.clone()]))
-        .statement(
-            Statement::allow()
-                .sid("TeamQueues")
-                .actions([
-                    "sqs:SendMessage",
-                    "sqs:ReceiveMessage",
-                    "sqs:DeleteMessage",
-                    "sqs:ChangeMessageVisibility",
-                    "sqs:GetQueueAttributes",
-                    "sqs:GetQueueUrl",
-                ])
-                .resource(arn("sqs", &format!("sdlf-{t}-*"))),
-        )
-        .statement(
-            Statement::allow().sid("TeamTopics").action("sns:Publish").resource(arn("sns", &format!("sdlf-{t}-*"))),
-        )
-        .statement(
-            Statement::allow()
-                .sid("TeamFunctions")
-                .action("lambda:InvokeFunction")
-                .resource(arn("lambda", &format!("function:sdlf-{t}-*"))),
-        )
-        .statement(
-            Statement::allow()
-                .sid("TeamStateMachines")
-                .actions(["states:StartExecution", "states:DescribeExecution", "states:StopExecution"])
-                .resources([
-                    arn("states", &format!("stateMachine:sdlf-{t}-*")),
-                    arn("states", &format!("execution:sdlf-{t}-*")),
-                ]),
-        )
-        .statement(deliver_execution_logs())
-        .statement(Statement::allow().sid("TeamLogs").actions(LOG_WRITE).resources([
+        .sid("ListTeamPrefixes"),
+        Statement::allow()
+            .sid("ReadArtifacts")
+            .actions(["s3:GetObject", "s3:ListBucket", "s3:GetBucketLocation"])
+            .resources([s3_arn(lake.artifacts.clone(), ""), s3_arn(lake.artifacts.clone(), "/*")]),
+        Statement::allow().sid("UseKeys").actions(KEY_USE).resources([team_key, lake.key.clone()]),
+    ]
+}
+
+/// The boundary's services: the team's `sdlf-{team}-*` queues, topics, functions, state
+/// machines and logs.
+fn boundary_services(t: &str) -> Vec<Statement> {
+    vec![
+        Statement::allow()
+            .sid("TeamQueues")
+            .actions([
+                "sqs:SendMessage",
+                "sqs:ReceiveMessage",
+                "sqs:DeleteMessage",
+                "sqs:ChangeMessageVisibility",
+                "sqs:GetQueueAttributes",
+                "sqs:GetQueueUrl",
+            ])
+            .resource(arn("sqs", &format!("sdlf-{t}-*"))),
+        Statement::allow().sid("TeamTopics").action("sns:Publish").resource(arn("sns", &format!("sdlf-{t}-*"))),
+        Statement::allow()
+            .sid("TeamFunctions")
+            .action("lambda:InvokeFunction")
+            .resource(arn("lambda", &format!("function:sdlf-{t}-*"))),
+        Statement::allow()
+            .sid("TeamStateMachines")
+            .actions(["states:StartExecution", "states:DescribeExecution", "states:StopExecution"])
+            .resources([
+                arn("states", &format!("stateMachine:sdlf-{t}-*")),
+                arn("states", &format!("execution:sdlf-{t}-*")),
+            ]),
+        deliver_execution_logs(),
+        Statement::allow().sid("TeamLogs").actions(LOG_WRITE).resources([
             arn("logs", &format!("log-group:/aws/lambda/sdlf-{t}-*")),
             // Glue names its log groups itself (`/aws-glue/crawlers-role/...`, `/aws-glue/jobs/...`).
             arn("logs", "log-group:/aws-glue/*"),
-        ]))
-        .statement(
-            Statement::allow()
-                .sid("TeamCatalog")
-                .actions(CATALOG_READ.into_iter().chain(CATALOG_WRITE))
-                .resources(team_catalog(ctx, t)),
-        )
-        .statement(
-            Statement::allow()
-                .sid("TeamGlue")
-                .actions([
-                    "glue:StartCrawler",
-                    "glue:GetCrawler",
-                    "glue:StartJobRun",
-                    "glue:GetJobRun",
-                    "glue:GetJobRuns",
-                    "glue:BatchStopJobRun",
-                    "glue:StartDataQualityRulesetEvaluationRun",
-                    "glue:GetDataQualityRulesetEvaluationRun",
-                    "glue:GetDataQualityRuleset",
-                    "glue:PublishDataQuality",
-                ])
-                .resources([team_glue("crawler", t), team_glue("job", t), team_glue("dataQualityRuleset", t)]),
-        )
-        .statement(
-            Statement::allow()
-                .sid("PassTeamRolesToGlue")
-                .action("iam:PassRole")
-                .resource(Expr::sub(format!("arn:${{AWS::Partition}}:iam::${{AWS::AccountId}}:role{}*", role_path(t))))
-                .condition(Condition::string_equals("iam:PassedToService", "glue.amazonaws.com")),
-        )
-        .statement(
-            Statement::allow()
-                .sid("LakeTables")
-                .actions(["dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:UpdateItem"])
-                .resources([
-                    table_arn(lake.catalog_table.clone(), ""),
-                    table_arn(lake.catalog_table.clone(), "/index/*"),
-                    table_arn(lake.execution_history_table.clone(), ""),
-                    table_arn(lake.execution_history_table.clone(), "/index/*"),
-                ]),
-        )
-        .statement(Statement::allow().sid("ReadConfigTables").actions(dataset_config_read).resources([
+        ]),
+    ]
+}
+
+/// The boundary's catalog: the team's Glue databases, crawlers, jobs and rulesets, passing
+/// the team's roles to Glue, the lake's tables, Lake Formation and metrics.
+fn boundary_catalog(ctx: &Ctx, t: &str, lake: &Lake) -> Vec<Statement> {
+    let dataset_config_read = ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query"];
+    vec![
+        Statement::allow()
+            .sid("TeamCatalog")
+            .actions(CATALOG_READ.into_iter().chain(CATALOG_WRITE))
+            .resources(team_catalog(ctx, t)),
+        Statement::allow()
+            .sid("TeamGlue")
+            .actions([
+                "glue:StartCrawler",
+                "glue:GetCrawler",
+                "glue:StartJobRun",
+                "glue:GetJobRun",
+                "glue:GetJobRuns",
+                "glue:BatchStopJobRun",
+                "glue:StartDataQualityRulesetEvaluationRun",
+                "glue:GetDataQualityRulesetEvaluationRun",
+                "glue:GetDataQualityRuleset",
+                "glue:PublishDataQuality",
+            ])
+            .resources([team_glue("crawler", t), team_glue("job", t), team_glue("dataQualityRuleset", t)]),
+        Statement::allow()
+            .sid("PassTeamRolesToGlue")
+            .action("iam:PassRole")
+            .resource(Expr::sub(format!("arn:${{AWS::Partition}}:iam::${{AWS::AccountId}}:role{}*", role_path(t))))
+            .condition(Condition::string_equals("iam:PassedToService", "glue.amazonaws.com")),
+        Statement::allow()
+            .sid("LakeTables")
+            .actions(["dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:UpdateItem"])
+            .resources([
+                table_arn(lake.catalog_table.clone(), ""),
+                table_arn(lake.catalog_table.clone(), "/index/*"),
+                table_arn(lake.execution_history_table.clone(), ""),
+                table_arn(lake.execution_history_table.clone(), "/index/*"),
+            ]),
+        Statement::allow().sid("ReadConfigTables").actions(dataset_config_read).resources([
             table_arn(lake.dataset_config_table.clone(), ""),
             table_arn(lake.pipeline_config_table.clone(), ""),
-        ]))
-        .statement(get_data_access())
-        .statement(put_metrics(t))
+        ]),
+        get_data_access(),
+        put_metrics(t),
+    ]
 }
 
 fn crawler_statements(ctx: &Ctx, t: &str, lake: &Lake, team_key: Expr) -> Vec<Statement> {

@@ -88,6 +88,10 @@ pub const EXECUTION_HISTORY_TABLE: TableKeys = TableKeys {
     indexes: &[Index { name: "by-pipeline", partition_key: "pipeline", sort_key: "last_updated" }],
 };
 
+/// The execution-history attribute DynamoDB's time to live reads (epoch seconds): it deletes
+/// the row after that time.
+pub const EXECUTION_HISTORY_TTL_ATTRIBUTE: &str = "ttl";
+
 impl DatasetRef {
     /// `{team}/{dataset}`.
     pub fn id(&self) -> String {

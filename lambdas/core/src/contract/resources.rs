@@ -92,6 +92,25 @@ impl PipelineResource {
             Stage::B => PipelineResource::MachineB,
         }
     }
+
+    /// The pipeline's Lambda functions.
+    pub const FUNCTIONS: [PipelineResource; 8] = [
+        PipelineResource::TransformA,
+        PipelineResource::ErrorA,
+        PipelineResource::RedriveA,
+        PipelineResource::RoutingA,
+        PipelineResource::PostupdateB,
+        PipelineResource::ErrorB,
+        PipelineResource::RedriveB,
+        PipelineResource::RoutingB,
+    ];
+
+    /// The pipeline's SQS queues.
+    pub const QUEUES: [PipelineResource; 3] =
+        [PipelineResource::QueueA, PipelineResource::DeadLetterA, PipelineResource::DeadLetterB];
+
+    /// The pipeline's state machines.
+    pub const MACHINES: [PipelineResource; 2] = [PipelineResource::MachineA, PipelineResource::MachineB];
 }
 
 /// Resources of a dataset.
@@ -116,4 +135,12 @@ impl DatasetResource {
             DatasetResource::QualityRuleset => "quality-ruleset",
         }
     }
+
+    /// The dataset's SQS queues.
+    pub const QUEUES: [DatasetResource; 2] = [DatasetResource::QueueB, DatasetResource::DeadLetterB];
+
+    /// The dataset's Glue resources (job, crawler, data-quality ruleset), which share Glue's
+    /// name limit.
+    pub const GLUE: [DatasetResource; 3] =
+        [DatasetResource::GlueJob, DatasetResource::Crawler, DatasetResource::QualityRuleset];
 }

@@ -6,6 +6,8 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
+use crate::contract::env::Stage;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum CatalogStatus {
@@ -63,6 +65,24 @@ impl CatalogStatus {
 impl fmt::Display for CatalogStatus {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+/// Where a `failed` row failed (its `failed_stage` attribute).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailedStage {
+    /// The lake's routing: the object's dataset config could not be used.
+    Routing,
+    /// A pipeline stage.
+    Pipeline(Stage),
+}
+
+impl FailedStage {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            FailedStage::Routing => "routing",
+            FailedStage::Pipeline(stage) => stage.as_str(),
+        }
     }
 }
 

@@ -11,6 +11,7 @@ use serde_json::{Value, json};
 use tracing::warn;
 
 use sdlf_lambda_core::contract::env::{ErrorEnv, Stage};
+use sdlf_lambda_core::contract::status::FailedStage;
 
 use crate::clients::{Clients, var};
 use crate::dynamo;
@@ -58,7 +59,7 @@ impl ErrorHandler {
             dynamo::update(
                 &clients.dynamodb,
                 &self.catalog_table,
-                &catalog::mark_failed(&uri, self.stage.as_str(), reason),
+                &catalog::mark_failed(&uri, FailedStage::Pipeline(self.stage), reason),
             )
             .await?;
         }

@@ -12,6 +12,7 @@ use serde_json::Value;
 use tracing::{info, warn};
 
 use sdlf_lambda_core::contract::env::RoutingEnv;
+use sdlf_lambda_core::contract::status::FailedStage;
 
 use crate::clients::{Clients, now_epoch_millis, var};
 use crate::dynamo;
@@ -44,7 +45,7 @@ impl Routing {
                     for record in &records {
                         if let Err(reason) = self.route(clients, &record.event).await {
                             if last {
-                                let failed = catalog::mark_failed(&record.event.uri(), "routing", &reason);
+                                let failed = catalog::mark_failed(&record.event.uri(), FailedStage::Routing, &reason);
                                 dynamo::update(&clients.dynamodb, &self.catalog_table, &failed).await?;
                             }
                             return Err(reason);

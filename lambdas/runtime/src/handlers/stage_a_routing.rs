@@ -13,7 +13,8 @@ use sdlf_lambda_core::messages::{QueueAMessage, StageAInput};
 use serde_json::Value;
 use tracing::info;
 
-use sdlf_lambda_core::contract::env::StageARoutingEnv;
+use sdlf_lambda_core::contract::env::{Stage, StageARoutingEnv};
+use sdlf_lambda_core::contract::status::FailedStage;
 
 use crate::clients::{Clients, now_epoch_millis, var};
 use crate::dynamo;
@@ -47,8 +48,12 @@ impl StageARouting {
                 && sqs::last_attempt(&message, self.max_receive_count)
             {
                 let uri = format!("s3://{}/{}", queued.bucket, queued.key);
-                dynamo::update(&clients.dynamodb, &self.catalog_table, &catalog::mark_failed(&uri, "a", reason))
-                    .await?;
+                dynamo::update(
+                    &clients.dynamodb,
+                    &self.catalog_table,
+                    &catalog::mark_failed(&uri, FailedStage::Pipeline(Stage::A), reason),
+                )
+                .await?;
             }
             result
         })

@@ -3,6 +3,7 @@
 use sdlf_cfn::Expr;
 use sdlf_cfn_types::cloudwatch::{Alarm, alarm};
 use sdlf_cfn_types::sqs;
+use sdlf_lambda_core::contract::resources::PipelineResource::{DeadLetterA, DeadLetterB, MachineA, MachineB};
 
 use super::Builder;
 use super::stage_a::StageA;
@@ -28,7 +29,7 @@ pub(super) fn build(b: &Builder, stack: &mut Stack, a: &StageA, stage_b: &StageB
     let (team, pipeline) = (&b.team.name, &b.pipeline.name);
     let mut specs = Vec::new();
     let dead_letters: [(&str, &str, &sdlf_cfn::Handle<sqs::Queue>); 2] =
-        [("StageA", "queue-a-dlq", &a.dead_letter), ("StageB", "dlq-b", &stage_b.dead_letter)];
+        [("StageA", DeadLetterA.suffix(), &a.dead_letter), ("StageB", DeadLetterB.suffix(), &stage_b.dead_letter)];
     for (id, what, queue) in dead_letters {
         specs.push(Spec {
             id: format!("{id}DeadLettersAlarm"),
@@ -51,7 +52,9 @@ pub(super) fn build(b: &Builder, stack: &mut Stack, a: &StageA, stage_b: &StageB
             dimension: ("FunctionName", f.handle.reference()),
         });
     }
-    for (id, what, machine) in [("StageA", "sm-a", &a.machine), ("StageB", "sm-b", &stage_b.machine)] {
+    for (id, what, machine) in
+        [("StageA", MachineA.suffix(), &a.machine), ("StageB", MachineB.suffix(), &stage_b.machine)]
+    {
         specs.push(Spec {
             id: format!("{id}ExecutionsFailedAlarm"),
             what: format!("{what}-failed"),

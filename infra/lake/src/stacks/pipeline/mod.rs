@@ -105,7 +105,7 @@ pub(super) struct Builder<'a> {
 /// What the function needs beyond the common settings.
 pub(super) struct FunctionDef {
     pub id: &'static str,
-    /// Suffix of the physical name, at most [`crate::names::LONGEST_PIPELINE_FUNCTION`] long.
+    /// Suffix of the physical name, at most [`crate::names::longest_pipeline_function`] long.
     pub what: PipelineResource,
     pub description: String,
     pub memory_mb: i64,
@@ -131,7 +131,7 @@ impl Builder<'_> {
 
     /// A function with the team's boundary, key and the artifacts bucket; recorded for alarms.
     pub fn function(&mut self, stack: &mut Stack, def: FunctionDef) -> Result<FunctionParts, BuildError> {
-        let name = self.name(stack, def.what.suffix(), crate::names::LONGEST_PIPELINE_FUNCTION)?;
+        let name = self.name(stack, def.what.suffix(), crate::names::longest_pipeline_function())?;
         let parts = constructs::function(
             stack,
             self.ctx,

@@ -14,10 +14,10 @@ use sdlf_policy::Statement;
 use serde_json::json;
 
 use super::{Builder, FunctionDef, objects_key, tables_key};
-use crate::names::{LONGEST_PIPELINE_QUEUE, Layer, team_prefix};
+use crate::names::{Layer, longest_pipeline_queue, team_prefix};
 use crate::stack::Stack;
 use crate::stacks::BuildError;
-use crate::stacks::constructs::{self, QueueSpec, s3_arn, table_arn};
+use crate::stacks::constructs::{self, FunctionParts, QueueSpec, Queues, s3_arn, table_arn};
 
 /// Native DynamoDB `UpdateItem` from a state machine.
 pub(super) const DYNAMODB_UPDATE_ITEM: &str = "arn:aws:states:::dynamodb:updateItem";
@@ -37,86 +37,113 @@ pub(super) struct StageA {
 }
 
 pub(super) fn build(b: &mut Builder, stack: &mut Stack) -> Result<StageA, BuildError> {
-    let team = b.team.name.clone();
-    let pipeline = b.pipeline.name.clone();
-    let stage = b.pipeline.stage_a;
+    let Queues { queue, dead_letter, .. } = queues(b, stack)?;
+    let transform = transform_function(b, stack)?;
+    let error = error_function(b, stack, &dead_letter)?;
+    redrive_function(b, stack, &queue, &dead_letter)?;
+    let machine = state_machine(b, stack, &transform, &error)?;
+    let routing = routing_function(b, stack, &queue, &machine)?;
+    constructs::queue_trigger(stack, "StageARouting", &routing.function, queue.arn(), 10);
+    Ok(StageA { queue, dead_letter, machine })
+}
+
+/// Queue A and its dead-letter queue, on the team key.
+fn queues(b: &Builder, stack: &mut Stack) -> Result<Queues, BuildError> {
     // The dead-letter queue's name is the longest queue name the name checks allow for.
-    b.name(stack, PipelineResource::DeadLetterA.suffix(), LONGEST_PIPELINE_QUEUE)?;
-    let queues = constructs::queue_with_dlq(
+    b.name(stack, PipelineResource::DeadLetterA.suffix(), longest_pipeline_queue())?;
+    constructs::queue_with_dlq(
         stack,
         QueueSpec {
             id: "StageA",
-            name: b.name(stack, PipelineResource::QueueA.suffix(), LONGEST_PIPELINE_QUEUE)?,
+            name: b.name(stack, PipelineResource::QueueA.suffix(), longest_pipeline_queue())?,
             key_arn: b.imports.team_key.clone(),
             visibility_timeout_seconds: 6 * ROUTING_TIMEOUT_SECONDS,
-            max_receive_count: i64::from(stage.max_receive_count),
+            max_receive_count: b.pipeline.stage_a.max_receive_count,
             // The foundations' routing role sends by its own policy (same account).
             extra_statements: Vec::new(),
         },
-    )?;
-    let (queue, dead_letter) = (queues.queue, queues.dead_letter);
+    )
+}
+
+/// Converts one raw object of the team to Parquet under the team's stage prefix.
+fn transform_function(b: &mut Builder, stack: &mut Stack) -> Result<FunctionParts, BuildError> {
+    let (team, pipeline, stage) = (&b.team.name, &b.pipeline.name, b.pipeline.stage_a);
     let im = &b.imports;
-    let (lake_key, team_key) = (im.lake_key.clone(), im.team_key.clone());
-    let raw_prefix = format!("/{}*", team_prefix(Layer::Raw, &team));
-    let stage_prefix = format!("/{}*", team_prefix(Layer::Stage, &team));
+    let raw_prefix = format!("/{}*", team_prefix(Layer::Raw, team));
+    let stage_prefix = format!("/{}*", team_prefix(Layer::Stage, team));
+    let def = FunctionDef {
+        id: "StageATransform",
+        what: PipelineResource::TransformA,
+        description: format!("Stage A of {team}/{pipeline}: converts one raw object to Parquet in the stage bucket"),
+        memory_mb: i64::from(stage.transform_memory_mb),
+        timeout_seconds: i64::from(stage.transform_timeout_seconds),
+        env: FunctionVars::of(StageATransformEnv { stage_bucket: im.stage_bucket.clone() }),
+        statements: vec![
+            Statement::allow().action("s3:GetObject").resource(s3_arn(im.raw_bucket.clone(), &raw_prefix)),
+            Statement::allow().action("s3:PutObject").resource(s3_arn(im.stage_bucket.clone(), &stage_prefix)),
+            objects_key(&im.lake_key),
+        ],
+    };
+    b.function(stack, def)
+}
 
-    let transform = b.function(
-        stack,
-        FunctionDef {
-            id: "StageATransform",
-            what: PipelineResource::TransformA,
-            description: format!(
-                "Stage A of {team}/{pipeline}: converts one raw object to Parquet in the stage bucket"
-            ),
-            memory_mb: i64::from(stage.transform_memory_mb),
-            timeout_seconds: i64::from(stage.transform_timeout_seconds),
-            env: FunctionVars::of(StageATransformEnv { stage_bucket: b.imports.stage_bucket.clone() }),
-            statements: vec![
-                Statement::allow().action("s3:GetObject").resource(s3_arn(b.imports.raw_bucket.clone(), &raw_prefix)),
-                Statement::allow()
-                    .action("s3:PutObject")
-                    .resource(s3_arn(b.imports.stage_bucket.clone(), &stage_prefix)),
-                objects_key(&lake_key),
-            ],
-        },
-    )?;
-    let error = b.function(
-        stack,
-        FunctionDef {
-            id: "StageAError",
-            what: PipelineResource::ErrorA,
-            description: format!(
-                "Stage A of {team}/{pipeline}: sends a failed execution's input to the dead-letter queue"
-            ),
-            memory_mb: 128,
-            timeout_seconds: 30,
-            env: FunctionVars::of(ErrorEnv {
-                dead_letter_queue_url: dead_letter.reference(),
-                catalog_table: b.imports.catalog_table.clone(),
-                stage: Stage::A,
-            }),
-            statements: error_statements(dead_letter.arn(), &team_key, &b.imports.catalog_table, &lake_key),
-        },
-    )?;
-    b.function(
-        stack,
-        FunctionDef {
-            id: "StageARedrive",
-            what: PipelineResource::RedriveA,
-            description: format!("Stage A of {team}/{pipeline}: moves dead letters back to the queue (run by hand)"),
-            memory_mb: 256,
-            timeout_seconds: 300,
-            env: FunctionVars::of(RedriveEnv {
-                dead_letter_queue_url: dead_letter.reference(),
-                target: RedriveTarget::Queue(queue.reference()),
-            }),
-            statements: constructs::consume_queue(dead_letter.arn(), team_key.clone())
-                .into_iter()
-                .chain(constructs::send_to_queue(queue.arn(), team_key.clone()))
-                .collect(),
-        },
-    )?;
+/// Sends a failed execution's input to the dead-letter queue.
+fn error_function(
+    b: &mut Builder,
+    stack: &mut Stack,
+    dead_letter: &Handle<sqs::Queue>,
+) -> Result<FunctionParts, BuildError> {
+    let (team, pipeline) = (&b.team.name, &b.pipeline.name);
+    let im = &b.imports;
+    let def = FunctionDef {
+        id: "StageAError",
+        what: PipelineResource::ErrorA,
+        description: format!("Stage A of {team}/{pipeline}: sends a failed execution's input to the dead-letter queue"),
+        memory_mb: 128,
+        timeout_seconds: 30,
+        env: FunctionVars::of(ErrorEnv {
+            dead_letter_queue_url: dead_letter.reference(),
+            catalog_table: im.catalog_table.clone(),
+            stage: Stage::A,
+        }),
+        statements: error_statements(dead_letter.arn(), &im.team_key, &im.catalog_table, &im.lake_key),
+    };
+    b.function(stack, def)
+}
 
+/// Moves dead letters back to queue A (run by hand).
+fn redrive_function(
+    b: &mut Builder,
+    stack: &mut Stack,
+    queue: &Handle<sqs::Queue>,
+    dead_letter: &Handle<sqs::Queue>,
+) -> Result<FunctionParts, BuildError> {
+    let (team, pipeline) = (&b.team.name, &b.pipeline.name);
+    let team_key = &b.imports.team_key;
+    let def = FunctionDef {
+        id: "StageARedrive",
+        what: PipelineResource::RedriveA,
+        description: format!("Stage A of {team}/{pipeline}: moves dead letters back to the queue (run by hand)"),
+        memory_mb: 256,
+        timeout_seconds: 300,
+        env: FunctionVars::of(RedriveEnv {
+            dead_letter_queue_url: dead_letter.reference(),
+            target: RedriveTarget::Queue(queue.reference()),
+        }),
+        statements: constructs::consume_queue(dead_letter.arn(), team_key.clone())
+            .into_iter()
+            .chain(constructs::send_to_queue(queue.arn(), team_key.clone()))
+            .collect(),
+    };
+    b.function(stack, def)
+}
+
+fn state_machine(
+    b: &Builder,
+    stack: &mut Stack,
+    transform: &FunctionParts,
+    error: &FunctionParts,
+) -> Result<Handle<stepfunctions::StateMachine>, BuildError> {
     let definition = definition(
         b.imports.catalog_table.clone(),
         b.imports.stage_bucket.clone(),
@@ -128,38 +155,43 @@ pub(super) fn build(b: &mut Builder, stack: &mut Stack) -> Result<StageA, BuildE
         machine: PipelineResource::MachineA.suffix().into(),
         problems: e.to_string(),
     })?;
-    let machine = b.machine(stack, "StageA", PipelineResource::MachineA.suffix(), &definition);
+    Ok(b.machine(stack, "StageA", PipelineResource::MachineA.suffix(), &definition))
+}
 
-    let history = b.imports.execution_history_table.clone();
-    let routing = b.function(
-        stack,
-        FunctionDef {
-            id: "StageARouting",
-            what: PipelineResource::RoutingA,
-            description: format!("Stage A of {team}/{pipeline}: starts one execution per queued object"),
-            memory_mb: 256,
-            timeout_seconds: ROUTING_TIMEOUT_SECONDS,
-            env: FunctionVars::of(StageARoutingEnv {
-                state_machine_arn: machine.reference(),
-                execution_history_table: history.clone(),
-                catalog_table: b.imports.catalog_table.clone(),
-                max_receive_count: stage.max_receive_count,
-            }),
-            statements: constructs::consume_queue(queue.arn(), team_key)
-                .into_iter()
-                .chain([
-                    Statement::allow().action("states:StartExecution").resource(machine.reference()),
-                    Statement::allow().action("dynamodb:PutItem").resource(table_arn(history, "")),
-                    Statement::allow()
-                        .action("dynamodb:UpdateItem")
-                        .resource(table_arn(b.imports.catalog_table.clone(), "")),
-                    tables_key(&lake_key),
-                ])
-                .collect(),
-        },
-    )?;
-    constructs::queue_trigger(stack, "StageARouting", &routing.function, queue.arn(), 10);
-    Ok(StageA { queue, dead_letter, machine })
+/// Starts one execution per queued object, recording it in the execution history.
+fn routing_function(
+    b: &mut Builder,
+    stack: &mut Stack,
+    queue: &Handle<sqs::Queue>,
+    machine: &Handle<stepfunctions::StateMachine>,
+) -> Result<FunctionParts, BuildError> {
+    let (team, pipeline) = (&b.team.name, &b.pipeline.name);
+    let im = &b.imports;
+    let def = FunctionDef {
+        id: "StageARouting",
+        what: PipelineResource::RoutingA,
+        description: format!("Stage A of {team}/{pipeline}: starts one execution per queued object"),
+        memory_mb: 256,
+        timeout_seconds: ROUTING_TIMEOUT_SECONDS,
+        env: FunctionVars::of(StageARoutingEnv {
+            state_machine_arn: machine.reference(),
+            execution_history_table: im.execution_history_table.clone(),
+            catalog_table: im.catalog_table.clone(),
+            max_receive_count: b.pipeline.stage_a.max_receive_count,
+        }),
+        statements: constructs::consume_queue(queue.arn(), im.team_key.clone())
+            .into_iter()
+            .chain([
+                Statement::allow().action("states:StartExecution").resource(machine.reference()),
+                Statement::allow()
+                    .action("dynamodb:PutItem")
+                    .resource(table_arn(im.execution_history_table.clone(), "")),
+                Statement::allow().action("dynamodb:UpdateItem").resource(table_arn(im.catalog_table.clone(), "")),
+                tables_key(&im.lake_key),
+            ])
+            .collect(),
+    };
+    b.function(stack, def)
 }
 
 /// The catalog row of the raw object (`s3://{bucket}/{key}`) set to `status` with

@@ -2,7 +2,8 @@
 
 use indexmap::IndexMap;
 use sdlf_asl::{
-    Catch, Choice, Condition, Fail, Field, Pass, ResultPath, Retry, StateMachine, Succeed, Task, Wait, resource,
+    Catch, Choice, Condition, Fail, Field, Pass, ResultPath, Retry, StateMachine, StateMachineBuilder, Succeed, Task,
+    Wait, resource,
 };
 use sdlf_cfn::{Expr, Handle, Val};
 use sdlf_cfn_types::{glue, lambda, sqs, stepfunctions};
@@ -17,10 +18,11 @@ use serde_json::json;
 use super::stage_a::handle_error;
 use super::{Builder, FunctionDef, objects_key, pascal, tables_key, terminal_queue};
 use crate::assets::AssetSource;
-use crate::names::{LONGEST_PIPELINE_QUEUE, Layer, dataset_prefix, team_prefix};
+use crate::definition::Dataset;
+use crate::names::{Layer, dataset_prefix, longest_pipeline_queue, team_prefix};
 use crate::stack::Stack;
 use crate::stacks::BuildError;
-use crate::stacks::constructs::{self, arn, s3_arn, table_arn};
+use crate::stacks::constructs::{self, FunctionParts, arn, s3_arn, table_arn};
 
 /// How long one Glue run may take, minutes.
 const GLUE_TIMEOUT_MINUTES: i64 = 120;
@@ -47,12 +49,8 @@ pub(super) struct StageB {
 }
 
 pub(super) fn build(b: &mut Builder, stack: &mut Stack) -> Result<StageB, BuildError> {
-    let ctx = b.ctx;
-    let team = b.team.name.clone();
-    let pipeline = b.pipeline.name.clone();
-    let datasets: Vec<_> = b.team.datasets.iter().filter(|d| d.pipeline == pipeline).collect();
-    let lake_key = b.imports.lake_key.clone();
-    let team_key = b.imports.team_key.clone();
+    let team = b.team;
+    let datasets: Vec<&Dataset> = team.datasets.iter().filter(|d| d.pipeline == b.pipeline.name).collect();
 
     // One pipeline-level dead-letter queue: a failed batch is one unit (one Glue run over many
     // objects, maybe of one dataset only), kept whole with its error for inspection. The
@@ -60,105 +58,128 @@ pub(super) fn build(b: &mut Builder, stack: &mut Stack) -> Result<StageB, BuildE
     let dead_letter = terminal_queue(
         stack,
         "StageBDeadLetter",
-        b.name(stack, PipelineResource::DeadLetterB.suffix(), LONGEST_PIPELINE_QUEUE)?,
-        team_key.clone(),
+        b.name(stack, PipelineResource::DeadLetterB.suffix(), longest_pipeline_queue())?,
+        b.imports.team_key.clone(),
     )?;
-
     let mut glue_jobs = Vec::new();
     for d in &datasets {
-        let asset = ctx.asset(stack, AssetSource::file(&d.glue_job.script))?;
-        let artifacts = b.imports.artifacts_bucket.clone();
-        let mut arguments: IndexMap<String, Val<String>> = IndexMap::new();
-        for (k, v) in &d.glue_job.arguments {
-            if RESERVED_ARGUMENTS.contains(&k.as_str()) {
-                return Err(BuildError::Invalid {
-                    stack: stack.name().to_owned(),
-                    problem: format!(
-                        "dataset `{}` sets Glue argument `{k}`, which the pipeline sets itself; remove it",
-                        d.name
-                    ),
-                });
-            }
-            arguments.insert(k.clone(), v.into());
-        }
-        arguments.insert("--job-language".into(), "python".into());
-        arguments.insert("--enable-metrics".into(), "true".into());
-        arguments.insert("--enable-continuous-cloudwatch-log".into(), "true".into());
-        // Each run reads exactly the batch it is given (`--SOURCE_KEYS`): bookmarks would skip
-        // a redriven batch.
-        arguments.insert("--job-bookmark-option".into(), "job-bookmark-disable".into());
-        arguments.insert(
-            "--TempDir".into(),
-            Expr::join(
-                "",
-                [
-                    Expr::string("s3://"),
-                    artifacts.clone(),
-                    Expr::string(format!("/tmp/{}", dataset_prefix(Layer::Artifacts, &team, &d.name))),
-                ],
-            )
-            .into(),
-        );
-        let job = stack.template.add(
-            format!("GlueJob{}", pascal(&d.name)),
-            glue::Job {
-                name: Some(ctx.names.dataset_resource(&team, &d.name, DatasetResource::GlueJob.suffix()).into()),
-                description: Some(
-                    format!("Stage B of {team}/{pipeline}: heavy transform of dataset {}", d.name).into(),
-                ),
-                command: glue::job::JobCommand {
-                    name: Some("glueetl".into()),
-                    python_version: Some("3".into()),
-                    script_location: Some(
-                        Expr::join(
-                            "",
-                            [Expr::string("s3://"), artifacts, Expr::string(format!("/{}", asset.s3_key()))],
-                        )
-                        .into(),
-                    ),
-                    ..Default::default()
-                },
-                default_arguments: Some(arguments),
-                glue_version: Some(d.glue_job.glue_version.clone().into()),
-                worker_type: Some(Val::expr(Expr::string(d.glue_job.worker_type.as_str()))),
-                number_of_workers: Some(i64::from(d.glue_job.workers).into()),
-                max_retries: Some(0_i64.into()),
-                timeout: Some(GLUE_TIMEOUT_MINUTES.into()),
-                // One batch at a time per dataset: two runs would write the same partitions
-                // and race on the crawler; the next batch waits in the queue.
-                execution_property: Some(glue::job::ExecutionProperty { max_concurrent_runs: Some(1_i64.into()) }),
-                security_configuration: Some(b.imports.glue_security_configuration.clone().into()),
-                ..glue::Job::new(Default::default(), b.imports.glue_job_role.clone())
-            },
-        );
-        glue_jobs.push((d.name.clone(), job));
+        glue_jobs.push((d.name.clone(), glue_job(b, stack, d)?));
     }
+    let post_update = post_update_function(b, stack, &datasets)?;
+    let error = error_function(b, stack, &dead_letter)?;
+    let machine = state_machine(b, stack, &post_update, &error)?;
+    redrive_function(b, stack, &dead_letter, &machine)?;
+    let routing = routing_function(b, stack, &datasets, &machine)?;
+    Ok(StageB { routing: routing.function, machine, dead_letter, glue_jobs })
+}
 
-    let history = b.imports.execution_history_table.clone();
-    let catalog = b.imports.catalog_table.clone();
-    let mut post_statements = vec![
+// --- Glue jobs -------------------------------------------------------------------------------
+
+/// The dataset's heavy transform: its script, shipped as an asset, run by the team's Glue job
+/// role with the team's security configuration.
+fn glue_job(b: &Builder, stack: &mut Stack, d: &Dataset) -> Result<Handle<glue::Job>, BuildError> {
+    let (team, pipeline) = (&b.team.name, &b.pipeline.name);
+    let asset = b.ctx.asset(stack, AssetSource::file(&d.glue_job.script))?;
+    let arguments = job_arguments(b, stack, d)?;
+    let script = Expr::join(
+        "",
+        [Expr::string("s3://"), b.imports.artifacts_bucket.clone(), Expr::string(format!("/{}", asset.s3_key()))],
+    );
+    Ok(stack.template.add(
+        format!("GlueJob{}", pascal(&d.name)),
+        glue::Job {
+            name: Some(b.ctx.names.dataset_resource(team, &d.name, DatasetResource::GlueJob.suffix()).into()),
+            description: Some(format!("Stage B of {team}/{pipeline}: heavy transform of dataset {}", d.name).into()),
+            command: glue::job::JobCommand {
+                name: Some("glueetl".into()),
+                python_version: Some("3".into()),
+                script_location: Some(script.into()),
+                ..Default::default()
+            },
+            default_arguments: Some(arguments),
+            glue_version: Some(d.glue_job.glue_version.clone().into()),
+            worker_type: Some(Val::expr(Expr::string(d.glue_job.worker_type.as_str()))),
+            number_of_workers: Some(i64::from(d.glue_job.workers).into()),
+            max_retries: Some(0_i64.into()),
+            timeout: Some(GLUE_TIMEOUT_MINUTES.into()),
+            // One batch at a time per dataset: two runs would write the same partitions
+            // and race on the crawler; the next batch waits in the queue.
+            execution_property: Some(glue::job::ExecutionProperty { max_concurrent_runs: Some(1_i64.into()) }),
+            security_configuration: Some(b.imports.glue_security_configuration.clone().into()),
+            ..glue::Job::new(Default::default(), b.imports.glue_job_role.clone())
+        },
+    ))
+}
+
+/// The dataset's own arguments, then the ones the stack sets (which it refuses to see
+/// overridden).
+fn job_arguments(b: &Builder, stack: &Stack, d: &Dataset) -> Result<IndexMap<String, Val<String>>, BuildError> {
+    let mut arguments: IndexMap<String, Val<String>> = IndexMap::new();
+    for (k, v) in &d.glue_job.arguments {
+        if RESERVED_ARGUMENTS.contains(&k.as_str()) {
+            return Err(BuildError::Invalid {
+                stack: stack.name().to_owned(),
+                problem: format!(
+                    "dataset `{}` sets Glue argument `{k}`, which the pipeline sets itself; remove it",
+                    d.name
+                ),
+            });
+        }
+        arguments.insert(k.clone(), v.into());
+    }
+    arguments.insert("--job-language".into(), "python".into());
+    arguments.insert("--enable-metrics".into(), "true".into());
+    arguments.insert("--enable-continuous-cloudwatch-log".into(), "true".into());
+    // Each run reads exactly the batch it is given (`--SOURCE_KEYS`): bookmarks would skip
+    // a redriven batch.
+    arguments.insert("--job-bookmark-option".into(), "job-bookmark-disable".into());
+    let temp_dir = format!("/tmp/{}", dataset_prefix(Layer::Artifacts, &b.team.name, &d.name));
+    arguments.insert(
+        "--TempDir".into(),
+        Expr::join("", [Expr::string("s3://"), b.imports.artifacts_bucket.clone(), Expr::string(temp_dir)]).into(),
+    );
+    Ok(arguments)
+}
+
+// --- Functions -------------------------------------------------------------------------------
+
+/// Catalogues the job's output and updates the execution history.
+fn post_update_function(
+    b: &mut Builder,
+    stack: &mut Stack,
+    datasets: &[&Dataset],
+) -> Result<FunctionParts, BuildError> {
+    let (team, pipeline) = (b.team.name.clone(), b.pipeline.name.clone());
+    let im = &b.imports;
+    let (history, catalog) = (im.execution_history_table.clone(), im.catalog_table.clone());
+    let mut statements = vec![
         Statement::allow()
             .actions(["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:BatchWriteItem"])
             .resource(table_arn(catalog.clone(), "")),
         Statement::allow().action("dynamodb:UpdateItem").resource(table_arn(history.clone(), "")),
-        tables_key(&lake_key),
+        tables_key(&im.lake_key),
         // Lists the job's output to catalogue it.
         Statement::allow()
             .action("s3:ListBucket")
-            .resource(s3_arn(b.imports.analytics_bucket.clone(), ""))
+            .resource(s3_arn(im.analytics_bucket.clone(), ""))
             .condition(IamCondition::string_like("s3:prefix", format!("{}*", team_prefix(Layer::Analytics, &team)))),
     ];
     if !datasets.is_empty() {
         // Finds the table the crawler made, for the quality run.
         let mut resources = vec![arn("glue", "catalog")];
-        for d in &datasets {
-            let db = ctx.names.glue_database(&team, &d.name);
+        for d in datasets {
+            let db = b.ctx.names.glue_database(&team, &d.name);
             resources.push(arn("glue", &format!("database/{db}")));
             resources.push(arn("glue", &format!("table/{db}/*")));
         }
-        post_statements.push(Statement::allow().actions(["glue:GetTable", "glue:GetTables"]).resources(resources));
+        statements.push(Statement::allow().actions(["glue:GetTable", "glue:GetTables"]).resources(resources));
     }
-    let post_update = b.function(
+    let env = FunctionVars::of(StageBPostupdateEnv {
+        catalog_table: catalog,
+        execution_history_table: history,
+        analytics_bucket: im.analytics_bucket.clone(),
+    });
+    b.function(
         stack,
         FunctionDef {
             id: "StageBPostUpdate",
@@ -168,36 +189,42 @@ pub(super) fn build(b: &mut Builder, stack: &mut Stack) -> Result<StageB, BuildE
             ),
             memory_mb: 256,
             timeout_seconds: 300,
-            env: FunctionVars::of(StageBPostupdateEnv {
-                catalog_table: catalog,
-                execution_history_table: history.clone(),
-                analytics_bucket: b.imports.analytics_bucket.clone(),
-            }),
-            statements: post_statements,
+            env,
+            statements,
         },
-    )?;
-    let error = b.function(
-        stack,
-        FunctionDef {
-            id: "StageBError",
-            what: PipelineResource::ErrorB,
-            description: format!("Stage B of {team}/{pipeline}: sends a failed batch to the dead-letter queue"),
-            memory_mb: 128,
-            timeout_seconds: 30,
-            env: FunctionVars::of(ErrorEnv {
-                dead_letter_queue_url: dead_letter.reference(),
-                catalog_table: b.imports.catalog_table.clone(),
-                stage: Stage::B,
-            }),
-            statements: super::stage_a::error_statements(
-                dead_letter.arn(),
-                &team_key,
-                &b.imports.catalog_table,
-                &b.imports.lake_key,
-            ),
-        },
-    )?;
+    )
+}
 
+/// Sends a failed batch to the pipeline's dead-letter queue.
+fn error_function(
+    b: &mut Builder,
+    stack: &mut Stack,
+    dead_letter: &Handle<sqs::Queue>,
+) -> Result<FunctionParts, BuildError> {
+    let (team, pipeline) = (&b.team.name, &b.pipeline.name);
+    let im = &b.imports;
+    let def = FunctionDef {
+        id: "StageBError",
+        what: PipelineResource::ErrorB,
+        description: format!("Stage B of {team}/{pipeline}: sends a failed batch to the dead-letter queue"),
+        memory_mb: 128,
+        timeout_seconds: 30,
+        env: FunctionVars::of(ErrorEnv {
+            dead_letter_queue_url: dead_letter.reference(),
+            catalog_table: im.catalog_table.clone(),
+            stage: Stage::B,
+        }),
+        statements: super::stage_a::error_statements(dead_letter.arn(), &im.team_key, &im.catalog_table, &im.lake_key),
+    };
+    b.function(stack, def)
+}
+
+fn state_machine(
+    b: &Builder,
+    stack: &mut Stack,
+    post_update: &FunctionParts,
+    error: &FunctionParts,
+) -> Result<Handle<stepfunctions::StateMachine>, BuildError> {
     let poll_seconds = if b.ctx.env.is_local() { LOCAL_POLL_SECONDS } else { POLL_SECONDS };
     let definition = definition(
         poll_seconds,
@@ -211,42 +238,62 @@ pub(super) fn build(b: &mut Builder, stack: &mut Stack) -> Result<StageB, BuildE
         machine: PipelineResource::MachineB.suffix().into(),
         problems: e.to_string(),
     })?;
-    let machine = b.machine(stack, "StageB", PipelineResource::MachineB.suffix(), &definition);
-    b.function(
-        stack,
-        FunctionDef {
-            id: "StageBRedrive",
-            what: PipelineResource::RedriveB,
-            description: format!("Stage B of {team}/{pipeline}: runs dead-lettered batches again (run by hand)"),
-            memory_mb: 256,
-            timeout_seconds: 300,
-            env: FunctionVars::of(RedriveEnv {
-                dead_letter_queue_url: dead_letter.reference(),
-                target: RedriveTarget::StateMachine(machine.reference()),
-            }),
-            statements: constructs::consume_queue(dead_letter.arn(), team_key.clone())
-                .into_iter()
-                .chain([Statement::allow().action("states:StartExecution").resource(machine.reference())])
-                .collect(),
-        },
-    )?;
+    Ok(b.machine(stack, "StageB", PipelineResource::MachineB.suffix(), &definition))
+}
 
+/// Runs dead-lettered batches again, as new executions (run by hand).
+fn redrive_function(
+    b: &mut Builder,
+    stack: &mut Stack,
+    dead_letter: &Handle<sqs::Queue>,
+    machine: &Handle<stepfunctions::StateMachine>,
+) -> Result<FunctionParts, BuildError> {
+    let (team, pipeline) = (&b.team.name, &b.pipeline.name);
+    let def = FunctionDef {
+        id: "StageBRedrive",
+        what: PipelineResource::RedriveB,
+        description: format!("Stage B of {team}/{pipeline}: runs dead-lettered batches again (run by hand)"),
+        memory_mb: 256,
+        timeout_seconds: 300,
+        env: FunctionVars::of(RedriveEnv {
+            dead_letter_queue_url: dead_letter.reference(),
+            target: RedriveTarget::StateMachine(machine.reference()),
+        }),
+        statements: constructs::consume_queue(dead_letter.arn(), b.imports.team_key.clone())
+            .into_iter()
+            .chain([Statement::allow().action("states:StartExecution").resource(machine.reference())])
+            .collect(),
+    };
+    b.function(stack, def)
+}
+
+/// Starts a Glue batch of a dataset when enough is queued. Invoked by the datasets'
+/// EventBridge Scheduler schedules through their own role: a schedule with a role needs no
+/// resource-based permission on the function.
+fn routing_function(
+    b: &mut Builder,
+    stack: &mut Stack,
+    datasets: &[&Dataset],
+    machine: &Handle<stepfunctions::StateMachine>,
+) -> Result<FunctionParts, BuildError> {
+    let (team, pipeline) = (b.team.name.clone(), b.pipeline.name.clone());
+    let im = &b.imports;
     let manifests = format!("/{}*", manifest_prefix(&team, &pipeline));
-    let mut routing_statements = vec![
-        Statement::allow().action("dynamodb:GetItem").resource(table_arn(b.imports.dataset_config_table.clone(), "")),
-        Statement::allow().action("dynamodb:PutItem").resource(table_arn(history.clone(), "")),
-        tables_key(&lake_key),
+    let mut statements = vec![
+        Statement::allow().action("dynamodb:GetItem").resource(table_arn(im.dataset_config_table.clone(), "")),
+        Statement::allow().action("dynamodb:PutItem").resource(table_arn(im.execution_history_table.clone(), "")),
+        tables_key(&im.lake_key),
         Statement::allow().action("states:StartExecution").resource(machine.reference()),
-        Statement::allow().action("s3:PutObject").resource(s3_arn(b.imports.stage_bucket.clone(), &manifests)),
-        objects_key(&lake_key),
+        Statement::allow().action("s3:PutObject").resource(s3_arn(im.stage_bucket.clone(), &manifests)),
+        objects_key(&im.lake_key),
     ];
     if !datasets.is_empty() {
         // The queues of this pipeline's datasets only, not every `sdlf-{team}-*-queue-b`.
         let queues = datasets
             .iter()
-            .map(|d| arn("sqs", &ctx.names.dataset_resource(&team, &d.name, DatasetResource::QueueB.suffix())))
+            .map(|d| arn("sqs", &b.ctx.names.dataset_resource(&team, &d.name, DatasetResource::QueueB.suffix())))
             .collect::<Vec<_>>();
-        routing_statements.push(
+        statements.push(
             Statement::allow()
                 .actions([
                     "sqs:ReceiveMessage",
@@ -256,11 +303,16 @@ pub(super) fn build(b: &mut Builder, stack: &mut Stack) -> Result<StageB, BuildE
                 ])
                 .resources(queues),
         );
-        routing_statements.push(Statement::allow().action("kms:Decrypt").resource(team_key));
+        statements.push(Statement::allow().action("kms:Decrypt").resource(im.team_key.clone()));
     }
-    // Invoked by the datasets' EventBridge Scheduler schedules through their own role: a
-    // schedule with a role needs no resource-based permission on the function.
-    let routing = b.function(
+    let env = FunctionVars::of(StageBRoutingEnv {
+        state_machine_arn: machine.reference(),
+        dataset_config_table: im.dataset_config_table.clone(),
+        execution_history_table: im.execution_history_table.clone(),
+        stage_bucket: im.stage_bucket.clone(),
+        analytics_bucket: im.analytics_bucket.clone(),
+    });
+    b.function(
         stack,
         FunctionDef {
             id: "StageBRouting",
@@ -270,18 +322,13 @@ pub(super) fn build(b: &mut Builder, stack: &mut Stack) -> Result<StageB, BuildE
             ),
             memory_mb: 256,
             timeout_seconds: 120,
-            env: FunctionVars::of(StageBRoutingEnv {
-                state_machine_arn: machine.reference(),
-                dataset_config_table: b.imports.dataset_config_table.clone(),
-                execution_history_table: history,
-                stage_bucket: b.imports.stage_bucket.clone(),
-                analytics_bucket: b.imports.analytics_bucket.clone(),
-            }),
-            statements: routing_statements,
+            env,
+            statements,
         },
-    )?;
-    Ok(StageB { routing: routing.function, machine, dead_letter, glue_jobs })
+    )
 }
+
+// --- State machine ---------------------------------------------------------------------------
 
 /// `RunGlueJob → WaitForGlueJob → GetGlueJobRun → GlueJobDone → StartCrawler → WaitForCrawler →
 /// GetCrawler → CrawlerReady → PostUpdate → HasQualityRuleset → EvaluateQuality → Notify →
@@ -298,10 +345,24 @@ pub(super) fn definition(
     post_update: Expr,
     error: Expr,
 ) -> Result<StateMachine, sdlf_asl::AslError> {
-    let catch = || Catch::all("HandleError", "$.error");
-    StateMachine::builder("RunGlueJob")
+    let machine = StateMachine::builder("RunGlueJob")
         .comment("Stage B: heavy transform (Glue), crawler, catalog, data quality, notification")
-        .timeout_seconds(MACHINE_TIMEOUT_SECONDS)
+        .timeout_seconds(MACHINE_TIMEOUT_SECONDS);
+    let machine = glue_run_states(machine, poll_seconds);
+    let machine = crawler_states(machine, poll_seconds);
+    let machine = post_update_and_quality_states(machine, post_update, glue_job_role);
+    notify_and_end_states(machine, topic, error).build()
+}
+
+/// Every task's catch: into `HandleError`, the error at `$.error`.
+fn catch_all() -> Catch {
+    Catch::all("HandleError", "$.error")
+}
+
+/// `RunGlueJob → WaitForGlueJob → GetGlueJobRun → GlueJobDone`, looping until the run ends;
+/// a run that ends other than SUCCEEDED goes to `GlueJobFailed → HandleError`.
+fn glue_run_states(machine: StateMachineBuilder, poll_seconds: u32) -> StateMachineBuilder {
+    machine
         .state(
             "RunGlueJob",
             Task::sdk("glue:startJobRun", json!({"JobName.$": "$.glue.job_name", "Arguments.$": "$.glue.arguments"}))
@@ -315,7 +376,7 @@ pub(super) fn definition(
                         .max_attempts(100)
                         .backoff_rate(1.0),
                 )
-                .catch(catch())
+                .catch(catch_all())
                 .next("WaitForGlueJob"),
         )
         .state("WaitForGlueJob", Wait::seconds(poll_seconds).next("GetGlueJobRun"))
@@ -324,7 +385,7 @@ pub(super) fn definition(
             Task::sdk("glue:getJobRun", json!({"JobName.$": "$.glue.job_name", "RunId.$": "$.glue.run.id"}))
                 .result_selector(json!({"id.$": "$.JobRun.Id", "state.$": "$.JobRun.JobRunState"}))
                 .result_path("$.glue.run")
-                .catch(catch())
+                .catch(catch_all())
                 .next("GlueJobDone"),
         )
         .state(
@@ -354,6 +415,11 @@ pub(super) fn definition(
                 .result_path("$.error")
                 .next("HandleError"),
         )
+}
+
+/// `StartCrawler → WaitForCrawler → GetCrawler → CrawlerReady`, looping until it is ready.
+fn crawler_states(machine: StateMachineBuilder, poll_seconds: u32) -> StateMachineBuilder {
+    machine
         .state(
             "StartCrawler",
             Task::sdk("glue:startCrawler", json!({"Name.$": "$.crawler"}))
@@ -366,7 +432,7 @@ pub(super) fn definition(
                         .max_attempts(20)
                         .backoff_rate(1.0),
                 )
-                .catch(catch())
+                .catch(catch_all())
                 .next("WaitForCrawler"),
         )
         .state("WaitForCrawler", Wait::seconds(poll_seconds).next("GetCrawler"))
@@ -375,7 +441,7 @@ pub(super) fn definition(
             Task::sdk("glue:getCrawler", json!({"Name.$": "$.crawler"}))
                 .result_selector(json!({"State.$": "$.Crawler.State"}))
                 .result_path("$.crawler_state")
-                .catch(catch())
+                .catch(catch_all())
                 .next("CrawlerReady"),
         )
         .state(
@@ -384,13 +450,22 @@ pub(super) fn definition(
                 .when(Condition::string_equals("$.crawler_state.State", "READY"), "PostUpdate")
                 .otherwise("WaitForCrawler"),
         )
+}
+
+/// `PostUpdate → HasQualityRuleset → EvaluateQuality` (when the dataset has a ruleset).
+fn post_update_and_quality_states(
+    machine: StateMachineBuilder,
+    post_update: Expr,
+    glue_job_role: Expr,
+) -> StateMachineBuilder {
+    machine
         .state(
             "PostUpdate",
             Task::lambda_invoke(post_update, Field::path("$"))
                 .result_selector(json!({"table.$": "$.Payload.table"}))
                 .result_path("$.post_update")
                 .retry(Retry::lambda_service_errors())
-                .catch(catch())
+                .catch(catch_all())
                 .next("HasQualityRuleset"),
         )
         .state(
@@ -413,9 +488,14 @@ pub(super) fn definition(
                 .parameter("AdditionalRunOptions", json!({"CloudWatchMetricsEnabled": true}))
                 .result_selector(json!({"run_id.$": "$.RunId", "status.$": "$.Status"}))
                 .result_path("$.quality")
-                .catch(catch())
+                .catch(catch_all())
                 .next("Notify"),
         )
+}
+
+/// `Notify → Done`, and the error path `HandleError → Failed`.
+fn notify_and_end_states(machine: StateMachineBuilder, topic: Expr, error: Expr) -> StateMachineBuilder {
+    machine
         .state(
             "Notify",
             Task::new(resource::SNS_PUBLISH)
@@ -429,7 +509,7 @@ pub(super) fn definition(
                     ),
                 )
                 .result_path(ResultPath::Discard)
-                .catch(catch())
+                .catch(catch_all())
                 .next("Done"),
         )
         .state("Done", Succeed::new())
@@ -438,5 +518,4 @@ pub(super) fn definition(
             "Failed",
             Fail::new().error("StageBFailed").cause("Stage B failed; its input went to the stage B dead-letter queue"),
         )
-        .build()
 }

@@ -1,7 +1,7 @@
 //! Building the Lambda package: `cargo lambda build` of the one `bootstrap` binary, zipped
 //! deterministically and cached under its fingerprint.
 //!
-//! The package's S3 key is the fingerprint of its *inputs* (see [`crate::assets`]), so `synth`
+//! The package's S3 key is the fingerprint of its *inputs* (see [`crate::fingerprint`]), so `synth`
 //! and `diff` never compile anything; the build happens only when `deploy` has to upload a
 //! package the bucket does not hold yet, and only once per fingerprint on a machine
 //! (`target/lambda-packages/{fingerprint}.zip`).
@@ -11,6 +11,7 @@ use std::process::Command;
 
 use sdlf_lake::LambdaArchitecture;
 
+use crate::PackageError;
 use crate::zip::{Entry, deflate};
 
 /// Cargo profile of the Lambda build (defined in the root `Cargo.toml`).
@@ -38,19 +39,20 @@ pub fn package(
     binary: &str,
     architecture: LambdaArchitecture,
     fingerprint: &str,
-) -> Result<Vec<u8>, String> {
-    let cached = cache_dir(root).join(format!("{fingerprint}.zip"));
+) -> Result<Vec<u8>, PackageError> {
+    let cache = cache_dir(root);
+    let cached = cache.join(format!("{fingerprint}.zip"));
     if let Ok(bytes) = std::fs::read(&cached) {
         return Ok(bytes);
     }
     let bootstrap = build(root, binary, architecture, fingerprint)?;
-    let zip = deflate(&[Entry { name: "bootstrap", data: &bootstrap, executable: true }]);
+    let zip = deflate(&[Entry { name: "bootstrap", data: &bootstrap, executable: true }])?;
     // Written beside its final name and renamed: a build interrupted mid-write leaves no
     // truncated package that a later deploy would trust.
-    std::fs::create_dir_all(cache_dir(root)).map_err(|e| format!("{}: {e}", cache_dir(root).display()))?;
+    std::fs::create_dir_all(&cache).map_err(|e| PackageError::io(&cache, e))?;
     let partial = cached.with_extension(format!("zip.{}", std::process::id()));
-    std::fs::write(&partial, &zip).map_err(|e| format!("{}: {e}", partial.display()))?;
-    std::fs::rename(&partial, &cached).map_err(|e| format!("{}: {e}", cached.display()))?;
+    std::fs::write(&partial, &zip).map_err(|e| PackageError::io(&partial, e))?;
+    std::fs::rename(&partial, &cached).map_err(|e| PackageError::io(&cached, e))?;
     Ok(zip)
 }
 
@@ -78,14 +80,18 @@ pub fn build_args(
 
 /// `cargo lambda build` of `binary` for `architecture` (the one the stacks declare); returns
 /// the `bootstrap` executable's bytes.
-fn build(root: &Path, binary: &str, architecture: LambdaArchitecture, fingerprint: &str) -> Result<Vec<u8>, String> {
+fn build(
+    root: &Path,
+    binary: &str,
+    architecture: LambdaArchitecture,
+    fingerprint: &str,
+) -> Result<Vec<u8>, PackageError> {
     let venv_bin = tools_dir(root).join("venv").join("bin");
     let cargo_lambda = match find_cargo_lambda(&venv_bin) {
         Some(found) => found,
         None => {
             install_tools(root)?;
-            find_cargo_lambda(&venv_bin)
-                .ok_or("tests/support/tools.sh ensure left no cargo-lambda in .tools/venv/bin")?
+            find_cargo_lambda(&venv_bin).ok_or(PackageError::NoCargoLambda { venv_bin: venv_bin.clone() })?
         }
     };
     // A directory of this build's own: another build (a parallel deploy, a test) or a running
@@ -94,59 +100,60 @@ fn build(root: &Path, binary: &str, architecture: LambdaArchitecture, fingerprin
     eprintln!(
         "building the Lambda package `{binary}` (cargo lambda build --profile {PROFILE}); a first build takes minutes"
     );
-    // cargo-lambda finds zig through `python3 -m ziglang`: the venv's python must come first.
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    let mut paths = vec![venv_bin.clone()];
-    paths.extend(std::env::split_paths(&path));
     if architecture == LambdaArchitecture::Arm64 {
         add_rust_target("aarch64-unknown-linux-gnu")?;
     }
     let output = Command::new(&cargo_lambda)
         .args(build_args(binary, architecture, &out_dir, &root.join("Cargo.toml")))
-        .env("PATH", std::env::join_paths(paths).map_err(|e| e.to_string())?)
+        .env("PATH", path_with(&venv_bin)?)
         .current_dir(root)
         .output()
-        .map_err(|e| format!("{} could not be started: {e}", cargo_lambda.display()))?;
+        .map_err(|error| PackageError::Start { program: cargo_lambda.clone(), error })?;
     if !output.status.success() {
         let stderr = String::from_utf8_lossy(&output.stderr);
         let tail: Vec<&str> = stderr.lines().rev().take(30).collect();
         let tail: Vec<&str> = tail.into_iter().rev().collect();
-        return Err(format!("cargo lambda build failed ({}):\n{}", output.status, tail.join("\n")));
+        return Err(PackageError::BuildFailed { status: output.status, stderr_tail: tail.join("\n") });
     }
     let bootstrap = out_dir.join(binary).join("bootstrap");
-    let bytes =
-        std::fs::read(&bootstrap).map_err(|e| format!("cargo lambda build left no {}: {e}", bootstrap.display()));
+    let bytes = std::fs::read(&bootstrap).map_err(|error| PackageError::NoBinary { path: bootstrap, error });
     let _ = std::fs::remove_dir_all(&out_dir);
     bytes
 }
 
+/// `PATH` with the venv's bin first: cargo-lambda finds zig through `python3 -m ziglang`, so
+/// the venv's python must come first.
+fn path_with(venv_bin: &Path) -> Result<std::ffi::OsString, PackageError> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let mut paths = vec![venv_bin.to_path_buf()];
+    paths.extend(std::env::split_paths(&path));
+    std::env::join_paths(paths).map_err(|e| PackageError::Path(e.to_string()))
+}
+
 /// The Rust standard library for a cross target (cargo-lambda with zig needs no more).
-fn add_rust_target(target: &str) -> Result<(), String> {
+fn add_rust_target(target: &str) -> Result<(), PackageError> {
     let output = Command::new("rustup")
         .args(["target", "add", target])
         .output()
-        .map_err(|e| format!("rustup could not be started to add target {target}: {e}"))?;
+        .map_err(|error| PackageError::Start { program: "rustup".into(), error })?;
     if output.status.success() {
         Ok(())
     } else {
-        Err(format!("rustup target add {target} failed: {}", String::from_utf8_lossy(&output.stderr).trim()))
+        let detail = String::from_utf8_lossy(&output.stderr).trim().to_owned();
+        Err(PackageError::RustTarget { target: target.to_owned(), detail })
     }
 }
 
 /// The project's pinned tools (cargo-lambda, zig), installed by its own script.
-fn install_tools(root: &Path) -> Result<(), String> {
+fn install_tools(root: &Path) -> Result<(), PackageError> {
     let script = root.join("tests/support/tools.sh");
     eprintln!("installing the pinned cargo-lambda and zig ({} ensure)", script.display());
     let status = Command::new("bash")
         .arg(&script)
         .arg("ensure")
         .status()
-        .map_err(|e| format!("{} could not be started: {e}", script.display()))?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err(format!("{} ensure failed ({status}); see .tools/pip-install.log", script.display()))
-    }
+        .map_err(|error| PackageError::Start { program: script.clone(), error })?;
+    if status.success() { Ok(()) } else { Err(PackageError::ToolsInstall { script, status }) }
 }
 
 fn find_cargo_lambda(venv_bin: &Path) -> Option<PathBuf> {

@@ -24,7 +24,7 @@ pub fn stage_a_pending<'a>(rows: &[Row], uploaded: &'a [String], since: &str) ->
         .iter()
         .filter(|uri| {
             let Some(row) = by_id.get(uri.as_str()) else { return true };
-            let fresh = row.get("last_modified").is_some_and(|t| t.as_str() >= since);
+            let fresh = row.get(catalog::LAST_MODIFIED).is_some_and(|t| t.as_str() >= since);
             let done = status(row).is_some_and(CatalogStatus::is_past_stage_a);
             !(fresh && done)
         })

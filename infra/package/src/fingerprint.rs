@@ -1,10 +1,9 @@
-//! Asset fingerprints from the repository's files (the I/O half of `sdlf_lake::assets`), and
-//! the bytes the deploy uploads.
+//! Asset fingerprints from the project's files (the I/O half of `sdlf_lake::assets`).
 //!
 //! A file asset hashes its content. A Lambda package hashes its inputs — every file under
 //! `lambdas/` (except build output), the workspace's `Cargo.toml` (profiles) and `Cargo.lock`
 //! (dependency versions), plus the binary's name — because it is built only at deploy time
-//! (see [`crate::package`]): `synth` and `diff` must not compile, and a binary's bytes depend
+//! (see [`crate::build`]): `synth` and `diff` must not compile, and a binary's bytes depend
 //! on the toolchain while its inputs do not.
 
 use std::collections::BTreeMap;
@@ -104,48 +103,14 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// The bytes of each asset, for the deploy's upload.
-pub struct RepoAssets {
-    root: PathBuf,
-    /// Serializes package builds: two stacks needing the same package build it once.
-    building: Mutex<()>,
-}
-
-impl RepoAssets {
-    pub fn new(root: impl Into<PathBuf>) -> RepoAssets {
-        RepoAssets { root: root.into(), building: Mutex::new(()) }
-    }
-}
-
-impl sdlf_deploy::engine::deploy::AssetBytes for RepoAssets {
-    fn bytes(&self, asset: &sdlf_lake::assets::Asset) -> Result<Vec<u8>, String> {
-        match &asset.source {
-            AssetSource::File(path) => {
-                let full = self.root.join(path);
-                std::fs::read(&full).map_err(|e| format!("{}: {e}", full.display()))
-            }
-            AssetSource::LambdaBinary(name, architecture) => {
-                let _one_build_at_a_time = self.building.lock().unwrap_or_else(|p| p.into_inner());
-                crate::package::package(&self.root, name, *architecture, &asset.fingerprint.sha256)
-            }
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn scratch(name: &str) -> PathBuf {
-        let dir = std::env::temp_dir().join(format!("sdlf-assets-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        dir
-    }
-
     #[test]
     fn a_file_is_addressed_by_its_content() {
-        let root = scratch("file");
+        let scratch = tempfile::tempdir().unwrap();
+        let root = scratch.path().to_path_buf();
         std::fs::write(root.join("job.py"), "print('a')\n").unwrap();
         let f = RepoFingerprints::new(&root).fingerprint(&AssetSource::file("job.py")).unwrap();
         // `printf "print('a')\n" | sha256sum`
@@ -157,7 +122,8 @@ mod tests {
 
     #[test]
     fn a_missing_file_says_which_and_what_to_do() {
-        let root = scratch("missing");
+        let scratch = tempfile::tempdir().unwrap();
+        let root = scratch.path().to_path_buf();
         let e = RepoFingerprints::new(&root).fingerprint(&AssetSource::file("pipelines/glue/x.py")).unwrap_err();
         let text = e.to_string();
         assert!(text.starts_with("file `pipelines/glue/x.py` cannot be read: "), "{text}");
@@ -166,7 +132,8 @@ mod tests {
 
     #[test]
     fn lambda_binaries_change_with_their_sources_and_ignore_build_output() {
-        let root = scratch("lambdas");
+        let scratch = tempfile::tempdir().unwrap();
+        let root = scratch.path().to_path_buf();
         let lambdas = root.join(LAMBDAS_DIR);
         std::fs::create_dir_all(lambdas.join("src")).unwrap();
         std::fs::create_dir_all(lambdas.join("target")).unwrap();
