@@ -21,6 +21,19 @@ pub struct Target {
     pub emulator: bool,
 }
 
+impl Target {
+    /// The local emulator at `url`, in `us-east-1`, with its fixed credentials.
+    pub fn emulator(url: &str) -> Target {
+        Target {
+            endpoint_url: Some(url.to_owned()),
+            emulator: true,
+            default_region: "us-east-1".into(),
+            region: Some("us-east-1".into()),
+            ..Target::default()
+        }
+    }
+}
+
 /// The clients of one run.
 #[derive(Debug, Clone)]
 pub struct Connection {

@@ -8,14 +8,7 @@ use sdlf_testkit::Emulator;
 use serde_json::json;
 
 async fn connect(emulator: &Emulator) -> Connection {
-    sdlf_aws::connect(&Target {
-        endpoint_url: Some(emulator.url.clone()),
-        emulator: true,
-        default_region: "us-east-1".into(),
-        region: Some("us-east-1".into()),
-        ..Target::default()
-    })
-    .await
+    sdlf_aws::connect(&Target::emulator(&emulator.url)).await
 }
 
 #[tokio::test]

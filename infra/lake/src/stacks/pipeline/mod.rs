@@ -51,6 +51,7 @@
 //! and send `input` to their dead-letter queue (the error as message attributes).
 
 mod alarms;
+mod recovery;
 mod stage_a;
 mod stage_b;
 

@@ -4,16 +4,14 @@ use sdlf_asl::{Catch, Fail, Field, ResultPath, Retry, StateMachine, Succeed, Tas
 use sdlf_cfn::{Expr, Handle};
 use sdlf_cfn_types::{sqs, stepfunctions};
 use sdlf_lambda_core::catalog::StatusUpdate;
-use sdlf_lambda_core::contract::env::{
-    ErrorEnv, FunctionVars, RedriveEnv, RedriveTarget, Stage, StageARoutingEnv, StageATransformEnv,
-};
+use sdlf_lambda_core::contract::env::{FunctionVars, RedriveTarget, Stage, StageARoutingEnv, StageATransformEnv};
 use sdlf_lambda_core::contract::layout::CATALOG_TABLE;
 use sdlf_lambda_core::contract::resources::PipelineResource;
 use sdlf_lambda_core::contract::status::CatalogStatus;
 use sdlf_policy::Statement;
 use serde_json::json;
 
-use super::{Builder, FunctionDef, objects_key, tables_key};
+use super::{Builder, FunctionDef, objects_key, recovery, tables_key};
 use crate::names::{Layer, longest_pipeline_queue, team_prefix};
 use crate::stack::Stack;
 use crate::stacks::BuildError;
@@ -39,8 +37,12 @@ pub(super) struct StageA {
 pub(super) fn build(b: &mut Builder, stack: &mut Stack) -> Result<StageA, BuildError> {
     let Queues { queue, dead_letter, .. } = queues(b, stack)?;
     let transform = transform_function(b, stack)?;
-    let error = error_function(b, stack, &dead_letter)?;
-    redrive_function(b, stack, &queue, &dead_letter)?;
+    let error = recovery::error_function(b, stack, Stage::A, "a failed execution's input", &dead_letter)?;
+    let team_key = b.imports.team_key.clone();
+    let back_to_queue = constructs::send_to_queue(queue.arn(), team_key);
+    let target = RedriveTarget::Queue(queue.reference());
+    let does = "moves dead letters back to the queue";
+    recovery::redrive_function(b, stack, Stage::A, does, &dead_letter, target, back_to_queue)?;
     let machine = state_machine(b, stack, &transform, &error)?;
     let routing = routing_function(b, stack, &queue, &machine)?;
     constructs::queue_trigger(stack, "StageARouting", &routing.function, queue.arn(), 10);
@@ -83,57 +85,6 @@ fn transform_function(b: &mut Builder, stack: &mut Stack) -> Result<FunctionPart
             Statement::allow().action("s3:PutObject").resource(s3_arn(im.stage_bucket.clone(), &stage_prefix)),
             objects_key(&im.lake_key),
         ],
-    };
-    b.function(stack, def)
-}
-
-/// Sends a failed execution's input to the dead-letter queue.
-fn error_function(
-    b: &mut Builder,
-    stack: &mut Stack,
-    dead_letter: &Handle<sqs::Queue>,
-) -> Result<FunctionParts, BuildError> {
-    let (team, pipeline) = (&b.team.name, &b.pipeline.name);
-    let im = &b.imports;
-    let def = FunctionDef {
-        id: "StageAError",
-        what: PipelineResource::ErrorA,
-        description: format!("Stage A of {team}/{pipeline}: sends a failed execution's input to the dead-letter queue"),
-        memory_mb: 128,
-        timeout_seconds: 30,
-        env: FunctionVars::of(ErrorEnv {
-            dead_letter_queue_url: dead_letter.reference(),
-            catalog_table: im.catalog_table.clone(),
-            stage: Stage::A,
-        }),
-        statements: error_statements(dead_letter.arn(), &im.team_key, &im.catalog_table, &im.lake_key),
-    };
-    b.function(stack, def)
-}
-
-/// Moves dead letters back to queue A (run by hand).
-fn redrive_function(
-    b: &mut Builder,
-    stack: &mut Stack,
-    queue: &Handle<sqs::Queue>,
-    dead_letter: &Handle<sqs::Queue>,
-) -> Result<FunctionParts, BuildError> {
-    let (team, pipeline) = (&b.team.name, &b.pipeline.name);
-    let team_key = &b.imports.team_key;
-    let def = FunctionDef {
-        id: "StageARedrive",
-        what: PipelineResource::RedriveA,
-        description: format!("Stage A of {team}/{pipeline}: moves dead letters back to the queue (run by hand)"),
-        memory_mb: 256,
-        timeout_seconds: 300,
-        env: FunctionVars::of(RedriveEnv {
-            dead_letter_queue_url: dead_letter.reference(),
-            target: RedriveTarget::Queue(queue.reference()),
-        }),
-        statements: constructs::consume_queue(dead_letter.arn(), team_key.clone())
-            .into_iter()
-            .chain(constructs::send_to_queue(queue.arn(), team_key.clone()))
-            .collect(),
     };
     b.function(stack, def)
 }
@@ -274,22 +225,6 @@ pub(super) fn definition(
             Fail::new().error("StageAFailed").cause("Stage A failed; its input went to queue A's dead-letter queue"),
         )
         .build()
-}
-
-/// The error function's needs: send to the dead-letter queue, mark the catalog rows failed.
-pub(super) fn error_statements(
-    dead_letter: Expr,
-    team_key: &Expr,
-    catalog_table: &Expr,
-    lake_key: &Expr,
-) -> Vec<Statement> {
-    constructs::send_to_queue(dead_letter, team_key.clone())
-        .into_iter()
-        .chain([
-            Statement::allow().action("dynamodb:UpdateItem").resource(table_arn(catalog_table.clone(), "")),
-            tables_key(lake_key),
-        ])
-        .collect()
 }
 
 /// Invokes the error function with the execution's input and the error caught at `$.error`.

@@ -7,22 +7,20 @@ use sdlf_asl::{
 };
 use sdlf_cfn::{Expr, Handle, Val};
 use sdlf_cfn_types::{glue, lambda, sqs, stepfunctions};
-use sdlf_lambda_core::contract::env::{
-    ErrorEnv, FunctionVars, RedriveEnv, RedriveTarget, Stage, StageBPostupdateEnv, StageBRoutingEnv,
-};
+use sdlf_lambda_core::contract::env::{FunctionVars, RedriveTarget, Stage, StageBPostupdateEnv, StageBRoutingEnv};
 use sdlf_lambda_core::contract::layout::manifest_prefix;
 use sdlf_lambda_core::contract::resources::{DatasetResource, PipelineResource};
 use sdlf_policy::{Condition as IamCondition, Statement};
 use serde_json::json;
 
 use super::stage_a::handle_error;
-use super::{Builder, FunctionDef, objects_key, pascal, tables_key, terminal_queue};
+use super::{Builder, FunctionDef, objects_key, pascal, recovery, tables_key, terminal_queue};
 use crate::assets::AssetSource;
 use crate::definition::Dataset;
 use crate::names::{Layer, dataset_prefix, longest_pipeline_queue, team_prefix};
 use crate::stack::Stack;
 use crate::stacks::BuildError;
-use crate::stacks::constructs::{self, FunctionParts, arn, s3_arn, table_arn};
+use crate::stacks::constructs::{FunctionParts, arn, s3_arn, table_arn};
 
 /// How long one Glue run may take, minutes.
 const GLUE_TIMEOUT_MINUTES: i64 = 120;
@@ -66,9 +64,12 @@ pub(super) fn build(b: &mut Builder, stack: &mut Stack) -> Result<StageB, BuildE
         glue_jobs.push((d.name.clone(), glue_job(b, stack, d)?));
     }
     let post_update = post_update_function(b, stack, &datasets)?;
-    let error = error_function(b, stack, &dead_letter)?;
+    let error = recovery::error_function(b, stack, Stage::B, "a failed batch", &dead_letter)?;
     let machine = state_machine(b, stack, &post_update, &error)?;
-    redrive_function(b, stack, &dead_letter, &machine)?;
+    let start = vec![Statement::allow().action("states:StartExecution").resource(machine.reference())];
+    let target = RedriveTarget::StateMachine(machine.reference());
+    let does = "runs dead-lettered batches again";
+    recovery::redrive_function(b, stack, Stage::B, does, &dead_letter, target, start)?;
     let routing = routing_function(b, stack, &datasets, &machine)?;
     Ok(StageB { routing: routing.function, machine, dead_letter, glue_jobs })
 }
@@ -195,30 +196,6 @@ fn post_update_function(
     )
 }
 
-/// Sends a failed batch to the pipeline's dead-letter queue.
-fn error_function(
-    b: &mut Builder,
-    stack: &mut Stack,
-    dead_letter: &Handle<sqs::Queue>,
-) -> Result<FunctionParts, BuildError> {
-    let (team, pipeline) = (&b.team.name, &b.pipeline.name);
-    let im = &b.imports;
-    let def = FunctionDef {
-        id: "StageBError",
-        what: PipelineResource::ErrorB,
-        description: format!("Stage B of {team}/{pipeline}: sends a failed batch to the dead-letter queue"),
-        memory_mb: 128,
-        timeout_seconds: 30,
-        env: FunctionVars::of(ErrorEnv {
-            dead_letter_queue_url: dead_letter.reference(),
-            catalog_table: im.catalog_table.clone(),
-            stage: Stage::B,
-        }),
-        statements: super::stage_a::error_statements(dead_letter.arn(), &im.team_key, &im.catalog_table, &im.lake_key),
-    };
-    b.function(stack, def)
-}
-
 fn state_machine(
     b: &Builder,
     stack: &mut Stack,
@@ -239,32 +216,6 @@ fn state_machine(
         problems: e.to_string(),
     })?;
     Ok(b.machine(stack, "StageB", PipelineResource::MachineB.suffix(), &definition))
-}
-
-/// Runs dead-lettered batches again, as new executions (run by hand).
-fn redrive_function(
-    b: &mut Builder,
-    stack: &mut Stack,
-    dead_letter: &Handle<sqs::Queue>,
-    machine: &Handle<stepfunctions::StateMachine>,
-) -> Result<FunctionParts, BuildError> {
-    let (team, pipeline) = (&b.team.name, &b.pipeline.name);
-    let def = FunctionDef {
-        id: "StageBRedrive",
-        what: PipelineResource::RedriveB,
-        description: format!("Stage B of {team}/{pipeline}: runs dead-lettered batches again (run by hand)"),
-        memory_mb: 256,
-        timeout_seconds: 300,
-        env: FunctionVars::of(RedriveEnv {
-            dead_letter_queue_url: dead_letter.reference(),
-            target: RedriveTarget::StateMachine(machine.reference()),
-        }),
-        statements: constructs::consume_queue(dead_letter.arn(), b.imports.team_key.clone())
-            .into_iter()
-            .chain([Statement::allow().action("states:StartExecution").resource(machine.reference())])
-            .collect(),
-    };
-    b.function(stack, def)
 }
 
 /// Starts a Glue batch of a dataset when enough is queued. Invoked by the datasets'
