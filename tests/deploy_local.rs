@@ -16,6 +16,15 @@ fn the_lake_deploys_to_the_emulator_and_a_second_deploy_changes_nothing() {
     let diff = sdlf(&emulator, &["diff", "--env", "local", "--fail"]);
     assert_eq!(diff.status.code(), Some(1), "changes before the first deploy: {}", text(&diff));
     assert!(text(&diff).contains("(not deployed yet: everything is added)"), "{}", text(&diff));
+    // The same plan as a pull request's comment: within CodeCommit's limit, every section closed.
+    let plan = std::env::temp_dir().join(format!("sdlf-plan-{}.md", std::process::id()));
+    let args = ["diff", "--env", "local", "--format", "markdown", "--max-bytes", "10240", "--out"];
+    let markdown = sdlf(&emulator, &[&args[..], &[plan.to_str().unwrap()]].concat());
+    assert_eq!(markdown.status.code(), Some(0), "{}", text(&markdown));
+    let md = std::fs::read_to_string(&plan).unwrap();
+    assert!(md.len() <= 10_240 && md.starts_with("## sdlf plan\n"), "{} bytes:\n{md}", md.len());
+    assert!(md.contains("| `local` | 8 of 8 |"), "{md}");
+    assert_eq!(md.matches("<details>").count(), md.matches("</details>").count(), "{md}");
 
     let deploy = ["deploy", "--env", "local", "--yes"];
     let first = sdlf(&emulator, &deploy);

@@ -1,39 +1,58 @@
-//! `sdlf diff`: what a deploy would change, per stack.
+//! `sdlf diff`: what a deploy would change, per stack, for one or more environments.
 
+use std::collections::BTreeMap;
 use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, ValueEnum};
 use sdlf_deploy::engine::diff::{Method, Upload, diff_stacks};
 use sdlf_deploy::select::{Direction, select};
-use sdlf_diff::{Style, render_json, render_text, summary_line};
+use sdlf_diff::{
+    EnvironmentPlan, MarkdownOptions, Style, TemplateDiff, render_json, render_markdown, render_text, summary_line,
+};
 
 use crate::aws_target::{AwsArgs, connect};
 use crate::{CliError, exit, session};
 
 #[derive(Debug, Args)]
 pub struct DiffArgs {
-    /// Environment of the lake definition (dev, test, prod or local).
-    #[arg(long, short, default_value = "dev")]
-    pub env: String,
+    /// Environment of the lake definition (dev, test, prod or local); repeat it for several
+    /// (text and Markdown).
+    #[arg(long = "env", short, value_name = "ENV", default_value = "dev")]
+    pub envs: Vec<String>,
     /// Stacks to compare (default: all of the environment).
     pub stacks: Vec<String>,
     /// template: compare templates only; change-set: ask CloudFormation too (its answer wins);
     /// auto: change sets where possible.
     #[arg(long, value_enum, default_value_t = MethodArg::Auto)]
     pub method: MethodArg,
-    /// Print the diff as JSON.
-    #[arg(long)]
+    /// How to show the diff: text for people, markdown for a pull request, json for programs.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Print the diff as JSON (the same as --format json).
+    #[arg(long, conflicts_with = "format")]
     pub json: bool,
+    /// Write the diff to FILE instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Markdown: at most N bytes, the most severe changes kept (CodeCommit comments hold 10240
+    /// characters, GitHub's 65536).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(512..))]
+    pub max_bytes: Option<u32>,
+    /// Markdown: where the full plan can be read, named when the plan is cut (e.g. the build's
+    /// artifact).
+    #[arg(long, value_name = "WHERE")]
+    pub full_plan: Option<String>,
     /// Exit with 1 when there are changes (for CI gates).
     #[arg(long)]
     pub fail: bool,
     /// Also write the diff as JSON to this file (the CI/CD's plan artifact).
     #[arg(long, value_name = "FILE")]
-    pub json_out: Option<std::path::PathBuf>,
+    pub json_out: Option<PathBuf>,
     /// Also write the one-line summary to this file (what the CI/CD's approval shows).
     #[arg(long, value_name = "FILE")]
-    pub summary_out: Option<std::path::PathBuf>,
+    pub summary_out: Option<PathBuf>,
     #[command(flatten)]
     pub aws: AwsArgs,
 }
@@ -45,37 +64,99 @@ pub enum MethodArg {
     Auto,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Text,
+    Markdown,
+    Json,
+}
+
+/// One environment's diffs.
+struct EnvironmentDiffs {
+    environment: String,
+    diffs: Vec<TemplateDiff>,
+}
+
 pub fn run(args: &DiffArgs) -> Result<ExitCode, CliError> {
-    let (lake, output) = session::synthesize(&args.env)?;
-    let env = session::environment(&lake, &output);
-    let selected = select(&sdlf_deploy::select::nodes(&output), &args.env, &args.stacks, Direction::Exclusively)?;
+    let format = if args.json { Format::Json } else { args.format };
+    let single = args.envs.len() == 1;
+    if !single && (format == Format::Json || args.json_out.is_some() || args.summary_out.is_some()) {
+        return Err(CliError::Usage(
+            "JSON and the summary file are of one environment: pass a single --env, or use --format markdown or text"
+                .into(),
+        ));
+    }
+    let mut all = Vec::new();
+    for env in &args.envs {
+        all.push(EnvironmentDiffs { environment: env.clone(), diffs: diff_environment(env, args)? });
+    }
+    let write = |path: &Path, text: String| std::fs::write(path, text).map_err(|e| CliError::io(path, e));
+    if let (Some(path), [one]) = (&args.json_out, all.as_slice()) {
+        write(path, serde_json::to_string_pretty(&render_json(&one.diffs)).expect("JSON values serialize") + "\n")?;
+    }
+    if let (Some(path), [one]) = (&args.summary_out, all.as_slice()) {
+        write(path, summary_line(&one.diffs) + "\n")?;
+    }
+    let rendered = render(&all, format, args);
+    match &args.out {
+        Some(path) => write(path, rendered)?,
+        None => print!("{rendered}"),
+    }
+    let changed = all.iter().flat_map(|e| &e.diffs).any(|d| !d.is_empty());
+    Ok(ExitCode::from(if args.fail && changed { exit::CHANGES } else { exit::OK }))
+}
+
+/// The diffs of the selected stacks of `env` against what is deployed.
+fn diff_environment(env: &str, args: &DiffArgs) -> Result<Vec<TemplateDiff>, CliError> {
+    let (lake, output) = session::synthesize(env)?;
+    let environment = session::environment(&lake, &output);
+    let selected = select(&sdlf_deploy::select::nodes(&output), env, &args.stacks, Direction::Exclusively)?;
     let stacks: Vec<_> = output.stacks.iter().filter(|s| selected.contains(&s.name)).collect();
     let method = match args.method {
         MethodArg::Template => Method::Template,
         MethodArg::ChangeSet => Method::ChangeSet,
         MethodArg::Auto => Method::Auto,
     };
-
-    let diffs = crate::runtime()?.block_on(async {
-        let conn = connect(env, &args.aws).await?;
+    crate::runtime()?.block_on(async {
+        let conn = connect(environment, &args.aws).await?;
         let deployed = session::deployed(&conn, &output).await?;
         let upload = Upload { objects: &conn.s3, bucket: &output.assets_bucket };
         diff_stacks(&conn.cloudformation, Some(&upload), &stacks, &deployed, method).await.map_err(CliError::from)
-    })?;
+    })
+}
 
-    let write = |path: &std::path::Path, text: String| std::fs::write(path, text).map_err(|e| CliError::io(path, e));
-    if let Some(path) = &args.json_out {
-        write(path, serde_json::to_string_pretty(&render_json(&diffs)).expect("JSON values serialize") + "\n")?;
+fn render(all: &[EnvironmentDiffs], format: Format, args: &DiffArgs) -> String {
+    match format {
+        Format::Json => {
+            let diffs = all.first().map_or(&[][..], |e| e.diffs.as_slice());
+            serde_json::to_string_pretty(&render_json(diffs)).expect("JSON values serialize") + "\n"
+        }
+        Format::Markdown => {
+            // What the data-loss guard would refuse, decided by the deploy engine's own rule.
+            let refused: Vec<BTreeMap<String, BTreeMap<String, String>>> = all
+                .iter()
+                .map(|e| e.diffs.iter().map(|d| (d.stack.clone(), sdlf_deploy::guard::at_review(d))).collect())
+                .collect();
+            let plans: Vec<EnvironmentPlan<'_>> = all
+                .iter()
+                .zip(&refused)
+                .map(|(e, refused)| EnvironmentPlan { environment: &e.environment, diffs: &e.diffs, refused })
+                .collect();
+            let options =
+                MarkdownOptions { max_bytes: args.max_bytes.map(|n| n as usize), full_plan: args.full_plan.as_deref() };
+            render_markdown(&plans, &options)
+        }
+        Format::Text => {
+            let colour = args.out.is_none() && std::io::stdout().is_terminal();
+            let style = if colour { Style::COLOUR } else { Style::PLAIN };
+            let texts: Vec<String> = all
+                .iter()
+                .map(|e| {
+                    let text = render_text(&e.diffs, &style);
+                    if all.len() > 1 { format!("Environment {}\n\n{text}", e.environment) } else { text }
+                })
+                .collect();
+            texts.join("\n")
+        }
     }
-    if let Some(path) = &args.summary_out {
-        write(path, summary_line(&diffs) + "\n")?;
-    }
-    if args.json {
-        println!("{}", serde_json::to_string_pretty(&render_json(&diffs)).expect("JSON values serialize"));
-    } else {
-        let style = if std::io::stdout().is_terminal() { Style::COLOUR } else { Style::PLAIN };
-        print!("{}", render_text(&diffs, &style));
-    }
-    let changed = diffs.iter().any(|d| !d.is_empty());
-    Ok(ExitCode::from(if args.fail && changed { exit::CHANGES } else { exit::OK }))
 }

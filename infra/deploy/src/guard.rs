@@ -68,6 +68,17 @@ pub fn queues_to_count<'d>(diff: &'d TemplateDiff, allowed: &'d [String]) -> imp
         .map(|r| r.logical_id.as_str())
 }
 
+/// What the guard would refuse of `diff` with nothing allowed, before any queue is counted (a
+/// pull request's plan, long before the deploy): by logical id, what decides it — empty for
+/// what is refused whatever happens, the condition for a queue, counted only at the deploy.
+pub fn at_review(diff: &TemplateDiff) -> BTreeMap<String, String> {
+    let unread = |id: &str| (id.to_owned(), QueueCount::Unknown("counted only when deployed".into()));
+    let counts = queues_to_count(diff, &[]).map(unread).collect();
+    let Err(refused) = check(diff, &[], &counts) else { return BTreeMap::new() };
+    let condition = |r: &AtRisk| if r.resource_type == QUEUE { "unless the queue is empty when deployed" } else { "" };
+    refused.at_risk.iter().map(|r| (r.logical_id.clone(), condition(r).to_owned())).collect()
+}
+
 /// Refuses the diff if it loses data of a resource not in `allowed`. `queues` holds, by
 /// logical id, what is known of each queue of [`queues_to_count`]: an empty one passes, one
 /// with messages is refused with their count, and one missing here or of unknown count is

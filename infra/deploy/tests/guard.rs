@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use sdlf_cfn::{DeletionPolicy, ResourceOptions, Template};
 use sdlf_cfn_types::{Registry, dynamodb, s3, sqs};
-use sdlf_deploy::guard::{AtRisk, QueueCount, check, queues_to_count};
+use sdlf_deploy::guard::{AtRisk, QueueCount, at_review, check, queues_to_count};
 
 fn none() -> BTreeMap<String, QueueCount> {
     BTreeMap::new()
@@ -161,4 +161,15 @@ fn a_queue_count_does_not_change_other_resources() {
     let ids: Vec<&str> = e.at_risk.iter().map(|r| r.logical_id.as_str()).collect();
     assert_eq!(ids, ["Bucket", "Table"]);
     assert!(e.at_risk.iter().all(|r| r.detail.is_none()));
+}
+
+#[test]
+fn at_review_a_renamed_bucket_is_refused_outright_and_a_renamed_queue_unless_empty() {
+    let bucket = sdlf_diff::diff(Some(&template("raw-v1", false, false)), &template("raw-v2", false, false), &Registry);
+    assert_eq!(at_review(&bucket), BTreeMap::from([("Bucket".to_owned(), String::new())]));
+    let queue = sdlf_diff::diff(Some(&queues("work-v1", true)), &queues("work-v2", true), &Registry);
+    let condition = "unless the queue is empty when deployed".to_owned();
+    assert_eq!(at_review(&queue), BTreeMap::from([("Work".to_owned(), condition)]));
+    let same = sdlf_diff::diff(Some(&queues("work", true)), &queues("work", true), &Registry);
+    assert!(at_review(&same).is_empty());
 }

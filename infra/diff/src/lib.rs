@@ -62,4 +62,7 @@ pub use model::{
     ResourceChangeKind, Segment, TemplateDiff, ValueChange,
 };
 pub use plan::Plan;
-pub use render::{JSON_FORMAT_VERSION, Style, render_json, render_text, summary_line};
+pub use render::{
+    EnvironmentPlan, JSON_FORMAT_VERSION, MarkdownOptions, Style, render_json, render_markdown, render_text,
+    summary_line,
+};

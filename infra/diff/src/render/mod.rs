@@ -1,12 +1,14 @@
-//! Showing diffs: text for people, JSON for programs. Both are pure functions of the diffs,
+//! Showing diffs: text for people, Markdown for pull requests, JSON for programs. Both are pure functions of the diffs,
 //! so the same diffs always render to the same bytes.
 
 mod json;
+mod markdown;
 mod table;
 mod text;
 mod value;
 
 pub use json::{JSON_FORMAT_VERSION, render_json};
+pub use markdown::{EnvironmentPlan, MarkdownOptions, render_markdown};
 pub use text::{render_text, summary_line};
 
 /// How text output looks.
