@@ -94,3 +94,46 @@ fn the_project_is_found_from_the_working_directory_not_from_where_the_binary_was
     assert!(stderr.contains(&format!("no sdlf project in {}", outside.path().display())), "{stderr}");
     assert!(stderr.contains("run the command inside the project's checkout"), "{stderr}");
 }
+
+/// `FakeHttp` stands in for GitHub's API here: no emulator covers it (its behaviour is tested
+/// in infra/github/tests); this checks the command's flags, token handling and exit codes.
+#[test]
+fn review_posts_the_plan_with_the_token_from_the_environment_and_fails_the_check_on_refusal() {
+    use sdlf_testkit::http::FakeHttp;
+    let refuse = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let refusing = refuse.clone();
+    let github = FakeHttp::start(move |request| {
+        let authorized = request.headers.get("authorization").map(String::as_str) == Some("Bearer t0ken");
+        match (request.method.as_str(), refusing.load(std::sync::atomic::Ordering::SeqCst) || !authorized) {
+            (_, true) => (401, "application/json", r#"{"message":"Bad credentials"}"#.into()),
+            ("GET", _) => (200, "application/json", "[]".into()),
+            _ => (201, "application/json", r#"{"id":42,"body":"x"}"#.into()),
+        }
+    });
+    let plan = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(plan.path(), "## sdlf plan\n").unwrap();
+    let review = |token: Option<&str>| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_sdlf"));
+        command.args(["review", "--provider", "github", "--repository", "acme/lake", "--pull-request", "7"]);
+        command.arg("--plan").arg(plan.path()).args(["--api-url", &github.url]);
+        command.env_remove("GITHUB_TOKEN");
+        if let Some(token) = token {
+            command.env("GITHUB_TOKEN", token);
+        }
+        command.output().unwrap()
+    };
+    let posted = review(Some("t0ken"));
+    assert_eq!(posted.status.code(), Some(0), "{}", text(&posted.stderr));
+    assert_eq!(text(&posted.stdout), "acme/lake#7: created the plan comment 42\n");
+
+    let no_token = review(None);
+    assert_eq!(no_token.status.code(), Some(sdlf::exit::USAGE.into()));
+    assert!(text(&no_token.stderr).contains("GITHUB_TOKEN is not set"), "{}", text(&no_token.stderr));
+
+    refuse.store(true, std::sync::atomic::Ordering::SeqCst);
+    let refused = review(Some("t0ken"));
+    assert_eq!(refused.status.code(), Some(sdlf::exit::FAILED.into()));
+    let stderr = text(&refused.stderr);
+    assert!(stderr.contains("acme/lake#7: listing the comments failed: GitHub refused the token (401"), "{stderr}");
+    assert!(!stderr.contains("t0ken"), "the token is never printed: {stderr}");
+}

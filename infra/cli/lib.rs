@@ -9,6 +9,7 @@ pub mod destroy;
 pub mod diff;
 pub mod local;
 pub mod redrive;
+pub mod review;
 pub mod session;
 pub mod synth;
 
@@ -29,7 +30,8 @@ pub mod exit {
     pub const USAGE: u8 = 2;
     /// The lake definition or a template was refused (validation, synthesis).
     pub const INVALID: u8 = 3;
-    /// An AWS operation failed (API error, failed or rolled-back deployment).
+    /// An AWS operation failed (API error, failed or rolled-back deployment), or posting the
+    /// plan comment on the pull request did.
     pub const FAILED: u8 = 4;
     /// Reading or writing local files failed.
     pub const IO: u8 = 5;
@@ -47,7 +49,7 @@ pub mod exit {
                   Exit codes: 0 success (including no changes), 1 differences found (diff --fail), \
                   2 usage error (flags, stack names, --yes needed, wrong account or region), \
                   3 refused (invalid definition or template, or data loss without --allow-replace), \
-                  4 AWS operation failed, 5 local file error, 130 interrupted."
+                  4 AWS operation (or posting the plan comment) failed, 5 local file error, 130 interrupted."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -70,6 +72,8 @@ pub enum Command {
     Redrive(redrive::RedriveArgs),
     /// Run the whole lake here: local emulator, deploy, sample data through both stages, report
     Local(local::LocalArgs),
+    /// Post the plan on a pull request as its one plan comment, updated in place on later runs.
+    Review(review::ReviewArgs),
 }
 
 #[derive(Debug, Args)]
@@ -123,6 +127,8 @@ pub enum CliError {
     #[error("{0}")]
     Local(#[from] sdlf_local::LocalError),
     #[error("{0}")]
+    Review(#[from] sdlf_cicd::review::CommentError),
+    #[error("{0}")]
     Usage(String),
 }
 
@@ -142,7 +148,7 @@ impl CliError {
             | CliError::NoProject(_)
             | CliError::Usage(_) => exit::USAGE,
             CliError::Api(_) | CliError::Engine(_) | CliError::Connect { .. } => exit::FAILED,
-            CliError::Runtime(_) => exit::FAILED,
+            CliError::Runtime(_) | CliError::Review(_) => exit::FAILED,
             CliError::Local(error) => match error {
                 LocalError::Io { .. } => exit::IO,
                 LocalError::NoSamples { .. } => exit::USAGE,
@@ -169,6 +175,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Status(args) => destroy::run_status(&args),
         Command::Redrive(args) => redrive::run(&args),
         Command::Local(args) => local::run(&args),
+        Command::Review(args) => review::run(&args),
     }
 }
 

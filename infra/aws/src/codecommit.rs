@@ -5,6 +5,7 @@ use std::sync::Arc;
 use aws_sdk_codecommit::primitives::Blob;
 use aws_sdk_codecommit::types::{FileModeTypeEnum, PutFileEntry};
 use sdlf_cicd::first_commit::{FileEntry, Repository};
+use sdlf_cicd::review::{Comment, CommentError, PullRequestComments};
 use sdlf_deploy::api::ApiError;
 
 use crate::CallCounter;
@@ -65,5 +66,82 @@ impl Repository for CodeCommit {
             .await
             .map_err(|e| crate::api_error("CreateCommit", None, e))?;
         Ok(out.commit_id().unwrap_or_default().to_owned())
+    }
+}
+
+/// One pull request of a CodeCommit repository, for its plan comment. Comments are listed
+/// across every commit pair (each push moves the pair; the earlier plan comment stays on the
+/// old one) and posted on the current pair.
+#[derive(Debug, Clone)]
+pub struct CodeCommitPullRequest<'a> {
+    pub codecommit: &'a CodeCommit,
+    pub repository: String,
+    pub pull_request_id: String,
+    /// The destination branch's commit the pull request is compared with.
+    pub before_commit: String,
+    /// The source branch's commit.
+    pub after_commit: String,
+}
+
+impl CodeCommitPullRequest<'_> {
+    fn error(&self, operation: &'static str, error: impl std::error::Error + 'static) -> CommentError {
+        let message = aws_sdk_codecommit::error::DisplayErrorContext(&error).to_string();
+        CommentError { pull_request: self.pull_request(), operation, message }
+    }
+}
+
+impl PullRequestComments for CodeCommitPullRequest<'_> {
+    fn pull_request(&self) -> String {
+        format!("{} pull request {}", self.repository, self.pull_request_id)
+    }
+
+    async fn comments(&self) -> Result<Vec<Comment>, CommentError> {
+        let client = &self.codecommit.client;
+        let request = client
+            .get_comments_for_pull_request()
+            .pull_request_id(&self.pull_request_id)
+            .repository_name(&self.repository);
+        let mut pages = request.into_paginator().send();
+        let mut all = Vec::new();
+        while let Some(page) = pages.next().await {
+            self.codecommit.calls.tick();
+            let page = page.map_err(|e| self.error("GetCommentsForPullRequest", e))?;
+            let comments = page.comments_for_pull_request_data().iter().flat_map(|c| c.comments());
+            all.extend(comments.filter_map(|c| {
+                Some(Comment { id: c.comment_id()?.to_owned(), body: c.content().unwrap_or_default().to_owned() })
+            }));
+        }
+        Ok(all)
+    }
+
+    async fn create(&self, body: &str) -> Result<String, CommentError> {
+        self.codecommit.calls.tick();
+        let out = self
+            .codecommit
+            .client
+            .post_comment_for_pull_request()
+            .pull_request_id(&self.pull_request_id)
+            .repository_name(&self.repository)
+            .before_commit_id(&self.before_commit)
+            .after_commit_id(&self.after_commit)
+            .content(body)
+            .send()
+            .await
+            .map_err(|e| self.error("PostCommentForPullRequest", e))?;
+        let id = out.comment().and_then(|c| c.comment_id()).unwrap_or_default();
+        Ok(id.to_owned())
+    }
+
+    async fn update(&self, id: &str, body: &str) -> Result<(), CommentError> {
+        self.codecommit.calls.tick();
+        self.codecommit
+            .client
+            .update_comment()
+            .comment_id(id)
+            .content(body)
+            .send()
+            .await
+            .map_err(|e| self.error("UpdateComment", e))?;
+        Ok(())
     }
 }

@@ -15,7 +15,7 @@ mod s3;
 mod sqs;
 
 pub use cloudformation::CloudFormation;
-pub use codecommit::CodeCommit;
+pub use codecommit::{CodeCommit, CodeCommitPullRequest};
 pub use codepipeline::{CodeConnections, CodePipeline};
 pub use connect::{Connection, Target, connect};
 pub use lake::{Execution, Lake, Object, Row};

@@ -10,6 +10,7 @@ pub mod iam;
 pub mod names;
 pub mod output;
 pub mod pipeline;
+pub mod review;
 pub mod roles;
 pub mod runner;
 pub mod stack;

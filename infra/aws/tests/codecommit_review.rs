@@ -1,0 +1,104 @@
+//! The CodeCommit plan poster against `FakeCodeCommit`: an in-memory fake of CodeCommit's three
+//! comment calls (GetCommentsForPullRequest, PostCommentForPullRequest, UpdateComment) behind
+//! a local HTTP endpoint speaking the service's JSON protocol. No emulator implements them
+//! (MiniStack has no CodeCommit pull requests), so the SDK's real requests go to this fake.
+
+use std::sync::{Arc, Mutex};
+
+use sdlf_aws::{CodeCommitPullRequest, Target};
+use sdlf_cicd::review::{MARKER, Posted, post_plan};
+use sdlf_testkit::http::{FakeHttp, Request, Response};
+use serde_json::json;
+
+const JSON: &str = "application/x-amz-json-1.1";
+
+#[derive(Default)]
+struct FakeCodeCommit {
+    /// (comment id, content): the first page holds the first two.
+    comments: Vec<(String, String)>,
+    /// The commit pair each new comment was posted on.
+    posted_on: Vec<(String, String)>,
+    fail: bool,
+}
+
+fn answer(state: &mut FakeCodeCommit, request: &Request) -> Response {
+    let operation = request.headers.get("x-amz-target").cloned().unwrap_or_default();
+    let input = request.json();
+    if state.fail {
+        let error = json!({"__type": "PullRequestDoesNotExistException", "message": "no such pull request"});
+        return (400, JSON, error.to_string());
+    }
+    let comment = |(id, content): &(String, String)| json!({"commentId": id, "content": content});
+    let answer = match operation.rsplit('.').next().unwrap_or_default() {
+        "GetCommentsForPullRequest" => {
+            let (page, next) = match input["nextToken"].as_str() {
+                None => (&state.comments[..state.comments.len().min(2)], Some("2")),
+                Some(_) => (&state.comments[state.comments.len().min(2)..], None),
+            };
+            let data = json!([{"comments": page.iter().map(comment).collect::<Vec<_>>()}]);
+            json!({"commentsForPullRequestData": data, "nextToken": next})
+        }
+        "PostCommentForPullRequest" => {
+            let id = format!("c{}", state.comments.len() + 1);
+            state.comments.push((id.clone(), input["content"].as_str().unwrap_or_default().to_owned()));
+            let pair = (
+                input["beforeCommitId"].as_str().unwrap_or_default(),
+                input["afterCommitId"].as_str().unwrap_or_default(),
+            );
+            state.posted_on.push((pair.0.to_owned(), pair.1.to_owned()));
+            json!({"comment": comment(state.comments.last().unwrap())})
+        }
+        "UpdateComment" => {
+            let id = input["commentId"].as_str().unwrap_or_default();
+            let found = state.comments.iter_mut().find(|(i, _)| i == id).expect("an existing comment");
+            found.1 = input["content"].as_str().unwrap_or_default().to_owned();
+            json!({"comment": comment(found)})
+        }
+        other => panic!("unexpected call {other}"),
+    };
+    (200, JSON, answer.to_string())
+}
+
+fn start(state: FakeCodeCommit) -> (String, Arc<Mutex<FakeCodeCommit>>) {
+    let state = Arc::new(Mutex::new(state));
+    let shared = state.clone();
+    (FakeHttp::start(move |request| answer(&mut shared.lock().unwrap(), request)).url, state)
+}
+
+fn pull_request<'a>(codecommit: &'a sdlf_aws::CodeCommit, after: &str) -> CodeCommitPullRequest<'a> {
+    CodeCommitPullRequest {
+        codecommit,
+        repository: "lake".into(),
+        pull_request_id: "7".into(),
+        before_commit: "main-1".into(),
+        after_commit: after.into(),
+    }
+}
+
+#[tokio::test]
+async fn the_plan_comment_is_posted_once_then_updated_after_a_push() {
+    let reviews = vec![("c1".to_owned(), "looks fine".to_owned()), ("c2".to_owned(), "one question".to_owned())];
+    let (url, state) = start(FakeCodeCommit { comments: reviews, ..FakeCodeCommit::default() });
+    let conn = sdlf_aws::connect(&Target::emulator(&url)).await;
+
+    let first = post_plan(&pull_request(&conn.codecommit, "feature-1"), "plan 1").await.unwrap();
+    assert_eq!(first, Posted::Created("c3".into()));
+    // A push moves the commit pair; the earlier comment (on page two) is found and updated.
+    let second = post_plan(&pull_request(&conn.codecommit, "feature-2"), "plan 2").await.unwrap();
+    assert_eq!(second, Posted::Updated("c3".into()));
+
+    let state = state.lock().unwrap();
+    assert_eq!(state.comments.len(), 3);
+    assert_eq!(state.comments[2].1, format!("{MARKER}\nplan 2"));
+    assert_eq!(state.posted_on, [("main-1".to_owned(), "feature-1".to_owned())]);
+}
+
+#[tokio::test]
+async fn a_refused_call_names_the_pull_request_and_the_operation() {
+    let (url, _) = start(FakeCodeCommit { fail: true, ..FakeCodeCommit::default() });
+    let conn = sdlf_aws::connect(&Target::emulator(&url)).await;
+    let error = post_plan(&pull_request(&conn.codecommit, "feature-1"), "plan").await.unwrap_err();
+    let text = error.to_string();
+    assert!(text.starts_with("lake pull request 7: GetCommentsForPullRequest failed: "), "{text}");
+    assert!(text.contains("no such pull request"), "{text}");
+}

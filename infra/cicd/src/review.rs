@@ -1,0 +1,110 @@
+//! The plan on the pull request: one comment that later runs find again (by a marker the
+//! reader does not see) and update in place, instead of a new comment per push. The provider
+//! (CodeCommit, GitHub) is behind [`PullRequestComments`]; this module decides.
+
+/// Starts every plan comment; an HTML comment, so the rendered page does not show it.
+pub const MARKER: &str = "<!-- sdlf:plan -->";
+
+/// A comment on the pull request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Comment {
+    pub id: String,
+    pub body: String,
+}
+
+/// A provider call that failed, naming the pull request and what to do.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{pull_request}: {operation} failed: {message}")]
+pub struct CommentError {
+    /// `owner/repo#12`, `repository pull request 7`.
+    pub pull_request: String,
+    pub operation: &'static str,
+    pub message: String,
+}
+
+/// The comments of one pull request at a provider.
+pub trait PullRequestComments: Sync {
+    /// The pull request, as messages name it.
+    fn pull_request(&self) -> String;
+    /// Every comment, oldest first.
+    fn comments(&self) -> impl Future<Output = Result<Vec<Comment>, CommentError>> + Send;
+    /// A new comment; its id.
+    fn create(&self, body: &str) -> impl Future<Output = Result<String, CommentError>> + Send;
+    fn update(&self, id: &str, body: &str) -> impl Future<Output = Result<(), CommentError>> + Send;
+}
+
+/// What posting the plan did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Posted {
+    Created(String),
+    Updated(String),
+    /// The earlier comment already says this.
+    Unchanged(String),
+}
+
+/// The bytes the marker adds to a plan: what a size limit must leave room for.
+pub fn overhead() -> usize {
+    MARKER.len() + 1
+}
+
+/// Posts `plan` as the pull request's plan comment: updates the earliest comment that starts
+/// with [`MARKER`], or creates one.
+pub async fn post_plan<C: PullRequestComments>(comments: &C, plan: &str) -> Result<Posted, CommentError> {
+    let body = format!("{MARKER}\n{plan}");
+    let earlier = comments.comments().await?.into_iter().find(|c| c.body.starts_with(MARKER));
+    match earlier {
+        Some(c) if c.body == body => Ok(Posted::Unchanged(c.id)),
+        Some(c) => {
+            comments.update(&c.id, &body).await?;
+            Ok(Posted::Updated(c.id))
+        }
+        None => Ok(Posted::Created(comments.create(&body).await?)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use super::*;
+
+    /// The pull request's comments in memory: what `post_plan` decides is checked here; the
+    /// providers' own mapping is tested against their APIs' fakes.
+    #[derive(Default)]
+    struct InMemory {
+        comments: Mutex<Vec<Comment>>,
+    }
+
+    impl PullRequestComments for InMemory {
+        fn pull_request(&self) -> String {
+            "repo pull request 7".into()
+        }
+        async fn comments(&self) -> Result<Vec<Comment>, CommentError> {
+            Ok(self.comments.lock().unwrap().clone())
+        }
+        async fn create(&self, body: &str) -> Result<String, CommentError> {
+            let mut comments = self.comments.lock().unwrap();
+            let id = format!("c{}", comments.len() + 1);
+            comments.push(Comment { id: id.clone(), body: body.into() });
+            Ok(id)
+        }
+        async fn update(&self, id: &str, body: &str) -> Result<(), CommentError> {
+            let mut comments = self.comments.lock().unwrap();
+            comments.iter_mut().find(|c| c.id == id).expect("an existing comment").body = body.into();
+            Ok(())
+        }
+    }
+
+    #[tokio::test]
+    async fn the_first_run_creates_the_comment_and_later_runs_update_the_same_one() {
+        let pr = InMemory::default();
+        pr.create("LGTM").await.unwrap();
+        assert_eq!(post_plan(&pr, "plan 1").await.unwrap(), Posted::Created("c2".into()));
+        assert_eq!(post_plan(&pr, "plan 2").await.unwrap(), Posted::Updated("c2".into()));
+        assert_eq!(post_plan(&pr, "plan 2").await.unwrap(), Posted::Unchanged("c2".into()));
+        let comments = pr.comments.lock().unwrap().clone();
+        assert_eq!(comments.len(), 2, "one plan comment beside the reviewer's");
+        assert_eq!(comments[1].body, format!("{MARKER}\nplan 2"));
+        assert_eq!(comments[0].body, "LGTM", "other comments are left alone");
+    }
+}

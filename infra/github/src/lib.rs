@@ -1,0 +1,145 @@
+//! The plan comment on a GitHub pull request ([`sdlf_cicd::review::PullRequestComments`] over
+//! GitHub's REST API: a pull request's conversation comments are its issue's comments).
+//!
+//! The token comes from the caller (in CodeBuild, from Secrets Manager into the environment)
+//! and is never part of an error, a log line or `Debug` output.
+
+use std::fmt;
+use std::time::Duration;
+
+use sdlf_cicd::review::{Comment, CommentError, PullRequestComments};
+use serde_json::{Value, json};
+use ureq::Agent;
+
+/// GitHub's API unless `--api-url` says otherwise (GitHub Enterprise, a test's fake).
+pub const API: &str = "https://api.github.com";
+/// Comments per page when listing: GitHub's largest.
+const PAGE: usize = 100;
+
+/// One pull request of a repository.
+pub struct GitHub {
+    api: String,
+    repository: String,
+    number: u64,
+    token: String,
+    agent: Agent,
+}
+
+impl fmt::Debug for GitHub {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("GitHub")
+            .field("api", &self.api)
+            .field("repository", &self.repository)
+            .field("number", &self.number)
+            .field("token", &"<redacted>")
+            .finish()
+    }
+}
+
+impl GitHub {
+    /// Pull request `number` of `repository` (`owner/name`) at `api`.
+    pub fn new(api: &str, repository: &str, number: u64, token: String) -> GitHub {
+        let agent = Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(Duration::from_secs(30)))
+            .build()
+            .into();
+        GitHub { api: api.trim_end_matches('/').to_owned(), repository: repository.to_owned(), number, token, agent }
+    }
+
+    fn error(&self, operation: &'static str, message: String) -> CommentError {
+        CommentError { pull_request: self.pull_request(), operation, message }
+    }
+
+    /// One request; its JSON answer, or an error that says what the status means here.
+    fn call(
+        &self,
+        operation: &'static str,
+        method: &str,
+        path: &str,
+        body: Option<Value>,
+    ) -> Result<Value, CommentError> {
+        let url = format!("{}{path}", self.api);
+        let auth = format!("Bearer {}", self.token);
+        let headers = [
+            ("Authorization", auth.as_str()),
+            ("Accept", "application/vnd.github+json"),
+            ("X-GitHub-Api-Version", "2022-11-28"),
+            ("User-Agent", "sdlf"),
+        ];
+        let sent = match (method, body) {
+            ("GET", _) => headers.iter().fold(self.agent.get(&url), |r, (k, v)| r.header(*k, *v)).call(),
+            (method, body) => {
+                let request = match method {
+                    "POST" => self.agent.post(&url),
+                    _ => self.agent.patch(&url),
+                };
+                let request = headers.iter().fold(request, |r, (k, v)| r.header(*k, *v));
+                request.header("Content-Type", "application/json").send(body.unwrap_or(Value::Null).to_string())
+            }
+        };
+        let mut response = sent.map_err(|e| self.error(operation, format!("cannot reach {}: {e}", self.api)))?;
+        let status = response.status().as_u16();
+        let text = response.body_mut().read_to_string().unwrap_or_default();
+        let answer: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+        if (200..300).contains(&status) {
+            return Ok(answer);
+        }
+        let said = answer["message"].as_str().unwrap_or("no message").to_owned();
+        Err(self.error(operation, explain(status, &said, &self.repository)))
+    }
+}
+
+/// What an error status means for the plan comment, and what to do.
+fn explain(status: u16, said: &str, repository: &str) -> String {
+    match status {
+        401 => format!("GitHub refused the token (401: {said}); check the token secret named in the lake definition"),
+        403 => format!(
+            "the token may not comment here (403: {said}); it needs write access to the pull requests of {repository}"
+        ),
+        404 => format!(
+            "not found (404: {said}); check the repository and the pull request number, and that the token can see \
+             {repository}"
+        ),
+        422 => format!("GitHub rejected the comment (422: {said}); a body over 65,536 characters is one cause"),
+        other => format!("GitHub answered {other}: {said}"),
+    }
+}
+
+fn comment(value: &Value) -> Option<Comment> {
+    Some(Comment { id: value["id"].as_u64()?.to_string(), body: value["body"].as_str().unwrap_or_default().to_owned() })
+}
+
+impl PullRequestComments for GitHub {
+    fn pull_request(&self) -> String {
+        format!("{}#{}", self.repository, self.number)
+    }
+
+    async fn comments(&self) -> Result<Vec<Comment>, CommentError> {
+        let mut all = Vec::new();
+        for page in 1.. {
+            let path =
+                format!("/repos/{}/issues/{}/comments?per_page={PAGE}&page={page}", self.repository, self.number);
+            let answer = self.call("listing the comments", "GET", &path, None)?;
+            let items = answer.as_array().map(Vec::as_slice).unwrap_or_default();
+            all.extend(items.iter().filter_map(comment));
+            if items.len() < PAGE {
+                break;
+            }
+        }
+        Ok(all)
+    }
+
+    async fn create(&self, body: &str) -> Result<String, CommentError> {
+        let path = format!("/repos/{}/issues/{}/comments", self.repository, self.number);
+        let answer = self.call("creating the plan comment", "POST", &path, Some(json!({ "body": body })))?;
+        comment(&answer)
+            .map(|c| c.id)
+            .ok_or_else(|| self.error("creating the plan comment", "no comment id in GitHub's answer".into()))
+    }
+
+    async fn update(&self, id: &str, body: &str) -> Result<(), CommentError> {
+        let path = format!("/repos/{}/issues/comments/{id}", self.repository);
+        self.call("updating the plan comment", "PATCH", &path, Some(json!({ "body": body }))).map(|_| ())
+    }
+}
