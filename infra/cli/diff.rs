@@ -36,9 +36,9 @@ pub struct DiffArgs {
     /// Write the diff to FILE instead of standard output.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
-    /// Markdown: at most N bytes, the most severe changes kept (CodeCommit comments hold 10240
-    /// characters, GitHub's 65536).
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(512..))]
+    /// Markdown: at most N bytes with the marker `sdlf review` adds, the most severe changes
+    /// kept (CodeCommit comments hold 10240 characters, GitHub's 65536).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1024..))]
     pub max_bytes: Option<u32>,
     /// Markdown: where the full plan can be read, named when the plan is cut (e.g. the build's
     /// artifact).
@@ -84,6 +84,11 @@ pub fn run(args: &DiffArgs) -> Result<ExitCode, CliError> {
         return Err(CliError::Usage(
             "JSON and the summary file are of one environment: pass a single --env, or use --format markdown or text"
                 .into(),
+        ));
+    }
+    if !single && !args.stacks.is_empty() {
+        return Err(CliError::Usage(
+            "stack names belong to one environment: pass a single --env with them, or no stack names".into(),
         ));
     }
     let mut all = Vec::new();
@@ -142,8 +147,11 @@ fn render(all: &[EnvironmentDiffs], format: Format, args: &DiffArgs) -> String {
                 .zip(&refused)
                 .map(|(e, refused)| EnvironmentPlan { environment: &e.environment, diffs: &e.diffs, refused })
                 .collect();
-            let options =
-                MarkdownOptions { max_bytes: args.max_bytes.map(|n| n as usize), full_plan: args.full_plan.as_deref() };
+            // Room for the marker `sdlf review` puts before the plan: the limit is the comment's.
+            let options = MarkdownOptions {
+                max_bytes: args.max_bytes.map(|n| n as usize - sdlf_cicd::review::overhead()),
+                full_plan: args.full_plan.as_deref(),
+            };
             render_markdown(&plans, &options)
         }
         Format::Text => {

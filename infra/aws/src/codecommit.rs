@@ -97,10 +97,9 @@ impl PullRequestComments for CodeCommitPullRequest<'_> {
 
     async fn comments(&self) -> Result<Vec<Comment>, CommentError> {
         let client = &self.codecommit.client;
-        let request = client
-            .get_comments_for_pull_request()
-            .pull_request_id(&self.pull_request_id)
-            .repository_name(&self.repository);
+        // The pull request alone: with a repository name the API wants a commit pair too, and
+        // would list only that pair's comments (the earlier plan comment is on an older pair).
+        let request = client.get_comments_for_pull_request().pull_request_id(&self.pull_request_id);
         let mut pages = request.into_paginator().send();
         let mut all = Vec::new();
         while let Some(page) = pages.next().await {

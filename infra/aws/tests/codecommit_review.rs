@@ -30,6 +30,13 @@ fn answer(state: &mut FakeCodeCommit, request: &Request) -> Response {
     }
     let comment = |(id, content): &(String, String)| json!({"commentId": id, "content": content});
     let answer = match operation.rsplit('.').next().unwrap_or_default() {
+        "GetCommentsForPullRequest"
+            if input.get("repositoryName").is_some() && input.get("afterCommitId").is_none() =>
+        {
+            // As the service: a repository name needs the commit pair.
+            let error = json!({"__type": "CommitIdRequiredException", "message": "A commit ID is required."});
+            return (400, JSON, error.to_string());
+        }
         "GetCommentsForPullRequest" => {
             let (page, next) = match input["nextToken"].as_str() {
                 None => (&state.comments[..state.comments.len().min(2)], Some("2")),

@@ -142,13 +142,29 @@ fn over_the_limit_the_summary_and_the_most_severe_stay_and_the_rest_is_named() {
 
 #[test]
 fn every_limit_is_kept_with_well_formed_output() {
-    let plans = long_plan();
-    for max in (512..40_000).step_by(997) {
-        let md = markdown(&plans, &MarkdownOptions { max_bytes: Some(max), full_plan: None });
-        assert!(md.len() <= max, "{} bytes over a limit of {max}", md.len());
+    // Names as long as the lake's, in two environments, and a long pointer to the full plan.
+    let long = |env: &'static str| {
+        let diffs = (0..8)
+            .map(|i| {
+                diff(
+                    None,
+                    &named(lake(), &format!("anycompany-datalake-{env}-dataset-engineering-legislators-{i}")),
+                    &Registry,
+                )
+            })
+            .collect();
+        (env, diffs, Refused::new())
+    };
+    let plans = vec![long("dev"), long("prod"), long_plan().remove(0)];
+    let full_plan = "s3://anycompany-datalake-cicd-artifacts/review/".repeat(6);
+    let whole_length = whole(&plans).len();
+    for max in (512..40_000).step_by(997).chain([512, 513, 600, 1024]) {
+        let options = MarkdownOptions { max_bytes: Some(max), full_plan: Some(&full_plan) };
+        let md = markdown(&plans, &options);
+        assert!(md.len() <= max, "{} bytes over a limit of {max}:\n{md}", md.len());
         assert_well_formed(&md);
         assert!(md.starts_with("## sdlf plan\n"), "{md}");
-        if md.len() < whole(&plans).len() {
+        if md.len() < whole_length {
             assert!(md.contains("_Left out to stay within"), "says what it left out at {max}:\n{md}");
         }
     }

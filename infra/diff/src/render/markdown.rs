@@ -44,6 +44,8 @@ pub struct MarkdownOptions<'a> {
 const FLOOR: usize = 512;
 /// Names listed in the closing note before "and N more".
 const LISTED_LEFT_OUT: usize = 12;
+/// Characters of `full_plan` the note shows.
+const FULL_PLAN_MAX: usize = 160;
 /// Characters of a value shown in a table cell.
 const CELL_MAX: usize = 80;
 
@@ -90,15 +92,14 @@ impl Section {
 /// The summary and the most severe sections that fit in `max`, in their original order, and
 /// the note on the rest.
 fn cut(summary: &str, sections: &[Section], max: usize, full_plan: Option<&str>) -> String {
+    let whole = whole_plan(full_plan);
+    // Room for the closing note at its shortest (no names): it always fits beside the heading.
+    let reserve = note(sections.len(), &[], max, &whole).len();
+    let summary = fit_summary(summary, max.saturating_sub(reserve));
+    let mut used = summary.len() + reserve;
+    // Most severe first; among equals, the plan's own order.
     let mut order: Vec<usize> = (0..sections.len()).collect();
     order.sort_by_key(|&i| std::cmp::Reverse(sections[i].severity));
-    // Room for the closing note at its longest: every section left out, the longest names listed.
-    let mut longest: Vec<&Section> = sections.iter().collect();
-    longest.sort_by_key(|s| std::cmp::Reverse(s.name.len()));
-    let everything_left_out = left_out_note(&longest, max, full_plan);
-    let summary = fit_summary(summary, max.saturating_sub(everything_left_out.len()));
-    let mut used = summary.len() + everything_left_out.len();
-    // Most severe first; among equals, the plan's own order.
     let mut kept = vec![false; sections.len()];
     for i in order {
         if used + sections[i].text.len() <= max {
@@ -106,26 +107,37 @@ fn cut(summary: &str, sections: &[Section], max: usize, full_plan: Option<&str>)
             kept[i] = true;
         }
     }
-    let left_out: Vec<&Section> = sections.iter().zip(&kept).filter(|(_, k)| !**k).map(|(s, _)| s).collect();
     let mut out = summary;
-    for (section, _) in sections.iter().zip(&kept).filter(|(_, k)| **k) {
-        out.push_str(&section.text);
+    let mut left_out = Vec::new();
+    for (section, kept) in sections.iter().zip(&kept) {
+        if *kept { out.push_str(&section.text) } else { left_out.push(code(&section.name)) }
     }
-    out.push_str(&left_out_note(&left_out, max, full_plan));
+    if !left_out.is_empty() {
+        // As many of their names as still fit.
+        let room = max.saturating_sub(out.len());
+        let named = (0..=LISTED_LEFT_OUT.min(left_out.len()))
+            .rev()
+            .map(|n| note(left_out.len(), &left_out[..n], max, &whole))
+            .find(|note| note.len() <= room)
+            .unwrap_or_default();
+        out.push_str(&named);
+    }
     out
 }
 
-/// The summary, its highlight lines cut from the end when even it does not fit in `room`.
+/// The summary, its lines cut from the end when it does not fit in `room`; the heading stays.
 fn fit_summary(summary: &str, room: usize) -> String {
     if summary.len() <= room {
         return summary.to_owned();
     }
-    let mut out = String::new();
     let lines: Vec<&str> = summary.lines().collect();
-    for (i, line) in lines.iter().enumerate() {
-        let more = format!("- … and {} more lines of the summary\n\n", lines.len() - i);
+    let mut out = format!("{}\n", lines[0]);
+    for (i, line) in lines.iter().enumerate().skip(1) {
+        let more = format!("\n- … and {} more lines of the summary\n\n", lines.len() - i);
         if out.len() + line.len() + 1 + more.len() > room {
-            out.push_str(&more);
+            if out.len() + more.len() <= room {
+                out.push_str(&more);
+            }
             return out;
         }
         out.push_str(line);
@@ -134,24 +146,23 @@ fn fit_summary(summary: &str, room: usize) -> String {
     out
 }
 
-fn left_out_note(left_out: &[&Section], max: usize, full_plan: Option<&str>) -> String {
-    if left_out.is_empty() {
-        return String::new();
-    }
-    let mut names: Vec<String> = left_out.iter().take(LISTED_LEFT_OUT).map(|s| code(&s.name)).collect();
-    if left_out.len() > LISTED_LEFT_OUT {
-        names.push(format!("and {} more", left_out.len() - LISTED_LEFT_OUT));
-    }
-    let sections = if left_out.len() == 1 { "section" } else { "sections" };
-    let whole = match full_plan {
-        Some(place) => format!("the full plan is in {place}"),
+/// Where the whole plan is, cut to a length that leaves the note room.
+fn whole_plan(full_plan: Option<&str>) -> String {
+    match full_plan {
+        Some(place) => format!("the full plan is in {}", place.chars().take(FULL_PLAN_MAX).collect::<String>()),
         None => "run `sdlf diff` for the full plan".to_owned(),
+    }
+}
+
+/// The closing note: `count` sections left out, `names` (a prefix of them) named.
+fn note(count: usize, names: &[String], max: usize, whole: &str) -> String {
+    let sections = if count == 1 { "section" } else { "sections" };
+    let named = match names.len() {
+        0 => String::new(),
+        n if n < count => format!(", the least severe ({}, and {} more)", names.join(", "), count - n),
+        _ => format!(", the least severe ({})", names.join(", ")),
     };
-    let count = left_out.len();
-    format!(
-        "\n_Left out to stay within {max} bytes: {count} stack {sections}, the least severe ({}); {whole}._\n",
-        names.join(", ")
-    )
+    format!("\n_Left out to stay within {max} bytes: {count} stack {sections}{named}; {whole}._\n")
 }
 
 fn summary(plans: &[EnvironmentPlan<'_>]) -> String {
