@@ -134,6 +134,9 @@ fn review_posts_the_plan_with_the_token_from_the_environment_and_fails_the_check
     let refused = review(Some("t0ken"));
     assert_eq!(refused.status.code(), Some(sdlf::exit::FAILED.into()));
     let stderr = text(&refused.stderr);
-    assert!(stderr.contains("acme/lake#7: listing the comments failed: GitHub refused the token (401"), "{stderr}");
+    assert!(
+        stderr.contains("acme/lake#7: finding who the token posts as failed: GitHub refused the token (401"),
+        "{stderr}"
+    );
     assert!(!stderr.contains("t0ken"), "the token is never printed: {stderr}");
 }

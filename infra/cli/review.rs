@@ -57,12 +57,15 @@ pub fn run(args: &ReviewArgs) -> Result<ExitCode, CliError> {
             Provider::Github => post(&github(args)?, &plan).await,
             Provider::Codecommit => {
                 let conn = sdlf_aws::connect(&codecommit_target(args)?).await;
+                // Unknown (no STS answer): any marked comment is taken for the plan's.
+                let poster = conn.caller_arn().await.ok();
                 let pull_request = sdlf_aws::CodeCommitPullRequest {
                     codecommit: &conn.codecommit,
                     repository: args.repository.clone(),
                     pull_request_id: args.pull_request.clone(),
                     before_commit: args.before_commit.clone().unwrap_or_default(),
                     after_commit: args.after_commit.clone().unwrap_or_default(),
+                    poster,
                 };
                 post(&pull_request, &plan).await
             }

@@ -81,6 +81,17 @@ pub struct CodeCommitPullRequest<'a> {
     pub before_commit: String,
     /// The source branch's commit.
     pub after_commit: String,
+    /// The caller's ARN (GetCallerIdentity), when known: only its marked comment is the plan's.
+    pub poster: Option<String>,
+}
+
+/// The principal behind an ARN: an assumed role's session is left out, since every build
+/// assumes its role in a session of its own.
+pub fn principal(arn: &str) -> String {
+    match arn.split_once(":assumed-role/") {
+        Some((account, path)) => format!("{account}:assumed-role/{}", path.split('/').next().unwrap_or_default()),
+        None => arn.to_owned(),
+    }
 }
 
 impl CodeCommitPullRequest<'_> {
@@ -95,6 +106,10 @@ impl PullRequestComments for CodeCommitPullRequest<'_> {
         format!("{} pull request {}", self.repository, self.pull_request_id)
     }
 
+    async fn poster(&self) -> Result<Option<String>, CommentError> {
+        Ok(self.poster.as_deref().map(principal))
+    }
+
     async fn comments(&self) -> Result<Vec<Comment>, CommentError> {
         let client = &self.codecommit.client;
         // The pull request alone: with a repository name the API wants a commit pair too, and
@@ -107,7 +122,8 @@ impl PullRequestComments for CodeCommitPullRequest<'_> {
             let page = page.map_err(|e| self.error("GetCommentsForPullRequest", e))?;
             let comments = page.comments_for_pull_request_data().iter().flat_map(|c| c.comments());
             all.extend(comments.filter_map(|c| {
-                Some(Comment { id: c.comment_id()?.to_owned(), body: c.content().unwrap_or_default().to_owned() })
+                let (id, body) = (c.comment_id()?.to_owned(), c.content().unwrap_or_default().to_owned());
+                Some(Comment { id, body, author: c.author_arn().map(principal) })
             }));
         }
         Ok(all)

@@ -57,10 +57,19 @@ impl Connection {
     /// The account the credentials belong to (STS GetCallerIdentity): checked against the
     /// environment's account before anything is read or changed.
     pub async fn account(&self) -> Result<String, sdlf_deploy::api::ApiError> {
+        Ok(self.identity().await?.account().unwrap_or_default().to_owned())
+    }
+
+    /// The ARN the credentials act as.
+    pub async fn caller_arn(&self) -> Result<String, sdlf_deploy::api::ApiError> {
+        Ok(self.identity().await?.arn().unwrap_or_default().to_owned())
+    }
+
+    async fn identity(
+        &self,
+    ) -> Result<aws_sdk_sts::operation::get_caller_identity::GetCallerIdentityOutput, sdlf_deploy::api::ApiError> {
         self.calls.tick();
-        let out =
-            self.sts.get_caller_identity().send().await.map_err(|e| crate::api_error("GetCallerIdentity", None, e))?;
-        Ok(out.account().unwrap_or_default().to_owned())
+        self.sts.get_caller_identity().send().await.map_err(|e| crate::api_error("GetCallerIdentity", None, e))
     }
 }
 

@@ -10,6 +10,8 @@ pub const MARKER: &str = "<!-- sdlf:plan -->";
 pub struct Comment {
     pub id: String,
     pub body: String,
+    /// Who wrote it, as the provider names its poster ([`PullRequestComments::poster`]).
+    pub author: Option<String>,
 }
 
 /// A provider call that failed, naming the pull request and what to do.
@@ -26,6 +28,9 @@ pub struct CommentError {
 pub trait PullRequestComments: Sync {
     /// The pull request, as messages name it.
     fn pull_request(&self) -> String;
+    /// Who this client posts as, when the provider can say: only that author's marked comment
+    /// is the plan comment (anyone can write the marker; nobody else's comment is edited).
+    fn poster(&self) -> impl Future<Output = Result<Option<String>, CommentError>> + Send;
     /// Every comment, oldest first.
     fn comments(&self) -> impl Future<Output = Result<Vec<Comment>, CommentError>> + Send;
     /// A new comment; its id.
@@ -47,11 +52,13 @@ pub fn overhead() -> usize {
     MARKER.len() + 1
 }
 
-/// Posts `plan` as the pull request's plan comment: updates the earliest comment that starts
-/// with [`MARKER`], or creates one.
+/// Posts `plan` as the pull request's plan comment: updates the earliest comment of this
+/// poster that starts with [`MARKER`], or creates one.
 pub async fn post_plan<C: PullRequestComments>(comments: &C, plan: &str) -> Result<Posted, CommentError> {
     let body = format!("{MARKER}\n{plan}");
-    let earlier = comments.comments().await?.into_iter().find(|c| c.body.starts_with(MARKER));
+    let poster = comments.poster().await?;
+    let ours = |c: &Comment| poster.is_none() || c.author == poster;
+    let earlier = comments.comments().await?.into_iter().find(|c| c.body.starts_with(MARKER) && ours(c));
     match earlier {
         Some(c) if c.body == body => Ok(Posted::Unchanged(c.id)),
         Some(c) => {
@@ -75,9 +82,14 @@ mod tests {
         comments: Mutex<Vec<Comment>>,
     }
 
+    const BOT: &str = "sdlf-bot";
+
     impl PullRequestComments for InMemory {
         fn pull_request(&self) -> String {
             "repo pull request 7".into()
+        }
+        async fn poster(&self) -> Result<Option<String>, CommentError> {
+            Ok(Some(BOT.into()))
         }
         async fn comments(&self) -> Result<Vec<Comment>, CommentError> {
             Ok(self.comments.lock().unwrap().clone())
@@ -85,7 +97,7 @@ mod tests {
         async fn create(&self, body: &str) -> Result<String, CommentError> {
             let mut comments = self.comments.lock().unwrap();
             let id = format!("c{}", comments.len() + 1);
-            comments.push(Comment { id: id.clone(), body: body.into() });
+            comments.push(Comment { id: id.clone(), body: body.into(), author: Some(BOT.into()) });
             Ok(id)
         }
         async fn update(&self, id: &str, body: &str) -> Result<(), CommentError> {
@@ -99,12 +111,16 @@ mod tests {
     async fn the_first_run_creates_the_comment_and_later_runs_update_the_same_one() {
         let pr = InMemory::default();
         pr.create("LGTM").await.unwrap();
-        assert_eq!(post_plan(&pr, "plan 1").await.unwrap(), Posted::Created("c2".into()));
-        assert_eq!(post_plan(&pr, "plan 2").await.unwrap(), Posted::Updated("c2".into()));
-        assert_eq!(post_plan(&pr, "plan 2").await.unwrap(), Posted::Unchanged("c2".into()));
+        // Someone else's comment with the marker is not the plan comment.
+        let planted = Comment { id: "x".into(), body: format!("{MARKER}\nfake plan"), author: Some("mallory".into()) };
+        pr.comments.lock().unwrap().push(planted);
+        assert_eq!(post_plan(&pr, "plan 1").await.unwrap(), Posted::Created("c3".into()));
+        assert_eq!(post_plan(&pr, "plan 2").await.unwrap(), Posted::Updated("c3".into()));
+        assert_eq!(post_plan(&pr, "plan 2").await.unwrap(), Posted::Unchanged("c3".into()));
         let comments = pr.comments.lock().unwrap().clone();
-        assert_eq!(comments.len(), 2, "one plan comment beside the reviewer's");
-        assert_eq!(comments[1].body, format!("{MARKER}\nplan 2"));
+        assert_eq!(comments.len(), 3, "one plan comment beside the others");
+        assert_eq!(comments[2].body, format!("{MARKER}\nplan 2"));
         assert_eq!(comments[0].body, "LGTM", "other comments are left alone");
+        assert_eq!(comments[1].body, format!("{MARKER}\nfake plan"), "a planted marker is not ours");
     }
 }

@@ -59,6 +59,22 @@ impl GitHub {
         path: &str,
         body: Option<Value>,
     ) -> Result<Value, CommentError> {
+        let (status, answer) = self.request(operation, method, path, body)?;
+        if (200..300).contains(&status) {
+            return Ok(answer);
+        }
+        let said = answer["message"].as_str().unwrap_or("no message").to_owned();
+        Err(self.error(operation, explain(status, &said, &self.repository)))
+    }
+
+    /// One request: the status and the JSON answer; an error only when GitHub is not reached.
+    fn request(
+        &self,
+        operation: &'static str,
+        method: &str,
+        path: &str,
+        body: Option<Value>,
+    ) -> Result<(u16, Value), CommentError> {
         let url = format!("{}{path}", self.api);
         let auth = format!("Bearer {}", self.token);
         let headers = [
@@ -81,12 +97,7 @@ impl GitHub {
         let mut response = sent.map_err(|e| self.error(operation, format!("cannot reach {}: {e}", self.api)))?;
         let status = response.status().as_u16();
         let text = response.body_mut().read_to_string().unwrap_or_default();
-        let answer: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
-        if (200..300).contains(&status) {
-            return Ok(answer);
-        }
-        let said = answer["message"].as_str().unwrap_or("no message").to_owned();
-        Err(self.error(operation, explain(status, &said, &self.repository)))
+        Ok((status, serde_json::from_str(&text).unwrap_or(Value::Null)))
     }
 }
 
@@ -107,12 +118,29 @@ fn explain(status: u16, said: &str, repository: &str) -> String {
 }
 
 fn comment(value: &Value) -> Option<Comment> {
-    Some(Comment { id: value["id"].as_u64()?.to_string(), body: value["body"].as_str().unwrap_or_default().to_owned() })
+    Some(Comment {
+        id: value["id"].as_u64()?.to_string(),
+        body: value["body"].as_str().unwrap_or_default().to_owned(),
+        author: value["user"]["login"].as_str().map(str::to_owned),
+    })
 }
 
 impl PullRequestComments for GitHub {
     fn pull_request(&self) -> String {
         format!("{}#{}", self.repository, self.number)
+    }
+
+    /// The token's user. A GitHub App's installation token may not ask (403): then `None`.
+    async fn poster(&self) -> Result<Option<String>, CommentError> {
+        let operation = "finding who the token posts as";
+        match self.request(operation, "GET", "/user", None)? {
+            (200, user) => Ok(user["login"].as_str().map(str::to_owned)),
+            (403 | 404, _) => Ok(None),
+            (status, answer) => {
+                let said = answer["message"].as_str().unwrap_or("no message");
+                Err(self.error(operation, explain(status, said, &self.repository)))
+            }
+        }
     }
 
     async fn comments(&self) -> Result<Vec<Comment>, CommentError> {

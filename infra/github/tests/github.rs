@@ -14,7 +14,8 @@ const JSON: &str = "application/json";
 
 #[derive(Default)]
 struct State {
-    comments: Vec<(u64, String)>,
+    /// (id, body, author's login).
+    comments: Vec<(u64, String, &'static str)>,
     /// Answer everything with this status and message.
     fail: Option<(u16, &'static str)>,
     /// `METHOD path` of every request, and whether it carried the token.
@@ -48,21 +49,26 @@ fn answer(state: &mut State, request: &Request) -> Response {
     }
     let body = request.json();
     match (method, path) {
+        ("GET", "/user") => (200, JSON, json!({"login": "sdlf-bot"}).to_string()),
         ("GET", "/repos/acme/lake/issues/7/comments") => {
             let page: usize = request.target.split("page=").last().and_then(|p| p.parse().ok()).unwrap_or(1);
-            let all: Vec<Value> = state.comments.iter().map(|(id, b)| json!({"id": id, "body": b})).collect();
+            let all: Vec<Value> = state
+                .comments
+                .iter()
+                .map(|(id, b, user)| json!({"id": id, "body": b, "user": {"login": user}}))
+                .collect();
             let start = (page - 1) * 100;
             (200, JSON, Value::Array(all.into_iter().skip(start).take(100).collect()).to_string())
         }
         ("POST", "/repos/acme/lake/issues/7/comments") => {
             let id = 1000 + state.comments.len() as u64;
-            state.comments.push((id, body["body"].as_str().unwrap().to_owned()));
+            state.comments.push((id, body["body"].as_str().unwrap().to_owned(), "sdlf-bot"));
             (201, JSON, json!({"id": id, "body": body["body"]}).to_string())
         }
         ("PATCH", p) if p.starts_with("/repos/acme/lake/issues/comments/") => {
             let id: u64 = p.rsplit('/').next().unwrap().parse().unwrap();
             let text = body["body"].as_str().unwrap().to_owned();
-            match state.comments.iter_mut().find(|(i, _)| *i == id) {
+            match state.comments.iter_mut().find(|(i, _, _)| *i == id) {
                 Some(comment) => {
                     comment.1 = text;
                     (200, JSON, json!({"id": id, "body": comment.1}).to_string())
@@ -78,19 +84,23 @@ fn answer(state: &mut State, request: &Request) -> Response {
 async fn the_first_run_creates_the_comment_and_the_second_updates_the_same_one() {
     let github = FakeGitHub::start();
     // A pull request with more than one page of comments, none of them ours.
-    github.state.lock().unwrap().comments = (0..150).map(|i| (i, format!("review {i}"))).collect();
+    let mut comments: Vec<(u64, String, &str)> = (0..150).map(|i| (i, format!("review {i}"), "reviewer")).collect();
+    // Someone else's comment with the marker: not the plan comment, and never edited.
+    comments.push((150, format!("{MARKER}\nplanted"), "mallory"));
+    github.state.lock().unwrap().comments = comments;
     let pr = github.client(7);
 
     let first = post_plan(&pr, "## sdlf plan\n\nno changes\n").await.unwrap();
-    assert_eq!(first, Posted::Created("1150".into()));
+    assert_eq!(first, Posted::Created("1151".into()));
     let second = post_plan(&pr, "## sdlf plan\n\n1 to add\n").await.unwrap();
-    assert_eq!(second, Posted::Updated("1150".into()));
+    assert_eq!(second, Posted::Updated("1151".into()));
 
     let state = github.state.lock().unwrap();
-    assert_eq!(state.comments.len(), 151, "one plan comment, updated in place");
-    assert_eq!(state.comments[150].1, format!("{MARKER}\n## sdlf plan\n\n1 to add\n"));
+    assert_eq!(state.comments.len(), 152, "one plan comment, updated in place");
+    assert_eq!(state.comments[151].1, format!("{MARKER}\n## sdlf plan\n\n1 to add\n"));
+    assert_eq!(state.comments[150].1, format!("{MARKER}\nplanted"), "the planted one is left alone");
     assert!(state.seen.iter().all(|(_, authorized)| *authorized), "every request carries the token");
-    let patches = state.seen.iter().filter(|(r, _)| r == "PATCH /repos/acme/lake/issues/comments/1150").count();
+    let patches = state.seen.iter().filter(|(r, _)| r == "PATCH /repos/acme/lake/issues/comments/1151").count();
     assert_eq!(patches, 1);
 }
 
@@ -107,7 +117,10 @@ async fn error_answers_name_the_pull_request_and_what_to_do_and_never_the_token(
         github.state.lock().unwrap().fail = Some((status, message));
         let error = post_plan(&github.client(7), "plan").await.unwrap_err();
         let text = error.to_string();
-        assert!(text.starts_with("acme/lake#7: listing the comments failed: "), "{text}");
+        // 401 and 422 already stop the first call (who the token is); 403 and 404 there mean
+        // an App's token, so the listing is what fails.
+        let call = if matches!(status, 403 | 404) { "listing the comments" } else { "finding who the token posts as" };
+        assert!(text.starts_with(&format!("acme/lake#7: {call} failed: ")), "{text}");
         assert!(text.contains(says), "{status}: {text}");
         assert!(!text.contains(TOKEN) && !format!("{:?}", github.client(7)).contains(TOKEN), "{text}");
     }
