@@ -50,6 +50,9 @@ fn the_lake_deploys_to_the_emulator_and_a_second_deploy_changes_nothing() {
         text(&second)
     );
     assert!(!text(&second).contains("executing change set"));
+    // Nothing would be lost, so a pull request's check passes.
+    let check = sdlf(&emulator, &["diff", "--env", "local", "--method", "template", "--fail-if-refused"]);
+    assert_eq!(check.status.code(), Some(0), "{}", text(&check));
 
     let diff = sdlf(
         &emulator,

@@ -47,6 +47,10 @@ pub struct DiffArgs {
     /// Exit with 1 when there are changes (for CI gates).
     #[arg(long)]
     pub fail: bool,
+    /// Exit with 3 when the data-loss guard would refuse the deploy of a stack (a pull
+    /// request's check; a queue counts as refused, its messages are only counted at deploy).
+    #[arg(long)]
+    pub fail_if_refused: bool,
     /// Also write the diff as JSON to this file (the CI/CD's plan artifact).
     #[arg(long, value_name = "FILE")]
     pub json_out: Option<PathBuf>,
@@ -107,8 +111,19 @@ pub fn run(args: &DiffArgs) -> Result<ExitCode, CliError> {
         Some(path) => write(path, rendered)?,
         None => print!("{rendered}"),
     }
-    let changed = all.iter().flat_map(|e| &e.diffs).any(|d| !d.is_empty());
-    Ok(ExitCode::from(if args.fail && changed { exit::CHANGES } else { exit::OK }))
+    let diffs = || all.iter().flat_map(|e| &e.diffs);
+    let changed = diffs().any(|d| !d.is_empty());
+    let refused = diffs().any(|d| !sdlf_deploy::guard::at_review(d).is_empty());
+    Ok(ExitCode::from(exit_code(changed && args.fail, refused && args.fail_if_refused)))
+}
+
+/// A refusal outranks changes, as in every command (the most severe outcome wins).
+fn exit_code(fail_on_changes: bool, fail_on_refusal: bool) -> u8 {
+    match (fail_on_refusal, fail_on_changes) {
+        (true, _) => exit::INVALID,
+        (false, true) => exit::CHANGES,
+        (false, false) => exit::OK,
+    }
 }
 
 /// The diffs of the selected stacks of `env` against what is deployed.
@@ -166,5 +181,18 @@ fn render(all: &[EnvironmentDiffs], format: Format, args: &DiffArgs) -> String {
                 .collect();
             texts.join("\n")
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_refusal_outranks_changes_and_nothing_asked_for_is_success() {
+        assert_eq!(exit_code(true, true), exit::INVALID);
+        assert_eq!(exit_code(false, true), exit::INVALID);
+        assert_eq!(exit_code(true, false), exit::CHANGES);
+        assert_eq!(exit_code(false, false), exit::OK);
     }
 }
