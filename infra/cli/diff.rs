@@ -75,10 +75,12 @@ pub enum Format {
     Json,
 }
 
-/// One environment's diffs.
+/// One environment's diffs, and what of them the data-loss guard would refuse (by stack, as
+/// the deploy engine's own rule decides it).
 struct EnvironmentDiffs {
     environment: String,
     diffs: Vec<TemplateDiff>,
+    refused: BTreeMap<String, BTreeMap<String, String>>,
 }
 
 pub fn run(args: &DiffArgs) -> Result<ExitCode, CliError> {
@@ -97,7 +99,9 @@ pub fn run(args: &DiffArgs) -> Result<ExitCode, CliError> {
     }
     let mut all = Vec::new();
     for env in &args.envs {
-        all.push(EnvironmentDiffs { environment: env.clone(), diffs: diff_environment(env, args)? });
+        let diffs = diff_environment(env, args)?;
+        let refused = diffs.iter().map(|d| (d.stack.clone(), sdlf_deploy::guard::at_review(d))).collect();
+        all.push(EnvironmentDiffs { environment: env.clone(), diffs, refused });
     }
     let write = |path: &Path, text: String| std::fs::write(path, text).map_err(|e| CliError::io(path, e));
     if let (Some(path), [one]) = (&args.json_out, all.as_slice()) {
@@ -111,9 +115,8 @@ pub fn run(args: &DiffArgs) -> Result<ExitCode, CliError> {
         Some(path) => write(path, rendered)?,
         None => print!("{rendered}"),
     }
-    let diffs = || all.iter().flat_map(|e| &e.diffs);
-    let changed = diffs().any(|d| !d.is_empty());
-    let refused = diffs().any(|d| !sdlf_deploy::guard::at_review(d).is_empty());
+    let changed = all.iter().flat_map(|e| &e.diffs).any(|d| !d.is_empty());
+    let refused = all.iter().flat_map(|e| e.refused.values()).any(|r| !r.is_empty());
     Ok(ExitCode::from(exit_code(changed && args.fail, refused && args.fail_if_refused)))
 }
 
@@ -152,15 +155,9 @@ fn render(all: &[EnvironmentDiffs], format: Format, args: &DiffArgs) -> String {
             serde_json::to_string_pretty(&render_json(diffs)).expect("JSON values serialize") + "\n"
         }
         Format::Markdown => {
-            // What the data-loss guard would refuse, decided by the deploy engine's own rule.
-            let refused: Vec<BTreeMap<String, BTreeMap<String, String>>> = all
-                .iter()
-                .map(|e| e.diffs.iter().map(|d| (d.stack.clone(), sdlf_deploy::guard::at_review(d))).collect())
-                .collect();
             let plans: Vec<EnvironmentPlan<'_>> = all
                 .iter()
-                .zip(&refused)
-                .map(|(e, refused)| EnvironmentPlan { environment: &e.environment, diffs: &e.diffs, refused })
+                .map(|e| EnvironmentPlan { environment: &e.environment, diffs: &e.diffs, refused: &e.refused })
                 .collect();
             // Room for the marker `sdlf review` puts before the plan: the limit is the comment's.
             let options = MarkdownOptions {
