@@ -140,3 +140,58 @@ fn review_posts_the_plan_with_the_token_from_the_environment_and_fails_the_check
     );
     assert!(!stderr.contains("t0ken"), "the token is never printed: {stderr}");
 }
+
+/// The review build's last step: the results its steps left (tests, plan) become the comment
+/// on a simulated pull request (`--provider local`, comments in a file), and a failed check
+/// exits 1 after posting.
+#[test]
+fn review_of_results_posts_the_verdict_and_fails_the_check_after_posting() {
+    let repository = tempfile::tempdir().unwrap();
+    let results = tempfile::tempdir().unwrap();
+    let write = |name: &str, text: &str| std::fs::write(results.path().join(name), text).unwrap();
+    let review = || {
+        Command::new(env!("CARGO_BIN_EXE_sdlf"))
+            .args(["review", "--provider", "local", "--pull-request", "feature-x", "--repository"])
+            .arg(repository.path())
+            .arg("--results")
+            .arg(results.path())
+            .output()
+            .unwrap()
+    };
+    let comment = || {
+        let file = repository.path().join("feature-x/comments.json");
+        let comments: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(file).unwrap()).unwrap();
+        assert_eq!(comments.as_array().unwrap().len(), 1, "one comment, updated in place: {comments}");
+        comments[0]["body"].as_str().unwrap().to_owned()
+    };
+    write("tests.exit", "0\n");
+    write("tests.log", "test result: ok\n");
+    write("plan.exit", "0\n");
+    write("plan.md", "## Plan\n\nno changes\n");
+    let passed = review();
+    assert_eq!(passed.status.code(), Some(0), "{}", text(&passed.stderr));
+    assert_eq!(text(&passed.stdout), "simulated pull request feature-x: created the plan comment 1\n");
+    assert!(comment().contains("### sdlf review: ✅ passed"), "{}", comment());
+
+    write("tests.exit", "101\n");
+    write("tests.log", "thread 'lake' panicked\ntest result: FAILED\n");
+    write("plan.exit", "3\n");
+    let failed = review();
+    assert_eq!(failed.status.code(), Some(sdlf::exit::CHANGES.into()), "{}", text(&failed.stderr));
+    assert_eq!(text(&failed.stdout), "simulated pull request feature-x: updated the plan comment 1\n");
+    assert_eq!(
+        text(&failed.stderr),
+        "error: the check fails: the tests failed (exit 101); the data-loss guard would refuse a deploy (see the \
+         highlights)\n"
+    );
+    let body = comment();
+    assert!(body.contains("test result: FAILED"), "{body}");
+
+    // No plan (an invalid definition): the comment quotes why.
+    std::fs::remove_file(results.path().join("plan.md")).unwrap();
+    write("plan.err", "error: dataset `x`: unknown pipeline `y`\n");
+    let invalid = review();
+    assert_eq!(invalid.status.code(), Some(sdlf::exit::CHANGES.into()));
+    assert!(comment().contains("error: dataset `x`: unknown pipeline `y`"), "{}", comment());
+    assert!(text(&invalid.stderr).contains("the plan could not be computed (exit 3)"), "{}", text(&invalid.stderr));
+}

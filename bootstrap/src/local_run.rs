@@ -35,6 +35,14 @@ pub struct RunLocalArgs {
     /// Where runs and the build cache live (default: target/pipeline of the repository).
     #[arg(long)]
     pub work_dir: Option<PathBuf>,
+    /// Instead of the pipeline, run the review build on a pull request simulated from BRANCH
+    /// into --into: tests, the plan, and the plan comment a reviewer would see (printed, and
+    /// kept in WORK_DIR/pull-requests/, where the next run updates it).
+    #[arg(long, value_name = "BRANCH", conflicts_with_all = ["commit", "approve", "skip_stage"])]
+    pub pull_request: Option<String>,
+    /// The branch the simulated pull request goes into.
+    #[arg(long, value_name = "BRANCH", default_value = sdlf_cicd::pipeline::DEFAULT_BRANCH, requires = "pull_request")]
+    pub into: String,
 }
 
 /// A stage's outcome, as GetPipelineState reports it.
@@ -48,24 +56,19 @@ enum StageState {
 }
 
 pub fn run(args: &RunLocalArgs) -> Result<ExitCode, CliError> {
-    let repo = git(None, &["rev-parse", "--show-toplevel"]).map_err(CliError::Usage)?;
-    let repo = PathBuf::from(repo);
-    let commit = git(Some(&repo), &["rev-parse", "--verify", &format!("{}^{{commit}}", args.commit)])
-        .map_err(|e| CliError::Usage(format!("--commit {}: {e}", args.commit)))?;
-    let work = args.work_dir.clone().unwrap_or_else(|| repo.join("target").join("pipeline"));
+    if let Some(branch) = &args.pull_request {
+        return crate::local_review::run(args, branch);
+    }
+    let repo = repository()?;
+    let commit = resolve(&repo, &args.commit).map_err(|e| CliError::Usage(format!("--commit {}: {e}", args.commit)))?;
+    let work = work_dir(args, &repo);
     let run_dir = work.join("runs").join(format!("{}-{}", &commit[..12], std::process::id()));
     // The commit's files; each build gets them in the stable directory `work/source`.
     checkout(&repo, &commit, &run_dir.join("export"))?;
 
     let lake = sdlf_pipelines::lake();
-    let local =
-        lake.environments.iter().find(|e| e.is_local()).cloned().ok_or_else(|| {
-            CliError::Usage("the lake defines no local environment to run the pipeline against".into())
-        })?;
-    let settings = Settings { test_command: args.test_command.clone(), ..Settings::new(Source::CodeCommit) };
-    let output = synth(&Request { lake: &lake, home: &local, targets: vec![&local], settings: &settings })
-        .map_err(|e| CliError::Usage(e.to_string()))?;
-    let buildspecs = buildspecs_of(&output.stacks[0].body)?;
+    let local = local_environment(&lake)?;
+    let buildspecs = local_buildspecs(&lake, &local, args)?;
     println!("pipeline run of {commit} in {}", run_dir.display());
 
     let mut failed = false;
@@ -102,14 +105,48 @@ pub fn run(args: &RunLocalArgs) -> Result<ExitCode, CliError> {
     Ok(ExitCode::from(if failed { exit::FAILED } else { exit::OK }))
 }
 
-struct StageContext<'a> {
-    args: &'a RunLocalArgs,
-    lake: &'a sdlf_lake::Lake,
-    local: &'a Environment,
-    commit: &'a str,
-    run_dir: &'a Path,
-    work: &'a Path,
-    buildspecs: &'a BTreeMap<String, Buildspec>,
+/// The repository the command runs in.
+pub(crate) fn repository() -> Result<PathBuf, CliError> {
+    git(None, &["rev-parse", "--show-toplevel"]).map(PathBuf::from).map_err(CliError::Usage)
+}
+
+/// The full commit id `revision` names.
+pub(crate) fn resolve(repo: &Path, revision: &str) -> Result<String, String> {
+    git(Some(repo), &["rev-parse", "--verify", &format!("{revision}^{{commit}}")])
+}
+
+pub(crate) fn work_dir(args: &RunLocalArgs, repo: &Path) -> PathBuf {
+    args.work_dir.clone().unwrap_or_else(|| repo.join("target").join("pipeline"))
+}
+
+pub(crate) fn local_environment(lake: &sdlf_lake::Lake) -> Result<Environment, CliError> {
+    lake.environments
+        .iter()
+        .find(|e| e.is_local())
+        .cloned()
+        .ok_or_else(|| CliError::Usage("the lake defines no local environment to run the pipeline against".into()))
+}
+
+/// Each project's buildspec as the CI/CD template of the `local` environment holds it.
+pub(crate) fn local_buildspecs(
+    lake: &sdlf_lake::Lake,
+    local: &Environment,
+    args: &RunLocalArgs,
+) -> Result<BTreeMap<String, Buildspec>, CliError> {
+    let settings = Settings { test_command: args.test_command.clone(), ..Settings::new(Source::CodeCommit) };
+    let output = synth(&Request { lake, home: local, targets: vec![local], settings: &settings })
+        .map_err(|e| CliError::Usage(e.to_string()))?;
+    buildspecs_of(&output.stacks[0].body)
+}
+
+pub(crate) struct StageContext<'a> {
+    pub(crate) args: &'a RunLocalArgs,
+    pub(crate) lake: &'a sdlf_lake::Lake,
+    pub(crate) local: &'a Environment,
+    pub(crate) commit: &'a str,
+    pub(crate) run_dir: &'a Path,
+    pub(crate) work: &'a Path,
+    pub(crate) buildspecs: &'a BTreeMap<String, Buildspec>,
 }
 
 fn render_state(stage: &str, state: &StageState) -> String {
@@ -166,18 +203,21 @@ fn run_stage(stage: &Stage, ctx: &StageContext) -> Result<StageState, CliError> 
 }
 
 /// One CodeBuild action to run.
-struct Build<'a> {
-    name: &'a str,
-    project: Project,
-    spec: &'a Buildspec,
-    variables: BTreeMap<String, String>,
-    artifacts: Option<PathBuf>,
-    cache: PathBuf,
+pub(crate) struct Build<'a> {
+    pub(crate) name: &'a str,
+    pub(crate) project: Project,
+    pub(crate) spec: &'a Buildspec,
+    pub(crate) variables: BTreeMap<String, String>,
+    pub(crate) artifacts: Option<PathBuf>,
+    pub(crate) cache: PathBuf,
 }
 
 /// Runs one build on a fresh copy of the source (CodeBuild gives each build its own); the
 /// exported variables, or why it failed.
-fn run_build(ctx: &StageContext, build: &Build) -> Result<Result<BTreeMap<String, String>, String>, CliError> {
+pub(crate) fn run_build(
+    ctx: &StageContext,
+    build: &Build,
+) -> Result<Result<BTreeMap<String, String>, String>, CliError> {
     // CodeBuild gives each build a fresh copy of the source; here the stable directory is
     // made to hold exactly the commit's files again (see `sync`), the cache's directories aside.
     let dir = ctx.work.join("source");
@@ -260,7 +300,7 @@ fn git(dir: Option<&Path>, args: &[&str]) -> Result<String, String> {
 }
 
 /// The commit's files in a fresh directory, without `.git` (CodePipeline's source artifact).
-fn checkout(repo: &Path, commit: &str, dest: &Path) -> Result<(), CliError> {
+pub(crate) fn checkout(repo: &Path, commit: &str, dest: &Path) -> Result<(), CliError> {
     std::fs::create_dir_all(dest).map_err(|e| CliError::io(dest, e))?;
     let archive = Command::new("git")
         .arg("-C")

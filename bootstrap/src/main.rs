@@ -3,6 +3,7 @@
 //! One error path and the `sdlf` exit codes (README, "Exit codes").
 
 mod first_push;
+mod local_review;
 mod local_run;
 mod status;
 mod sync;
@@ -18,6 +19,7 @@ use sdlf::{CliError, exit};
 use sdlf_cicd::output::{CicdError, synth, synth_trust};
 use sdlf_cicd::pipeline::{DEFAULT_BRANCH, DEFAULT_TEST_COMMAND, Settings, Source, aws_environments};
 use sdlf_cicd::stack::Request;
+use sdlf_cicd::status::Connections;
 use sdlf_lake::output::EnvironmentOutput;
 use sdlf_lake::{Environment, Lake};
 
@@ -64,6 +66,11 @@ pub(crate) struct PipelineArgs {
     /// The Test stage's command.
     #[arg(long, default_value = DEFAULT_TEST_COMMAND)]
     test_command: String,
+    /// The Secrets Manager secret holding the GitHub or GitLab token pull-request reviews
+    /// comment with (default: {org}-{domain}-cicd/review-token). Create it yourself; the
+    /// token never goes into a template.
+    #[arg(long, value_name = "NAME")]
+    review_token_secret: Option<String>,
     /// Create, in this (the environment's) account, the roles a pipeline in account
     /// PIPELINE_ACCOUNT uses to deploy the environment, as `cdk bootstrap --trust` does.
     #[arg(long, value_name = "PIPELINE_ACCOUNT")]
@@ -96,6 +103,10 @@ struct SynthArgs {
     /// Output directory; the stack's environment gets a subdirectory.
     #[arg(long, short, default_value = "sdlf.out/cicd")]
     out: PathBuf,
+    /// With the review project's pull-request webhook, as a deploy adds it once the
+    /// connection is available.
+    #[arg(long)]
+    review_webhook: bool,
 }
 
 fn main() -> ExitCode {
@@ -129,8 +140,13 @@ pub(crate) fn home<'l>(lake: &'l Lake, env: Option<&str>) -> Result<&'l Environm
     }
 }
 
-/// The CI/CD stack (or, with --trust, the trust stack) of `args`.
-fn synthesize(lake: &Lake, args: &PipelineArgs) -> Result<(Environment, EnvironmentOutput), CliError> {
+/// The CI/CD stack (or, with --trust, the trust stack) of `args`; with the review's webhook
+/// when `review_webhook`.
+fn synthesize(
+    lake: &Lake,
+    args: &PipelineArgs,
+    review_webhook: bool,
+) -> Result<(Environment, EnvironmentOutput), CliError> {
     let home = home(lake, args.env.as_deref())?;
     let output = match &args.trust {
         Some(account) => {
@@ -141,7 +157,13 @@ fn synthesize(lake: &Lake, args: &PipelineArgs) -> Result<(Environment, Environm
         }
         None => {
             let source = Source::parse(&args.source).map_err(|e| CliError::Usage(e.to_string()))?;
-            let settings = Settings { source, branch: args.branch.clone(), test_command: args.test_command.clone() };
+            let settings = Settings {
+                branch: args.branch.clone(),
+                test_command: args.test_command.clone(),
+                review_token_secret: args.review_token_secret.clone(),
+                review_webhook,
+                ..Settings::new(source)
+            };
             let targets = if home.is_local() { vec![home] } else { aws_environments(lake) };
             synth(&Request { lake, home, targets, settings: &settings })
         }
@@ -155,7 +177,7 @@ fn synthesize(lake: &Lake, args: &PipelineArgs) -> Result<(Environment, Environm
 
 fn run_synth(args: &SynthArgs) -> Result<ExitCode, CliError> {
     let lake = sdlf_pipelines::lake();
-    let (_, output) = synthesize(&lake, &args.pipeline)?;
+    let (_, output) = synthesize(&lake, &args.pipeline, args.review_webhook)?;
     let outputs = [output];
     sdlf::synth::write(&lake, &args.out, &outputs)?;
     print!("{}", sdlf::synth::render(&lake, &args.out, &outputs));
@@ -164,7 +186,8 @@ fn run_synth(args: &SynthArgs) -> Result<ExitCode, CliError> {
 
 fn run_deploy(args: &BootstrapArgs) -> Result<ExitCode, CliError> {
     let lake = sdlf_pipelines::lake();
-    let (home, output) = synthesize(&lake, &args.pipeline)?;
+    let review_webhook = connection_available(&lake, args)?;
+    let (home, output) = synthesize(&lake, &args.pipeline, review_webhook)?;
     let selected: Vec<String> = output.stacks.iter().map(|s| s.name.clone()).collect();
     let deploy = DeployArgs {
         env: home.name.clone(),
@@ -186,23 +209,67 @@ fn run_deploy(args: &BootstrapArgs) -> Result<ExitCode, CliError> {
     } else {
         None
     };
-    print!("{}", next_steps(&lake, &home, &args.pipeline, pushed.as_deref()));
+    print!("{}", next_steps(&lake, &home, &args.pipeline, pushed.as_deref(), review_webhook));
     Ok(code)
 }
 
+/// Whether the deployed CI/CD's connection has had its handshake: CodeBuild creates the
+/// review's webhook only through an AVAILABLE connection, so until then the project goes
+/// without it.
+fn connection_available(lake: &Lake, args: &BootstrapArgs) -> Result<bool, CliError> {
+    let home = home(lake, args.pipeline.env.as_deref())?;
+    let connection_source = matches!(Source::parse(&args.pipeline.source), Ok(Source::Connection { .. }));
+    if !connection_source || home.is_local() || args.pipeline.trust.is_some() {
+        return Ok(false);
+    }
+    let names = sdlf_cicd::names::CicdNames::new(lake);
+    sdlf::runtime()?.block_on(async {
+        let conn = sdlf::aws_target::connect(home, &args.aws).await?;
+        let Some(stack) = sdlf_deploy::api::Stacks::describe(&conn.cloudformation, &names.stack()).await? else {
+            return Ok(false);
+        };
+        Ok(match stack.outputs.get("ConnectionArn") {
+            Some(arn) => Connections::status(&conn.connections, arn).await?.as_deref() == Some("AVAILABLE"),
+            None => false,
+        })
+    })
+}
+
 /// What a person must do once the stack is there.
-fn next_steps(lake: &Lake, home: &Environment, args: &PipelineArgs, pushed: Option<&str>) -> String {
+fn next_steps(
+    lake: &Lake,
+    home: &Environment,
+    args: &PipelineArgs,
+    pushed: Option<&str>,
+    review_webhook: bool,
+) -> String {
     let names = sdlf_cicd::names::CicdNames::new(lake);
     let mut out = String::from("\nNext:\n");
     match Source::parse(&args.source) {
-        Ok(Source::Connection { provider, repository }) => out.push_str(&format!(
-            "  - The {} connection `{}` is PENDING until you complete its handshake: open \
-             https://console.aws.amazon.com/codesuite/settings/connections?region={} , choose the connection, \
-             \"Update pending connection\", and authorise access to {repository}.\n",
-            provider.as_str(),
-            names.connection(provider.as_str()),
-            home.region()
-        )),
+        Ok(Source::Connection { provider, repository }) => {
+            if !review_webhook {
+                out.push_str(&format!(
+                    "  - The {} connection `{}` is PENDING until you complete its handshake: open \
+                     https://console.aws.amazon.com/codesuite/settings/connections?region={} , choose the connection, \
+                     \"Update pending connection\", and authorise access to {repository}. Then run this command \
+                     again: it adds the webhook that reviews pull requests (CodeBuild needs the connection \
+                     available).\n",
+                    provider.as_str(),
+                    names.connection(provider.as_str()),
+                    home.region()
+                ));
+            }
+            if provider != sdlf_cicd::pipeline::Provider::Bitbucket {
+                let secret = args.review_token_secret.clone().unwrap_or_else(|| names.review_token_secret());
+                out.push_str(&format!(
+                    "  - Pull-request reviews comment with a {} token (scope: comment on pull requests) kept in \
+                     Secrets Manager: `aws secretsmanager create-secret --region {} --name {secret} --secret-string \
+                     \"$TOKEN\"` (the token never goes into a template).\n",
+                    provider.as_str(),
+                    home.region()
+                ));
+            }
+        }
         _ if home.is_local() => out.push_str("  - Run the pipeline here: cargo run -p bootstrap -- run-local\n"),
         _ => out.push_str(&format!("  - {}\n", pushed.unwrap_or("Push this repository to CodeCommit (see above)."))),
     }

@@ -111,6 +111,44 @@ fn the_pipeline_deploys_the_lake_and_its_next_plan_is_no_changes() {
     assert_eq!(lines[1], "Test Skipped (--skip-stage)");
     assert_eq!(lines[2], "Plan Succeeded: Plan-local: no changes (8 stacks)");
     assert_eq!(lines[3], "Deploy-local Succeeded");
+
+    review_of_a_pull_request_shows_what_it_does_to_the_deployed_lake(&repo, &work, &target, &emulator.url);
+}
+
+/// On the lake the pipeline deployed: a branch that changes the definition, reviewed as a pull
+/// request, gets one comment with the verdict and the plan against what is deployed.
+fn review_of_a_pull_request_shows_what_it_does_to_the_deployed_lake(
+    repo: &Path,
+    work: &Path,
+    target: &Path,
+    endpoint: &str,
+) {
+    let _ = std::fs::remove_dir_all(work.join("pull-requests"));
+    git(repo, &["branch", "--force", "reviewed-base", "HEAD"]);
+    git(repo, &["checkout", "--quiet", "-b", "slower-schedule"]);
+    let lib = repo.join("pipelines/src/lib.rs");
+    let before = std::fs::read_to_string(&lib).unwrap();
+    let after = before.replacen("schedule: Schedule::EveryMinutes(5)", "schedule: Schedule::EveryMinutes(10)", 1);
+    assert_ne!(after, before, "the example lake's schedule moved: update this test's edit");
+    std::fs::write(&lib, after).unwrap();
+    git(
+        repo,
+        &["-c", "user.name=sdlf", "-c", "user.email=sdlf@example.com", "commit", "--quiet", "-am", "Every 10 min"],
+    );
+
+    let args = ["--pull-request", "slower-schedule", "--into", "reviewed-base", "--test-command", "cargo --version"];
+    let review = run_local(repo, work, target, Some(endpoint), &args);
+    let output = text(&review);
+    assert!(review.status.success(), "review:\n{output}");
+    assert!(output.contains("simulated pull request slower-schedule: created the plan comment 1"), "{output}");
+    let file = work.join("pull-requests/slower-schedule/comments.json");
+    let comments: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    assert_eq!(comments.as_array().unwrap().len(), 1, "{comments}");
+    let body = comments[0]["body"].as_str().unwrap();
+    assert!(body.starts_with(sdlf_cicd::review::MARKER), "{body}");
+    insta::assert_snapshot!("pull_request_comment", body);
+    // What the command printed is the comment a reviewer reads.
+    assert!(output.contains(body.strip_prefix(sdlf_cicd::review::MARKER).unwrap().trim_start()), "{output}");
 }
 
 #[test]

@@ -15,7 +15,7 @@ use sdlf_diff::{
 use crate::aws_target::{AwsArgs, connect};
 use crate::{CliError, exit, session};
 
-#[derive(Debug, Args)]
+#[derive(Debug, Args, Clone)]
 pub struct DiffArgs {
     /// Environment of the lake definition (dev, test, prod or local); repeat it for several
     /// (text and Markdown).
@@ -36,10 +36,18 @@ pub struct DiffArgs {
     /// Write the diff to FILE instead of standard output.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
-    /// Markdown: at most N bytes with the marker `sdlf review` adds, the most severe changes
-    /// kept (CodeCommit comments hold 10240 characters, GitHub's 65536).
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1024..))]
+    /// Markdown: at most N bytes (at least 8192) with what `sdlf review` adds, the most severe
+    /// changes kept (CodeCommit comments hold 10240 characters, GitHub's 65536).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(8192..))]
     pub max_bytes: Option<u32>,
+    /// Markdown: also write the whole plan, however long, to FILE (the build's artifact that
+    /// --full-plan names).
+    #[arg(long, value_name = "FILE")]
+    pub full_out: Option<PathBuf>,
+    /// The AWS profile for one environment, as ENV=PROFILE (repeatable): environments in other
+    /// accounts planned in one run (the review build assumes a role in each).
+    #[arg(long = "env-profile", value_name = "ENV=PROFILE", value_parser = parse_env_profile)]
+    pub env_profiles: Vec<(String, String)>,
     /// Markdown: where the full plan can be read, named when the plan is cut (e.g. the build's
     /// artifact).
     #[arg(long, value_name = "WHERE")]
@@ -97,6 +105,9 @@ pub fn run(args: &DiffArgs) -> Result<ExitCode, CliError> {
             "stack names belong to one environment: pass a single --env with them, or no stack names".into(),
         ));
     }
+    if let Some((env, _)) = args.env_profiles.iter().find(|(e, _)| !args.envs.contains(e)) {
+        return Err(CliError::Usage(format!("--env-profile {env}=...: {env} is not one of the --env given")));
+    }
     let mut all = Vec::new();
     for env in &args.envs {
         let diffs = diff_environment(env, args)?;
@@ -110,6 +121,9 @@ pub fn run(args: &DiffArgs) -> Result<ExitCode, CliError> {
     if let (Some(path), [one]) = (&args.summary_out, all.as_slice()) {
         write(path, summary_line(&one.diffs) + "\n")?;
     }
+    if let Some(path) = &args.full_out {
+        write(path, render(&all, Format::Markdown, &DiffArgs { max_bytes: None, ..args.clone() }))?;
+    }
     let rendered = render(&all, format, args);
     match &args.out {
         Some(path) => write(path, rendered)?,
@@ -118,6 +132,13 @@ pub fn run(args: &DiffArgs) -> Result<ExitCode, CliError> {
     let changed = all.iter().flat_map(|e| &e.diffs).any(|d| !d.is_empty());
     let refused = all.iter().flat_map(|e| e.refused.values()).any(|r| !r.is_empty());
     Ok(ExitCode::from(exit_code(changed && args.fail, refused && args.fail_if_refused)))
+}
+
+fn parse_env_profile(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((env, profile)) if !env.is_empty() && !profile.is_empty() => Ok((env.to_owned(), profile.to_owned())),
+        _ => Err(format!("`{text}` is not ENV=PROFILE, e.g. prod=sdlf-review-prod")),
+    }
 }
 
 /// A refusal outranks changes, as in every command (the most severe outcome wins).
@@ -140,8 +161,12 @@ fn diff_environment(env: &str, args: &DiffArgs) -> Result<Vec<TemplateDiff>, Cli
         MethodArg::ChangeSet => Method::ChangeSet,
         MethodArg::Auto => Method::Auto,
     };
+    let mut aws = args.aws.clone();
+    if let Some((_, profile)) = args.env_profiles.iter().find(|(e, _)| e == env) {
+        aws.profile = Some(profile.clone());
+    }
     crate::runtime()?.block_on(async {
-        let conn = connect(environment, &args.aws).await?;
+        let conn = connect(environment, &aws).await?;
         let deployed = session::deployed(&conn, &output).await?;
         let upload = Upload { objects: &conn.s3, bucket: &output.assets_bucket };
         diff_stacks(&conn.cloudformation, Some(&upload), &stacks, &deployed, method).await.map_err(CliError::from)
@@ -161,7 +186,7 @@ fn render(all: &[EnvironmentDiffs], format: Format, args: &DiffArgs) -> String {
                 .collect();
             // Room for the marker `sdlf review` puts before the plan: the limit is the comment's.
             let options = MarkdownOptions {
-                max_bytes: args.max_bytes.map(|n| n as usize - sdlf_cicd::review::overhead()),
+                max_bytes: args.max_bytes.map(|n| (n as usize).saturating_sub(sdlf_cicd::review::overhead())),
                 full_plan: args.full_plan.as_deref(),
             };
             render_markdown(&plans, &options)

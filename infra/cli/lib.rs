@@ -24,7 +24,8 @@ use sdlf_local::LocalError;
 pub mod exit {
     /// Success, including "no changes".
     pub const OK: u8 = 0;
-    /// `diff --fail` found differences.
+    /// The check asked for found what it fails on: `diff --fail` differences; `review
+    /// --results` a failed check (tests, no plan, a refused deploy), after posting it.
     pub const CHANGES: u8 = 1;
     /// The command line was wrong, or the command is not available yet.
     pub const USAGE: u8 = 2;

@@ -38,13 +38,20 @@ pub struct Env {
     pub shell: Option<String>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub variables: BTreeMap<String, String>,
+    /// Variables CodeBuild sets from Secrets Manager (variable → secret name): tokens reach
+    /// the build without being in the template or the project.
+    #[serde(default, rename = "secrets-manager", skip_serializing_if = "BTreeMap::is_empty")]
+    pub secrets_manager: BTreeMap<String, String>,
     #[serde(default, rename = "exported-variables", skip_serializing_if = "Vec::is_empty")]
     pub exported_variables: Vec<String>,
 }
 
 impl Env {
     fn is_empty(&self) -> bool {
-        self.shell.is_none() && self.variables.is_empty() && self.exported_variables.is_empty()
+        self.shell.is_none()
+            && self.variables.is_empty()
+            && self.secrets_manager.is_empty()
+            && self.exported_variables.is_empty()
     }
 }
 

@@ -11,6 +11,7 @@ pub mod names;
 pub mod output;
 pub mod pipeline;
 pub mod review;
+mod review_project;
 pub mod roles;
 pub mod runner;
 pub mod stack;

@@ -77,6 +77,17 @@ impl<'a> CicdNames<'a> {
         format!("{}-cicd-{env}-deployment", self.base())
     }
 
+    /// The role the review build assumes in another account: it may only plan there.
+    pub fn review_role(&self, env: &str) -> String {
+        format!("{}-cicd-{env}-review", self.base())
+    }
+
+    /// The Secrets Manager secret holding the Git provider's token for pull-request comments
+    /// (created by a person, never by a template).
+    pub fn review_token_secret(&self) -> String {
+        format!("{}-cicd/review-token", self.base())
+    }
+
     pub fn log_group(&self) -> String {
         format!("/aws/codebuild/{}-cicd", self.base())
     }
@@ -107,6 +118,7 @@ mod tests {
         }
         assert!(n.execution_role("abcdefgh").len() <= 64);
         assert!(n.deployment_role("abcdefgh").len() <= 64);
+        assert!(n.review_role("abcdefgh").len() <= 64);
         assert!(n.trust_stack("abcdefgh").len() <= 128);
     }
 

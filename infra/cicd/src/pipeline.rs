@@ -95,6 +95,13 @@ pub struct Settings {
     pub branch: String,
     /// The Test stage's command (the README's test command by default).
     pub test_command: String,
+    /// The Secrets Manager secret with the Git provider's token the pull-request review posts
+    /// with (GitHub, GitLab); `None`: [`crate::names::CicdNames::review_token_secret`].
+    pub review_token_secret: Option<String>,
+    /// Whether the review project gets its webhook on pull-request events (a connection's
+    /// source). CodeBuild creates a webhook only through an AVAILABLE connection, so bootstrap
+    /// adds it once the connection's handshake is done.
+    pub review_webhook: bool,
 }
 
 /// The README's test command, run by the Test stage.
@@ -103,26 +110,37 @@ pub const DEFAULT_BRANCH: &str = "main";
 
 impl Settings {
     pub fn new(source: Source) -> Settings {
-        Settings { source, branch: DEFAULT_BRANCH.to_owned(), test_command: DEFAULT_TEST_COMMAND.to_owned() }
+        Settings {
+            source,
+            branch: DEFAULT_BRANCH.to_owned(),
+            test_command: DEFAULT_TEST_COMMAND.to_owned(),
+            review_token_secret: None,
+            review_webhook: false,
+        }
     }
 }
 
-/// The three CodeBuild projects every pipeline uses.
+/// The CodeBuild projects: the three the pipeline runs, and the pull requests' review.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Project {
     Test,
     Plan,
     Deploy,
+    /// Tests and plans a pull request and posts the plan on it (not a pipeline action).
+    Review,
 }
 
 impl Project {
-    pub const ALL: [Project; 3] = [Project::Test, Project::Plan, Project::Deploy];
+    /// The projects the pipeline's actions run.
+    pub const PIPELINE: [Project; 3] = [Project::Test, Project::Plan, Project::Deploy];
+    pub const ALL: [Project; 4] = [Project::Test, Project::Plan, Project::Deploy, Project::Review];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Project::Test => "test",
             Project::Plan => "plan",
             Project::Deploy => "deploy",
+            Project::Review => "review",
         }
     }
 
@@ -132,6 +150,7 @@ impl Project {
             Project::Test => "Test",
             Project::Plan => "Plan",
             Project::Deploy => "Deploy",
+            Project::Review => "Review",
         }
     }
 }

@@ -144,6 +144,7 @@ pub(crate) fn build_role(
     names: &CicdNames,
     project: Project,
     base: BaseRefs,
+    extra: Vec<Statement>,
 ) -> Result<Handle<iam::Role>, BuildError> {
     let mut permissions = PolicyDocument::new().statements(build_basics(&base));
     if project != Project::Test {
@@ -152,15 +153,20 @@ pub(crate) fn build_role(
             if target.account() == req.home.account() {
                 permissions = permissions.statements(plan_statements(req.lake, target, project == Project::Deploy));
             } else {
-                permissions =
-                    permissions.statement(Statement::allow().action("sts:AssumeRole").resource(Expr::sub(format!(
-                        "arn:${{AWS::Partition}}:iam::{}:role/{}",
-                        target.account(),
-                        names.deployment_role(&target.name)
-                    ))));
+                // The review may only plan: its role there is the read-only one.
+                let role = match project {
+                    Project::Review => names.review_role(&target.name),
+                    _ => names.deployment_role(&target.name),
+                };
+                permissions = permissions.statement(
+                    Statement::allow()
+                        .action("sts:AssumeRole")
+                        .resource(Expr::sub(format!("arn:${{AWS::Partition}}:iam::{}:role/{role}", target.account()))),
+                );
             }
         }
     }
+    permissions = permissions.statements(extra);
     let trust = PolicyDocument::new().statement(
         Statement::assume_role("codebuild.amazonaws.com")
             .condition(Condition::string_equals("aws:SourceAccount", Expr::sub("${AWS::AccountId}"))),
@@ -216,8 +222,9 @@ pub(crate) fn pipeline_role(
 }
 
 /// The stack an environment in another account deploys once (`bootstrap --env E --trust
-/// PIPELINE_ACCOUNT`): its execution role, and a deployment role the pipeline account's plan
-/// and deploy builds may assume to plan and deploy there.
+/// PIPELINE_ACCOUNT`): its execution role, a deployment role the pipeline account's plan and
+/// deploy builds may assume to plan and deploy there, and a review role its review build may
+/// assume to plan only.
 pub fn trust_stack(lake: &Lake, target: &Environment, pipeline_account: &str) -> Result<Stack, BuildError> {
     let names = CicdNames::new(lake);
     let fingerprints = sdlf_lake::assets::StandInFingerprints;
@@ -228,24 +235,37 @@ pub fn trust_stack(lake: &Lake, target: &Environment, pipeline_account: &str) ->
         None,
     );
     execution_role(&mut stack, lake, target)?;
-    let builds: Vec<Expr> = [Project::Plan, Project::Deploy]
-        .into_iter()
-        .map(|p| Expr::sub(format!("arn:${{AWS::Partition}}:iam::{pipeline_account}:role/{}", names.build_role(p))))
-        .collect();
-    let trust = PolicyDocument::new().statement(
-        Statement::allow()
-            .principal(Principal::aws(Expr::sub(format!("arn:${{AWS::Partition}}:iam::{pipeline_account}:root"))))
-            .action("sts:AssumeRole")
-            .condition(Condition::arn_like("aws:PrincipalArn", builds)),
-    );
+    let trusting = |projects: &[Project]| {
+        let builds: Vec<Expr> = projects
+            .iter()
+            .map(|p| {
+                Expr::sub(format!("arn:${{AWS::Partition}}:iam::{pipeline_account}:role/{}", names.build_role(*p)))
+            })
+            .collect();
+        PolicyDocument::new().statement(
+            Statement::allow()
+                .principal(Principal::aws(Expr::sub(format!("arn:${{AWS::Partition}}:iam::{pipeline_account}:root"))))
+                .action("sts:AssumeRole")
+                .condition(Condition::arn_like("aws:PrincipalArn", builds)),
+        )
+    };
     let permissions = PolicyDocument::new().statement(list_stacks()).statements(plan_statements(lake, target, true));
     role(
         &mut stack,
         "DeploymentRole",
         names.deployment_role(&target.name),
         format!("The CI/CD pipeline in account {pipeline_account} plans and deploys {} with this role", target.name),
-        trust,
+        trusting(&[Project::Plan, Project::Deploy]),
         permissions,
+    )?;
+    let read_only = PolicyDocument::new().statement(list_stacks()).statements(plan_statements(lake, target, false));
+    role(
+        &mut stack,
+        "ReviewRole",
+        names.review_role(&target.name),
+        format!("Pull-request reviews in account {pipeline_account} plan {} with this role (read only)", target.name),
+        trusting(&[Project::Review]),
+        read_only,
     )?;
     Ok(stack)
 }

@@ -1,8 +1,9 @@
 //! The CI/CD stack `{org}-{domain}-cicd`: a KMS key, the artifacts bucket, the source
 //! (CodeCommit repository or CodeConnections connection), the `test` / `plan` / `deploy`
-//! CodeBuild projects with their roles, the execution role of each environment in this
-//! account, the CodePipeline (V2) of [`crate::pipeline::stages`], and failures (and approvals)
-//! sent to an encrypted SNS topic by an EventBridge rule.
+//! CodeBuild projects with their roles, the pull requests' `review` project
+//! ([`crate::review_project`]), the execution role of each environment in this account, the
+//! CodePipeline (V2) of [`crate::pipeline::stages`], and failures (and approvals) sent to an
+//! encrypted SNS topic by an EventBridge rule.
 //!
 //! On the local emulator CodeCommit, CodePipeline and CodeConnections are left out (MiniStack
 //! refuses a template holding them) and listed, as `sdlf synth` does for `local`.
@@ -15,10 +16,11 @@ use sdlf_lake::stacks::{BuildError, Ctx};
 use sdlf_lake::{Environment, Lake, Stack};
 use sdlf_policy::{Condition, PolicyDocument, Principal, Statement};
 
-use crate::buildspecs::{self, vars};
+use crate::buildspec::Buildspec;
+use crate::buildspecs::{self, ReviewSpec, vars};
 use crate::names::CicdNames;
 use crate::pipeline::{self, Action, Project, Settings, Source};
-use crate::roles;
+use crate::{review_project, roles};
 
 /// What a CI/CD stack is built from.
 pub struct Request<'a> {
@@ -58,9 +60,16 @@ pub fn build(req: &Request) -> Result<Stack, BuildError> {
     stack.tags.remove(sdlf_lake::stacks::context::TAG_ENV);
     let base = base(&mut stack, &ctx, &names)?;
     let source = source(&mut stack, &names, &req.settings.source, &base.key_arn);
+    let review = review_project::spec(req, &names);
     let mut projects = Vec::new();
+    let mut review_build = None;
     for project in Project::ALL {
-        projects.push(self::project(&mut stack, req, &names, &base, project)?);
+        let Some(spec) = buildspecs::buildspec(project, req.settings, review.as_ref()) else { continue };
+        let handle = self::project(&mut stack, req, &names, &base, (project, spec), &source, review.as_ref())?;
+        match project {
+            Project::Review => review_build = Some(handle),
+            _ => projects.push(handle),
+        }
     }
     for target in req.targets.iter().filter(|t| same_account(req.home, t)) {
         roles::execution_role(&mut stack, req.lake, target)?;
@@ -69,6 +78,9 @@ pub fn build(req: &Request) -> Result<Stack, BuildError> {
     notifications(&mut stack, &names, &base)?;
     if let (Some(pipeline), SourceParts::CodeCommit(Some(repository))) = (&pipeline, &source) {
         push_trigger(&mut stack, req.settings, repository, pipeline)?;
+    }
+    if let (Some(project), SourceParts::CodeCommit(Some(repository))) = (&review_build, &source) {
+        review_project::pull_request_rule(&mut stack, req.settings, repository, project)?;
     }
     outputs(&mut stack, &names, &base, &source, pipeline.as_ref());
     Ok(stack)
@@ -144,7 +156,7 @@ fn base(stack: &mut Stack, ctx: &Ctx, names: &CicdNames) -> Result<Base, BuildEr
 }
 
 /// The source as the stack has it; `None` inside where the emulator left the resource out.
-enum SourceParts {
+pub(crate) enum SourceParts {
     CodeCommit(Option<Handle<codecommit::Repository>>),
     Connection { connection: Option<Handle<codeconnections::Connection>>, repository: String },
 }
@@ -186,10 +198,31 @@ fn project(
     req: &Request,
     names: &CicdNames,
     base: &Base,
-    project: Project,
+    (project, spec): (Project, Buildspec),
+    source: &SourceParts,
+    review: Option<&ReviewSpec>,
 ) -> Result<Handle<codebuild::Project>, BuildError> {
-    let role = roles::build_role(stack, req, names, project, base_refs(base))?;
-    let spec = buildspecs::buildspec(project, req.settings);
+    let extra = match (project, review) {
+        (Project::Review, Some(review)) => review_project::statements(source, review),
+        _ => Vec::new(),
+    };
+    let role = roles::build_role(stack, req, names, project, base_refs(base), extra)?;
+    let spec = spec.render();
+    let (artifacts, source, triggers) = match (project, review) {
+        (Project::Review, Some(review)) => (
+            review_project::artifacts(base.bucket.reference()),
+            review_project::source(source, review, spec),
+            review_project::triggers(source, req.settings),
+        ),
+        _ => (
+            codebuild::project::Artifacts::new("CODEPIPELINE"),
+            codebuild::project::Source {
+                build_spec: Some(spec.into()),
+                ..codebuild::project::Source::new("CODEPIPELINE")
+            },
+            None,
+        ),
+    };
     let bucket = base.bucket.reference();
     Ok(stack.template.add(
         format!("{}Project", project.id()),
@@ -209,15 +242,13 @@ fn project(
                 }),
                 ..Default::default()
             }),
-            timeout_in_minutes: Some(if project == Project::Test { 120 } else { 60 }.into()),
+            timeout_in_minutes: Some(if matches!(project, Project::Test | Project::Review) { 120 } else { 60 }.into()),
+            triggers,
             ..codebuild::Project::new(
-                codebuild::project::Artifacts::new("CODEPIPELINE"),
+                artifacts,
                 codebuild::project::Environment::new(COMPUTE_TYPE, IMAGE, "LINUX_CONTAINER"),
                 role.arn(),
-                codebuild::project::Source {
-                    build_spec: Some(spec.render().into()),
-                    ..codebuild::project::Source::new("CODEPIPELINE")
-                },
+                source,
             )
         },
     ))
@@ -228,6 +259,7 @@ fn describe(project: Project) -> &'static str {
         Project::Test => "the README's test command",
         Project::Plan => "sdlf diff of one environment, saved as an artifact",
         Project::Deploy => "sdlf deploy --yes of one environment",
+        Project::Review => "a pull request's tests and plan of every environment, posted on it",
     }
 }
 
@@ -389,7 +421,8 @@ fn action(
             }
         }
         Action::Build { name, project, environment, output, namespace } => {
-            let handle = &projects[Project::ALL.iter().position(|p| p == project).expect("every project is built")];
+            let handle = &projects
+                [Project::PIPELINE.iter().position(|p| p == project).expect("every pipeline project is built")];
             let mut configuration = vec![("ProjectName", handle.reference())];
             if let Some(env) = environment {
                 let target = req.lake.environment(env).expect("a target of the lake");

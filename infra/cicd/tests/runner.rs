@@ -325,3 +325,21 @@ fn a_build_without_a_shell_setting_runs_in_sh() {
     assert_eq!(outcome.failure.unwrap().exit_code, 1);
     assert_eq!(outcome.exported.get("PWD").map(String::as_str), Some("/"));
 }
+
+#[test]
+fn a_secret_is_taken_from_the_runners_environment_and_its_absence_is_an_error_naming_it() {
+    let mut spec = build_only(&["test -n \"$HOME\""]);
+    // HOME is set in every test process: it stands for a secret the user exported.
+    spec.env.secrets_manager.insert("HOME".into(), "acme-lake-cicd/review-token".into());
+    let (outcome, log, _src) = run_spec(spec.clone());
+    assert_eq!(outcome.status, BuildStatus::Succeeded, "{log}");
+
+    spec.env.secrets_manager.insert("SDLF_TEST_SECRET_NEVER_SET".into(), "acme-lake-cicd/review-token".into());
+    let src = TempDir::new().unwrap();
+    let e = runner::run(&BuildRequest::new("sdlf-test", spec, src.path()), &mut Vec::new()).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "env.secrets-manager `SDLF_TEST_SECRET_NEVER_SET` (secret `acme-lake-cicd/review-token`): the local runner \
+         does not read Secrets Manager; set SDLF_TEST_SECRET_NEVER_SET in the environment to run this build here"
+    );
+}

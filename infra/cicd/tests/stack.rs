@@ -10,8 +10,16 @@ const SOURCES: [&str; 4] =
     ["codecommit", "github:anycompany/datalake", "gitlab:anycompany/data/lake", "bitbucket:anycompany/datalake"];
 
 fn cicd(source: &str, home: &str) -> EnvironmentOutput {
+    cicd_with(Settings::new(Source::parse(source).unwrap()), home)
+}
+
+/// With the review's webhook, as bootstrap synthesizes it once the connection is available.
+fn with_webhook(source: &str) -> EnvironmentOutput {
+    cicd_with(Settings { review_webhook: true, ..Settings::new(Source::parse(source).unwrap()) }, "dev")
+}
+
+fn cicd_with(settings: Settings, home: &str) -> EnvironmentOutput {
     let lake = sdlf_pipelines::lake();
-    let settings = Settings::new(Source::parse(source).unwrap());
     let home = lake.environment(home).unwrap();
     let targets = if home.is_local() { vec![home] } else { aws_environments(&lake) };
     synth(&Request { lake: &lake, home, targets, settings: &settings }).unwrap()
@@ -24,8 +32,10 @@ fn every_source_option_is_lint_clean() {
     let lake = sdlf_pipelines::lake();
     let trust = synth_trust(&lake, lake.environment("prod").unwrap(), "111111111111").unwrap();
     let local = cicd("codecommit", "local");
+    let webhooks: Vec<(String, EnvironmentOutput)> =
+        SOURCES[1..3].iter().map(|s| (format!("{}-webhook", s.replace([':', '/'], "-")), with_webhook(s))).collect();
     let mut templates: Vec<(String, &str)> =
-        outputs.iter().map(|(name, o)| (name.clone(), o.stacks[0].body.as_str())).collect();
+        outputs.iter().chain(&webhooks).map(|(name, o)| (name.clone(), o.stacks[0].body.as_str())).collect();
     templates.push(("trust-prod".into(), &trust.stacks[0].body));
     templates.push(("local".into(), &local.stacks[0].body));
     let refs: Vec<(&str, &str)> = templates.iter().map(|(n, b)| (n.as_str(), *b)).collect();
@@ -50,7 +60,7 @@ fn pretty(o: &EnvironmentOutput) -> String {
 #[test]
 fn snapshots() {
     insta::assert_snapshot!("codecommit", pretty(&cicd("codecommit", "dev")));
-    insta::assert_snapshot!("github", pretty(&cicd("github:anycompany/datalake", "dev")));
+    insta::assert_snapshot!("github", pretty(&with_webhook("github:anycompany/datalake")));
     let lake = sdlf_pipelines::lake();
     let trust = synth_trust(&lake, lake.environment("prod").unwrap(), "111111111111").unwrap();
     insta::assert_snapshot!("trust-prod", pretty(&trust));
@@ -86,4 +96,104 @@ fn an_environment_named_like_the_cicd_is_refused() {
     let home = lake.environment("dev").unwrap();
     let err = synth(&Request { lake: &lake, home, targets: vec![home], settings: &settings }).unwrap_err();
     assert!(err.to_string().contains("environment named `cicd`"), "{err}");
+}
+
+fn resources(o: &EnvironmentOutput) -> serde_json::Value {
+    let value: serde_json::Value = serde_json::from_str(&o.stacks[0].body).unwrap();
+    value["Resources"].clone()
+}
+
+/// Every action the role's inline policies allow.
+fn allowed_actions(role: &serde_json::Value) -> Vec<String> {
+    let mut out = Vec::new();
+    for policy in role["Properties"]["Policies"].as_array().unwrap() {
+        for statement in policy["PolicyDocument"]["Statement"].as_array().unwrap() {
+            match &statement["Action"] {
+                serde_json::Value::String(a) => out.push(a.clone()),
+                serde_json::Value::Array(list) => out.extend(list.iter().map(|a| a.as_str().unwrap().to_owned())),
+                _ => {}
+            }
+        }
+    }
+    out
+}
+
+const WRITES: [&str; 6] = [
+    "cloudformation:ExecuteChangeSet",
+    "cloudformation:DeleteStack",
+    "cloudformation:UpdateTerminationProtection",
+    "cloudformation:CancelUpdateStack",
+    "iam:PassRole",
+    "sts:AssumeRole",
+];
+
+#[test]
+fn a_codecommit_pull_request_starts_the_review_build_with_its_id_and_commits() {
+    let r = resources(&cicd("codecommit", "dev"));
+    let rule = &r["ReviewRule"]["Properties"];
+    assert_eq!(rule["EventPattern"]["detail-type"][0], "CodeCommit Pull Request State Change");
+    assert_eq!(
+        rule["EventPattern"]["detail"]["event"],
+        serde_json::json!(["pullRequestCreated", "pullRequestSourceBranchUpdated"])
+    );
+    assert_eq!(rule["EventPattern"]["detail"]["destinationReference"][0], "refs/heads/main");
+    let target = &rule["Targets"][0];
+    assert_eq!(target["Arn"], serde_json::json!({"Fn::GetAtt": ["ReviewProject", "Arn"]}));
+    let template: serde_json::Value =
+        serde_json::from_str(target["InputTransformer"]["InputTemplate"].as_str().unwrap()).unwrap();
+    assert_eq!(template["sourceVersion"], "<source>");
+    assert_eq!(template["environmentVariablesOverride"][0]["name"], "SDLF_PULL_REQUEST");
+    assert_eq!(target["InputTransformer"]["InputPathsMap"]["pullRequest"], "$.detail.pullRequestId");
+    assert_eq!(r["ReviewProject"]["Properties"]["Source"]["Type"], "CODECOMMIT");
+    assert_eq!(r["ReviewProject"]["Properties"]["Artifacts"]["Type"], "S3");
+}
+
+#[test]
+fn the_review_role_may_plan_and_comment_but_change_nothing() {
+    for source in ["codecommit", "github:anycompany/datalake"] {
+        let r = resources(&cicd(source, "dev"));
+        let actions = allowed_actions(&r["ReviewBuildRole"]);
+        assert!(actions.iter().any(|a| a == "cloudformation:CreateChangeSet"), "{source}: {actions:?}");
+        let assumes: Vec<String> = r["ReviewBuildRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|s| s["Action"] == "sts:AssumeRole")
+            .map(|s| s["Resource"].to_string())
+            .collect();
+        assert!(assumes.iter().all(|a| a.contains("-review")), "{source}: only review roles elsewhere: {assumes:?}");
+        for write in &WRITES[..5] {
+            assert!(!actions.iter().any(|a| a == write), "{source}: the review role must not {write}");
+        }
+    }
+    let lake = sdlf_pipelines::lake();
+    let trust = resources(&synth_trust(&lake, lake.environment("prod").unwrap(), "111111111111").unwrap());
+    let actions = allowed_actions(&trust["ReviewRole"]);
+    assert!(actions.iter().any(|a| a == "cloudformation:DescribeChangeSet"), "{actions:?}");
+    for write in WRITES {
+        assert!(!actions.iter().any(|a| a == write), "prod's review role must not {write}");
+    }
+    let trusted = trust["ReviewRole"]["Properties"]["AssumeRolePolicyDocument"].to_string();
+    assert!(trusted.contains("anycompany-datalake-cicd-review-build"), "{trusted}");
+}
+
+#[test]
+fn a_connection_gets_the_webhook_only_once_it_is_available_and_bitbucket_has_no_review() {
+    let pending = resources(&cicd("github:anycompany/datalake", "dev"));
+    assert!(pending["ReviewProject"]["Properties"].get("Triggers").is_none());
+    let available = resources(&with_webhook("gitlab:anycompany/data/lake"));
+    let project = &available["ReviewProject"]["Properties"];
+    assert_eq!(project["Source"]["Type"], "GITLAB");
+    assert_eq!(project["Source"]["Location"], "https://gitlab.com/anycompany/data/lake.git");
+    assert_eq!(project["Source"]["Auth"]["Type"], "CODECONNECTIONS");
+    let triggers = &project["Triggers"];
+    assert_eq!(triggers["Webhook"], true);
+    assert_eq!(triggers["FilterGroups"][0][1], serde_json::json!({"Type": "BASE_REF", "Pattern": "^refs/heads/main$"}));
+    assert_eq!(triggers["PullRequestBuildPolicy"]["RequiresCommentApproval"], "FORK_PULL_REQUESTS");
+    let spec = project["Source"]["BuildSpec"].as_str().unwrap();
+    assert!(spec.contains("\"GITLAB_TOKEN\": \"anycompany-datalake-cicd/review-token\""), "{spec}");
+    let token = available["ReviewBuildRole"].to_string();
+    assert!(token.contains("secret:anycompany-datalake-cicd/review-token-??????"), "{token}");
+    let bitbucket = resources(&cicd("bitbucket:anycompany/datalake", "dev"));
+    assert!(bitbucket.get("ReviewProject").is_none() && bitbucket.get("ReviewBuildRole").is_none());
 }

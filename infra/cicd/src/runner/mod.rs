@@ -168,6 +168,11 @@ pub enum RunnerError {
     InvalidName { what: &'static str, name: String },
     #[error("{what} `{path}` must be a relative path inside the source directory")]
     InvalidPath { what: &'static str, path: String },
+    #[error(
+        "env.secrets-manager `{name}` (secret `{secret}`): the local runner does not read Secrets Manager; set \
+         {name} in the environment to run this build here"
+    )]
+    UnresolvedSecret { name: String, secret: String },
     #[error("cannot start the build's shell `{shell}`: {source}")]
     Spawn { shell: String, source: io::Error },
     #[error("lost the build's shell: {0}")]
@@ -253,6 +258,15 @@ fn check_names(request: &BuildRequest) -> Result<(), RunnerError> {
         // reference, `env/exported-variables`).
         if !env::is_identifier(name) || name.starts_with("AWS_") {
             return Err(RunnerError::InvalidName { what: "exported variable", name: name.clone() });
+        }
+    }
+    // Locally a secret comes from the runner's own environment, which the shell inherits.
+    for (name, secret) in &request.buildspec.env.secrets_manager {
+        if !env::is_identifier(name) {
+            return Err(RunnerError::InvalidName { what: "secrets-manager variable", name: name.clone() });
+        }
+        if std::env::var_os(name).is_none() {
+            return Err(RunnerError::UnresolvedSecret { name: name.clone(), secret: secret.clone() });
         }
     }
     for id in request.secondary_sources.keys() {

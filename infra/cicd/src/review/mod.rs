@@ -1,6 +1,61 @@
 //! The plan on the pull request: one comment that later runs find again (by a marker the
 //! reader does not see) and update in place, instead of a new comment per push. The provider
-//! (CodeCommit, GitHub) is behind [`PullRequestComments`]; this module decides.
+//! (CodeCommit, GitHub, GitLab, or a simulated pull request here) is behind
+//! [`PullRequestComments`]; this module decides.
+//!
+//! - [`check`]: the review build's results (tests, plan) and the comment they make.
+//! - [`local`]: a pull request simulated on this machine (`bootstrap run-local --pull-request`).
+
+pub mod check;
+pub mod local;
+
+/// Where a pull request is, and what its comments hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Provider {
+    CodeCommit,
+    GitHub,
+    GitLab,
+    /// A pull request simulated on this machine; its comments are files.
+    Local,
+}
+
+impl Provider {
+    pub const ALL: [Provider; 4] = [Provider::CodeCommit, Provider::GitHub, Provider::GitLab, Provider::Local];
+
+    /// As `sdlf review --provider` spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Provider::CodeCommit => "codecommit",
+            Provider::GitHub => "github",
+            Provider::GitLab => "gitlab",
+            Provider::Local => "local",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Provider> {
+        Provider::ALL.into_iter().find(|p| p.as_str() == text)
+    }
+
+    /// The most a comment may hold, in bytes (the providers count characters; a byte limit is
+    /// never over theirs): CodeCommit 10,240, GitHub 65,536, GitLab 1,000,000.
+    pub fn comment_limit(self) -> usize {
+        match self {
+            Provider::CodeCommit => 10_240,
+            Provider::GitHub => 65_536,
+            Provider::GitLab | Provider::Local => 1_000_000,
+        }
+    }
+
+    /// The environment variable the provider's token is read from (CodeBuild fills it from
+    /// Secrets Manager); `None` where the build's IAM role is enough.
+    pub fn token_variable(self) -> Option<&'static str> {
+        match self {
+            Provider::GitHub => Some("GITHUB_TOKEN"),
+            Provider::GitLab => Some("GITLAB_TOKEN"),
+            Provider::CodeCommit | Provider::Local => None,
+        }
+    }
+}
 
 /// Starts every plan comment; an HTML comment, so the rendered page does not show it.
 pub const MARKER: &str = "<!-- sdlf:plan -->";
@@ -47,9 +102,10 @@ pub enum Posted {
     Unchanged(String),
 }
 
-/// The bytes the marker adds to a plan: what a size limit must leave room for.
+/// The bytes the marker and the check's own lines add to a plan: what a plan's size limit
+/// must leave room for.
 pub fn overhead() -> usize {
-    MARKER.len() + 1
+    MARKER.len() + 1 + check::STATUS_RESERVE
 }
 
 /// Posts `plan` as the pull request's plan comment: updates the earliest comment of this
