@@ -31,7 +31,12 @@ fn the_cicd_stack_deploys_on_the_emulator_and_a_second_run_changes_nothing() {
     names.sort();
     assert_eq!(
         names,
-        ["anycompany-datalake-cicd-deploy", "anycompany-datalake-cicd-plan", "anycompany-datalake-cicd-test"]
+        [
+            "anycompany-datalake-cicd-deploy",
+            "anycompany-datalake-cicd-plan",
+            "anycompany-datalake-cicd-review",
+            "anycompany-datalake-cicd-test"
+        ]
     );
 
     let second = bootstrap(&emulator, &["--env", "local", "--yes"]);
