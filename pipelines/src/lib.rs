@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use sdlf_lake::quality::{Comparison, Rule};
+use sdlf_lake::quality::{Condition, Rule, Values};
 use sdlf_lake::{
     Batch, Column, ColumnType, Crawler, Dataset, Environment, GlueJob, InputFormat, Lake, LightTransform, Pipeline,
     Schedule, TargetFormat, Team, WorkerType,
@@ -49,10 +49,10 @@ fn legislators() -> Dataset {
         },
         crawler: Crawler::default(),
         quality_rules: vec![
-            Rule::RowCount(Comparison::GreaterThan(0.0)),
-            Rule::IsComplete("id".into()),
-            Rule::IsUnique("id".into()),
-            Rule::ColumnExists("name".into()),
+            Rule::row_count(Condition::GreaterThan(0.0)),
+            Rule::is_complete("id"),
+            Rule::is_unique(&["id"]),
+            Rule::column_exists("name"),
         ],
     }
 }
@@ -81,8 +81,8 @@ fn campaigns() -> Dataset {
         },
         crawler: Crawler { table_prefix: Some("mkt_".into()) },
         quality_rules: vec![
-            Rule::IsComplete("campaign_id".into()),
-            Rule::ColumnValuesBetween { column: "spend".into(), min: 0.0, max: 1_000_000.0 },
+            Rule::is_complete("campaign_id"),
+            Rule::column_values("spend", Values::Number(Condition::Between(0.0, 1_000_000.0))),
         ],
     }
 }

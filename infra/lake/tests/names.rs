@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use sdlf_lake::names::validate;
-use sdlf_lake::quality::Rule;
+use sdlf_lake::quality::{Rule, Values};
 use sdlf_lake::{
     Batch, Crawler, Dataset, DefinitionError, Environment, GlueJob, InputFormat, Lake, Layer, LightTransform, Names,
     Pipeline, Schedule, TargetFormat, Team, WorkerType,
@@ -129,7 +129,7 @@ fn settings_out_of_range() {
     d.batch = Batch { min_items: 10, max_items: 5, max_receive_count: 1001 };
     d.schedule = Schedule::EveryMinutes(0);
     d.glue_job.workers = 1;
-    d.quality_rules = vec![Rule::ColumnValuesIn { column: "c".into(), values: vec![] }];
+    d.quality_rules = vec![Rule::column_values("c", Values::In(vec![]))];
     assert_eq!(
         messages(&l),
         [

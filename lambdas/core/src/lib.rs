@@ -25,6 +25,7 @@ pub mod history;
 pub mod item;
 pub mod key;
 pub mod messages;
+pub mod quality;
 pub mod routing;
 pub mod s3_event;
 pub mod sequencer;

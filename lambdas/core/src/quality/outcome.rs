@@ -1,0 +1,60 @@
+//! What evaluating a ruleset found, per rule: the shape of Glue Data Quality's rule results
+//! (`GetDataQualityResult`), whichever engine evaluated it.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// A rule's result, as Glue names them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Outcome {
+    Pass,
+    Fail,
+    /// The rule could not be evaluated (a column that is not there, a query that does not
+    /// run): not a pass.
+    Error,
+}
+
+/// One rule's result.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct RuleResult {
+    /// The rule in DQDL.
+    pub rule: String,
+    pub outcome: Outcome,
+    /// Why it failed or could not be evaluated; empty on a pass.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub message: String,
+    /// The evaluated metrics, named as Glue names them: `Dataset.*.RowCount`,
+    /// `Column.id.Completeness`, `Column.c.ColumnValues.Compliance`.
+    pub metrics: BTreeMap<String, f64>,
+}
+
+/// A ruleset's results.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct QualityReport {
+    pub results: Vec<RuleResult>,
+}
+
+impl QualityReport {
+    /// Every rule passed (an empty ruleset passes).
+    pub fn passed(&self) -> bool {
+        self.results.iter().all(|r| r.outcome == Outcome::Pass)
+    }
+
+    /// Glue's score: the share of rules that passed (1 for an empty ruleset).
+    pub fn score(&self) -> f64 {
+        if self.results.is_empty() {
+            return 1.0;
+        }
+        let passed = self.results.iter().filter(|r| r.outcome == Outcome::Pass).count();
+        passed as f64 / self.results.len() as f64
+    }
+
+    /// The rules that did not pass.
+    pub fn failures(&self) -> impl Iterator<Item = &RuleResult> {
+        self.results.iter().filter(|r| r.outcome != Outcome::Pass)
+    }
+}

@@ -1,0 +1,13 @@
+//! Stage B on one machine: the heavy transform's SQL on Apache DataFusion, and the dataset's
+//! data-quality rules evaluated over its output with AWS Glue Data Quality's semantics.
+//!
+//! The `local` environment runs stage B here (the emulator runs no Glue job and has no Data
+//! Quality API), and so can small batches on AWS; Spark on Glue stays the engine for data
+//! that outgrows one machine, running the same SQL.
+
+pub mod quality;
+pub mod session;
+mod sql;
+mod value;
+
+pub use session::{Limits, context};
