@@ -5,9 +5,11 @@
 //! Quality API), and so can small batches on AWS; Spark on Glue stays the engine for data
 //! that outgrows one machine, running the same SQL.
 
+pub mod publish;
 pub mod quality;
 pub mod session;
 mod sql;
+pub mod transform;
 mod value;
 
 pub use session::{Limits, context};
