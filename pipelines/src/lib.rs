@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 
 use sdlf_lake::quality::{Condition, Rule, Values};
 use sdlf_lake::{
-    Batch, Column, ColumnType, Crawler, Dataset, Environment, GlueJob, InputFormat, Lake, LightTransform, Pipeline,
-    Schedule, TargetFormat, Team, WorkerType,
+    Batch, Column, ColumnType, Crawler, Dataset, Environment, GlueJob, HeavyTransform, InputFormat, Lake,
+    LightTransform, OnQualityFailure, Pipeline, Quality, Schedule, TargetFormat, Team, WorkerType,
 };
 
 /// The example lake: organisation `anycompany`, domain `datalake`; team `engineering` runs
@@ -40,20 +40,31 @@ fn legislators() -> Dataset {
         },
         batch: Batch { min_items: 1, max_items: 100, ..Batch::default() },
         schedule: Schedule::EveryMinutes(5),
+        // A person without an id cannot be joined or deduplicated: dropped; one row per id.
+        heavy_transform: HeavyTransform::sql(
+            "SELECT id, trim(name) AS name, trim(given_name) AS given_name, trim(family_name) AS family_name, \
+             coalesce(lower(trim(gender)), 'unknown') AS gender, TRY_CAST(birth_date AS DATE) AS birth_date, terms \
+             FROM (SELECT *, row_number() OVER (PARTITION BY id ORDER BY name NULLS LAST) AS copy \
+                   FROM batch WHERE id IS NOT NULL) AS numbered \
+             WHERE copy = 1",
+        )
+        .partitioned_by(&["gender"]),
         glue_job: GlueJob {
             worker_type: WorkerType::G1X,
             workers: 10,
             arguments: BTreeMap::from([("--enable-auto-scaling".into(), "true".into())]),
-            script: "pipelines/glue/legislators.py".into(),
-            glue_version: "4.0".into(),
+            ..GlueJob::default()
         },
         crawler: Crawler::default(),
-        quality_rules: vec![
-            Rule::row_count(Condition::GreaterThan(0.0)),
-            Rule::is_complete("id"),
-            Rule::is_unique(&["id"]),
-            Rule::column_exists("name"),
-        ],
+        quality: Quality {
+            rules: vec![
+                Rule::row_count(Condition::GreaterThan(0.0)),
+                Rule::is_complete("id"),
+                Rule::is_unique(&["id"]),
+                Rule::column_exists("name"),
+            ],
+            on_failure: OnQualityFailure::Warn,
+        },
     }
 }
 
@@ -72,18 +83,23 @@ fn campaigns() -> Dataset {
         },
         batch: Batch { min_items: 2, max_items: 50, ..Batch::default() },
         schedule: Schedule::Cron("cron(0/15 * * * ? *)".into()),
-        glue_job: GlueJob {
-            worker_type: WorkerType::G025X,
-            workers: 2,
-            arguments: BTreeMap::new(),
-            script: "pipelines/glue/campaigns.py".into(),
-            glue_version: "4.0".into(),
-        },
+        // Spend, clicks and cost per click per campaign; a failed rule keeps the batch out of
+        // the analytics layer.
+        heavy_transform: HeavyTransform::sql(
+            "SELECT trim(campaign_id) AS campaign_id, sum(spend) AS spend, sum(clicks) AS clicks, \
+             CASE WHEN sum(clicks) > 0 THEN TRY_CAST(sum(spend) AS DOUBLE) / sum(clicks) END AS cost_per_click \
+             FROM batch GROUP BY trim(campaign_id)",
+        ),
+        glue_job: GlueJob { worker_type: WorkerType::G025X, workers: 2, ..GlueJob::default() },
         crawler: Crawler { table_prefix: Some("mkt_".into()) },
-        quality_rules: vec![
-            Rule::is_complete("campaign_id"),
-            Rule::column_values("spend", Values::Number(Condition::Between(0.0, 1_000_000.0))),
-        ],
+        quality: Quality {
+            rules: vec![
+                Rule::is_complete("campaign_id"),
+                Rule::column_values("spend", Values::Number(Condition::AtLeast(0.0))),
+                Rule::column_values("clicks", Values::Number(Condition::AtLeast(0.0))),
+            ],
+            on_failure: OnQualityFailure::Fail,
+        },
     }
 }
 

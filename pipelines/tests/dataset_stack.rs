@@ -276,7 +276,11 @@ fn catalog_crawler_queue_and_config_row_follow_the_definition() {
         let prefix = r["Crawler"]["Properties"]["TablePrefix"].as_str().unwrap_or("");
         assert_eq!(p["GlueTable"], Value::String(format!("{prefix}{d}")), "the table the crawler makes");
         assert_eq!(p["TargetFormat"], "parquet");
+        let rules: Vec<sdlf_lake::quality::Rule> = serde_json::from_str(p["QualityRules"].as_str().unwrap()).unwrap();
+        assert_eq!(rules, lake.teams.iter().find(|x| &x.name == t).unwrap().datasets[0].quality.rules);
         if t == "marketing" {
+            let engine = if b.env == "local" { "datafusion" } else { "glue" };
+            assert_eq!((&p["Engine"], &p["OnQualityFailure"]), (&json!(engine), &json!("fail")));
             assert_eq!(p["InputFormat"], json!({"Type": "csv", "Delimiter": ",", "Quote": "\"", "Header": "true"}));
             assert_eq!(p["Schema"][1], json!({"Name": "spend", "Type": "float64"}));
             assert_eq!((&p["MinItems"], &p["MaxItems"]), (&json!("2"), &json!("50")));
@@ -307,7 +311,12 @@ fn catalog_crawler_queue_and_config_row_follow_the_definition() {
                 "Crawler",
                 "GlueTable",
                 "QualityRuleset",
-                "Topic"
+                "Topic",
+                "HeavySql",
+                "PartitionBy",
+                "Engine",
+                "QualityRules",
+                "OnQualityFailure"
             ]
         );
     }
@@ -316,7 +325,7 @@ fn catalog_crawler_queue_and_config_row_follow_the_definition() {
 #[test]
 fn a_dataset_without_rules_has_no_ruleset_and_a_missing_glue_job_is_an_error() {
     let mut lake = sdlf_pipelines::lake();
-    lake.teams[0].datasets[0].quality_rules.clear();
+    lake.teams[0].datasets[0].quality.rules.clear();
     let env = &lake.environments[0];
     let ctx = Ctx::new(&lake, env, &StandInFingerprints);
     let (_, f, _, c) = common::shared(&ctx);

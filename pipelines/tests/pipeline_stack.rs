@@ -255,6 +255,10 @@ fn every_task_catches_into_handle_error_which_fails_the_execution() {
     }
 }
 
+fn lake_dataset(team: &str) -> sdlf_lake::Dataset {
+    sdlf_pipelines::lake().teams.into_iter().find(|t| t.name == team).unwrap().datasets.remove(0)
+}
+
 #[test]
 fn one_glue_job_per_dataset_of_the_pipeline_and_only_those() {
     let eng = build("dev", "engineering");
@@ -272,7 +276,11 @@ fn one_glue_job_per_dataset_of_the_pipeline_and_only_those() {
     assert_eq!(job["Name"], "sdlf-marketing-campaigns-glue-job");
     assert_eq!(job["WorkerType"], "G.025X");
     assert_eq!(job["NumberOfWorkers"], 2);
-    assert_eq!(job["GlueVersion"], "4.0");
+    assert_eq!(job["GlueVersion"], "5.1", "Glue 5.1 (Spark 3.5.6) unless the dataset says otherwise");
+    // The generic script gets the dataset's SQL and partitioning.
+    let sql = &lake_dataset("marketing").heavy_transform.sql;
+    assert_eq!(job["DefaultArguments"]["--SQL"], json!(sql));
+    assert_eq!(job["DefaultArguments"]["--PARTITION_BY"], "");
     assert_eq!(job["MaxRetries"], 0);
     assert_eq!(job["ExecutionProperty"]["MaxConcurrentRuns"], 1);
     assert_eq!(job["Command"]["Name"], "glueetl");
@@ -284,6 +292,7 @@ fn one_glue_job_per_dataset_of_the_pipeline_and_only_those() {
     );
     let eng_job = &eng.json["Resources"]["GlueJobLegislators"]["Properties"];
     assert_eq!(eng_job["DefaultArguments"]["--enable-auto-scaling"], "true", "the dataset's own arguments are kept");
+    assert_eq!(eng_job["DefaultArguments"]["--PARTITION_BY"], "gender");
 
     // A second pipeline of the team gets the other datasets.
     let mut lake = sdlf_pipelines::lake();
@@ -317,7 +326,7 @@ fn the_glue_script_is_an_asset_at_its_content_key() {
         .stack
         .assets()
         .iter()
-        .find(|a| a.source == AssetSource::file("pipelines/glue/legislators.py"))
+        .find(|a| a.source == AssetSource::file(sdlf_lake::GLUE_SCRIPT))
         .expect("the script is an asset");
     let key = script.s3_key();
     assert!(key.starts_with("assets/") && key.ends_with(".py") && key.len() == "assets/".len() + 64 + 3, "{key}");

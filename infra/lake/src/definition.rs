@@ -169,10 +169,64 @@ pub struct Dataset {
     pub batch: Batch,
     /// When stage B looks for queued work.
     pub schedule: Schedule,
+    /// Stage B's work on a batch: SQL, run by Spark on Glue or by DataFusion.
+    pub heavy_transform: HeavyTransform,
+    /// The Glue job's size and version, where Glue is the engine.
     pub glue_job: GlueJob,
     pub crawler: Crawler,
-    /// Glue Data Quality rules evaluated after the heavy transform.
-    pub quality_rules: Vec<crate::quality::Rule>,
+    /// Data-quality rules evaluated on each batch's output.
+    pub quality: Quality,
+}
+
+/// A dataset's heavy transform, declared once and run by either engine.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeavyTransform {
+    /// A query over `batch`: the batch's stage A outputs, column names in lower case. It
+    /// must mean the same in Spark SQL and in DataFusion; synthesis refuses the constructs
+    /// where the two differ (see `sdlf_lake::portable`).
+    pub sql: String,
+    /// Output columns to partition by (Hive-style `col=value/` folders), in order.
+    pub partition_by: Vec<String>,
+    pub format: TargetFormat,
+    /// The engine in AWS environments; `local` always runs DataFusion (the emulator runs no
+    /// Glue job).
+    pub engine: Engine,
+    /// Per-environment engines, by environment name, over `engine`.
+    pub engine_in: BTreeMap<String, Engine>,
+}
+
+impl HeavyTransform {
+    /// `sql` on Glue in AWS environments, unpartitioned.
+    pub fn sql(sql: &str) -> HeavyTransform {
+        HeavyTransform {
+            sql: sql.to_owned(),
+            partition_by: vec![],
+            format: TargetFormat::Parquet,
+            engine: Engine::Glue,
+            engine_in: BTreeMap::new(),
+        }
+    }
+
+    pub fn partitioned_by(mut self, columns: &[&str]) -> HeavyTransform {
+        self.partition_by = columns.iter().map(|c| (*c).to_owned()).collect();
+        self
+    }
+
+    /// The engine in environment `env`.
+    pub fn engine_for(&self, env: &Environment) -> Engine {
+        match self.engine_in.get(&env.name) {
+            Some(engine) => *engine,
+            None if env.is_local() => Engine::DataFusion,
+            None => self.engine,
+        }
+    }
+}
+
+/// A dataset's data-quality rules and what a failure does.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Quality {
+    pub rules: Vec<crate::quality::Rule>,
+    pub on_failure: OnQualityFailure,
 }
 
 /// Stage A's format conversion.
@@ -186,7 +240,7 @@ pub struct LightTransform {
 
 // The formats and column types are the config row's own (the functions read them as they
 // are declared here).
-pub use sdlf_lambda_core::contract::config::{Column, ColumnType, InputFormat, TargetFormat};
+pub use sdlf_lambda_core::contract::config::{Column, ColumnType, Engine, InputFormat, OnQualityFailure, TargetFormat};
 
 /// Items per stage-B execution.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -230,17 +284,33 @@ impl Default for Schedule {
     }
 }
 
-/// The heavy transform.
+/// The Glue job that runs the heavy transform's SQL with Spark (the repository's one
+/// generic script, [`GLUE_SCRIPT`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GlueJob {
     pub worker_type: WorkerType,
     pub workers: u32,
     /// Extra job arguments (`--key` → value).
     pub arguments: BTreeMap<String, String>,
-    /// The PySpark script, relative to the repository root; shipped as an asset.
-    pub script: String,
-    /// Glue version, e.g. `4.0`.
+    /// Glue version: [`GLUE_VERSION`] unless set.
     pub glue_version: String,
+}
+
+/// The PySpark script every Glue job runs, relative to the repository root.
+pub const GLUE_SCRIPT: &str = "infra/lake/spark/heavy_transform.py";
+
+/// Glue 5.1: Spark 3.5.6, Python 3.11, Java 17 — the versions the parity test runs locally.
+pub const GLUE_VERSION: &str = "5.1";
+
+impl Default for GlueJob {
+    fn default() -> GlueJob {
+        GlueJob {
+            worker_type: WorkerType::G1X,
+            workers: 2,
+            arguments: BTreeMap::new(),
+            glue_version: GLUE_VERSION.into(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

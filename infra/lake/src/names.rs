@@ -324,7 +324,7 @@ pub fn validate(lake: &Lake) -> Result<(), Vec<DefinitionError>> {
                     problem: format!("Glue workers {} must be 2 to 299", d.glue_job.workers),
                 });
             }
-            if let Err(e) = crate::quality::check_ruleset(&d.quality_rules) {
+            if let Err(e) = crate::quality::check_ruleset(&d.quality.rules) {
                 errors.push(DefinitionError::BadSetting { what, problem: e.to_string() });
             }
         }

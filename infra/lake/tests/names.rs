@@ -1,12 +1,10 @@
 //! Every naming and settings rule, each with its message.
 
-use std::collections::BTreeMap;
-
 use sdlf_lake::names::validate;
 use sdlf_lake::quality::{Rule, Values};
 use sdlf_lake::{
-    Batch, Crawler, Dataset, DefinitionError, Environment, GlueJob, InputFormat, Lake, Layer, LightTransform, Names,
-    Pipeline, Schedule, TargetFormat, Team, WorkerType,
+    Batch, Crawler, Dataset, DefinitionError, Environment, GlueJob, HeavyTransform, InputFormat, Lake, Layer,
+    LightTransform, Names, Pipeline, Quality, Schedule, TargetFormat, Team, WorkerType,
 };
 
 fn dataset(name: &str) -> Dataset {
@@ -20,15 +18,10 @@ fn dataset(name: &str) -> Dataset {
         },
         batch: Batch::default(),
         schedule: Schedule::default(),
-        glue_job: GlueJob {
-            worker_type: WorkerType::G1X,
-            workers: 10,
-            arguments: BTreeMap::new(),
-            script: "pipelines/glue/x.py".into(),
-            glue_version: "4.0".into(),
-        },
+        heavy_transform: HeavyTransform::sql("SELECT * FROM batch"),
+        glue_job: GlueJob { worker_type: WorkerType::G1X, workers: 10, ..GlueJob::default() },
         crawler: Crawler::default(),
-        quality_rules: vec![],
+        quality: Quality::default(),
     }
 }
 
@@ -129,7 +122,7 @@ fn settings_out_of_range() {
     d.batch = Batch { min_items: 10, max_items: 5, max_receive_count: 1001 };
     d.schedule = Schedule::EveryMinutes(0);
     d.glue_job.workers = 1;
-    d.quality_rules = vec![Rule::column_values("c", Values::In(vec![]))];
+    d.quality.rules = vec![Rule::column_values("c", Values::In(vec![]))];
     assert_eq!(
         messages(&l),
         [

@@ -79,10 +79,10 @@ pub fn build(
     let stack_name = ctx.names.dataset_stack(t, d);
     let invalid = |problem: String| BuildError::Invalid { stack: stack_name.clone(), problem };
     let glue_job = matching_glue_job(t, dataset, &upstream).map_err(invalid)?;
-    let ruleset_text = if dataset.quality_rules.is_empty() {
+    let ruleset_text = if dataset.quality.rules.is_empty() {
         None
     } else {
-        Some(crate::quality::render_ruleset(&dataset.quality_rules).map_err(|e| invalid(e.to_string()))?)
+        Some(crate::quality::render_ruleset(&dataset.quality.rules).map_err(|e| invalid(e.to_string()))?)
     };
 
     let mut stack = ctx.stack(
@@ -449,6 +449,11 @@ impl Builder<'_> {
             glue_table: table_name(self.dataset),
             quality_ruleset: if has_ruleset { self.name(DatasetResource::QualityRuleset) } else { String::new() },
             topic: im.topic.clone(),
+            heavy_sql: self.dataset.heavy_transform.sql.clone(),
+            partition_by: self.dataset.heavy_transform.partition_by.clone(),
+            engine: self.dataset.heavy_transform.engine_for(self.ctx.env),
+            quality_rules: self.dataset.quality.rules.clone(),
+            on_quality_failure: self.dataset.quality.on_failure,
         };
         constructs::config_row(
             stack,

@@ -117,9 +117,42 @@ pub enum ColumnType {
     Timestamp,
 }
 
+/// The engine of a dataset's heavy transform.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum Engine {
+    /// Apache Spark on AWS Glue: for data that outgrows one machine.
+    #[default]
+    #[serde(rename = "glue")]
+    Glue,
+    /// Apache DataFusion in a Lambda function: small batches, and the `local` environment.
+    #[serde(rename = "datafusion")]
+    DataFusion,
+}
+
+impl Engine {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Engine::Glue => "glue",
+            Engine::DataFusion => "datafusion",
+        }
+    }
+}
+
+/// What a batch whose output fails a data-quality rule becomes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OnQualityFailure {
+    /// Published all the same; the results say what failed and the team is told.
+    #[default]
+    Warn,
+    /// Not published: its outputs go to the dataset's quarantine prefix, its catalog rows say
+    /// which rule failed, and the team is told.
+    Fail,
+}
+
 /// A dataset's row of the dataset-config table. Unknown attributes (the table's key
 /// attribute, later additions) are ignored when reading.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct DatasetConfig<V = String> {
     pub team: String,
@@ -153,6 +186,21 @@ pub struct DatasetConfig<V = String> {
     pub quality_ruleset: String,
     /// The team's notification topic.
     pub topic: V,
+    /// The heavy transform: a query over the batch (table `batch`); rows written before it
+    /// existed have none.
+    #[serde(default)]
+    pub heavy_sql: String,
+    /// Its output's partition columns, in order.
+    #[serde(default)]
+    pub partition_by: Vec<String>,
+    #[serde(default)]
+    pub engine: Engine,
+    /// The data-quality rules, evaluated locally by the DataFusion engine (Glue evaluates the
+    /// ruleset `quality_ruleset` names).
+    #[serde(default, with = "text::json", skip_serializing_if = "Vec::is_empty")]
+    pub quality_rules: Vec<crate::quality::Rule>,
+    #[serde(default)]
+    pub on_quality_failure: OnQualityFailure,
 }
 
 /// A pipeline's row of the pipeline-config table.
@@ -263,6 +311,14 @@ pub(crate) mod tests {
             ("GlueTable", s("legislators")),
             ("QualityRuleset", s("")),
             ("Topic", s("arn:aws:sns:eu-west-1:111122223333:sdlf-engineering-notifications")),
+            ("HeavySql", s("SELECT id, name, day FROM batch")),
+            ("PartitionBy", AttrValue::L(vec![s("day")])),
+            ("Engine", s("datafusion")),
+            (
+                "QualityRules",
+                s(r#"[{"Rule":"IsComplete","Column":"id"},{"Rule":"RowCount","Condition":{"Op":"GreaterThan","Value":0}}]"#),
+            ),
+            ("OnQualityFailure", s("fail")),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v))

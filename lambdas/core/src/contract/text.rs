@@ -83,3 +83,20 @@ pub(crate) fn double_quote() -> char {
 pub(crate) fn yes() -> bool {
     true
 }
+
+/// A structured value (lists of rules, with numbers inside) as its JSON text: a custom
+/// resource would turn every number inside into a string.
+pub mod json {
+    use serde::de::{self, DeserializeOwned, Deserializer};
+    use serde::{Deserialize, Serialize, Serializer};
+
+    pub fn serialize<T: Serialize, S: Serializer>(value: &T, serializer: S) -> Result<S::Ok, S::Error> {
+        let text = serde_json::to_string(value).map_err(serde::ser::Error::custom)?;
+        serializer.serialize_str(&text)
+    }
+
+    pub fn deserialize<'de, T: DeserializeOwned, D: Deserializer<'de>>(deserializer: D) -> Result<T, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        serde_json::from_str(&text).map_err(|e| de::Error::custom(format!("not the JSON expected ({e}): {text}")))
+    }
+}

@@ -34,8 +34,15 @@ const POLL_SECONDS: u32 = 30;
 const LOCAL_POLL_SECONDS: u32 = 1;
 
 /// Job arguments the stack sets itself; a dataset may not override them.
-const RESERVED_ARGUMENTS: [&str; 5] =
-    ["--job-language", "--enable-metrics", "--enable-continuous-cloudwatch-log", "--job-bookmark-option", "--TempDir"];
+const RESERVED_ARGUMENTS: [&str; 7] = [
+    "--job-language",
+    "--enable-metrics",
+    "--enable-continuous-cloudwatch-log",
+    "--job-bookmark-option",
+    "--TempDir",
+    "--SQL",
+    "--PARTITION_BY",
+];
 
 pub(super) struct StageB {
     pub routing: Handle<lambda::Function>,
@@ -76,11 +83,12 @@ pub(super) fn build(b: &mut Builder, stack: &mut Stack) -> Result<StageB, BuildE
 
 // --- Glue jobs -------------------------------------------------------------------------------
 
-/// The dataset's heavy transform: its script, shipped as an asset, run by the team's Glue job
-/// role with the team's security configuration.
+/// The dataset's heavy transform on Spark: the generic script, shipped as an asset, given the
+/// dataset's SQL and partitioning, run by the team's Glue job role with the team's security
+/// configuration.
 fn glue_job(b: &Builder, stack: &mut Stack, d: &Dataset) -> Result<Handle<glue::Job>, BuildError> {
     let (team, pipeline) = (&b.team.name, &b.pipeline.name);
-    let asset = b.ctx.asset(stack, AssetSource::file(&d.glue_job.script))?;
+    let asset = b.ctx.asset(stack, AssetSource::file(crate::definition::GLUE_SCRIPT))?;
     let arguments = job_arguments(b, stack, d)?;
     let script = Expr::join(
         "",
@@ -128,6 +136,8 @@ fn job_arguments(b: &Builder, stack: &Stack, d: &Dataset) -> Result<IndexMap<Str
         }
         arguments.insert(k.clone(), v.into());
     }
+    arguments.insert("--SQL".into(), d.heavy_transform.sql.as_str().into());
+    arguments.insert("--PARTITION_BY".into(), d.heavy_transform.partition_by.join(",").into());
     arguments.insert("--job-language".into(), "python".into());
     arguments.insert("--enable-metrics".into(), "true".into());
     arguments.insert("--enable-continuous-cloudwatch-log".into(), "true".into());
