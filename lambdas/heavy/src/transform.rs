@@ -2,7 +2,7 @@
 //! [`BATCH`]), written as Parquet partitioned as declared, Hive-style (`col=value/`), as
 //! Spark's `partitionBy` writes it.
 
-use datafusion::arrow::datatypes::DataType;
+use datafusion::arrow::datatypes::{DataType, Schema};
 use datafusion::common::config::TableParquetOptions;
 use datafusion::dataframe::DataFrameWriteOptions;
 use datafusion::error::{DataFusionError, Result};
@@ -40,7 +40,12 @@ pub async fn register_batch(ctx: &SessionContext, objects: &[String]) -> Result<
     if objects.is_empty() {
         return Err(DataFusionError::Plan("the batch has no objects".into()));
     }
-    let frame = ctx.read_parquet(objects.to_vec(), ParquetReadOptions::default()).await?;
+    // Every column nullable: an object whose column happens to hold no NULL says it cannot,
+    // which the reader would then hold against another object's NULLs of that column.
+    let merged = ctx.read_parquet(objects.to_vec(), ParquetReadOptions::default()).await?.schema().as_arrow().clone();
+    let nullable =
+        Schema::new(merged.fields().iter().map(|f| f.as_ref().clone().with_nullable(true)).collect::<Vec<_>>());
+    let frame = ctx.read_parquet(objects.to_vec(), ParquetReadOptions::default().schema(&nullable)).await?;
     ctx.deregister_table(BATCH)?;
     ctx.register_table(BATCH, lower_case_columns(frame)?.into_view())?;
     Ok(())
