@@ -9,6 +9,7 @@ pub mod definition;
 pub mod names;
 pub mod output;
 pub mod parallel;
+pub mod portable;
 pub mod protection;
 pub mod quality;
 pub mod stack;

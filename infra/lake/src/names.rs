@@ -31,6 +31,32 @@ pub enum DefinitionError {
     UnknownEnvironment(String),
 }
 
+/// What is wrong with a heavy transform: SQL the engines read differently, partition columns
+/// that are not plain lower-case names, engines for environments that do not exist or cannot
+/// run them.
+fn heavy_transform_problems(lake: &Lake, heavy: &crate::definition::HeavyTransform) -> Vec<String> {
+    let mut problems: Vec<String> = crate::portable::check(&heavy.sql).iter().map(ToString::to_string).collect();
+    for column in &heavy.partition_by {
+        let plain = column.starts_with(|c: char| c.is_ascii_lowercase())
+            && column.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        if !plain {
+            problems.push(format!(
+                "partition column `{column}` must be a lower-case name ([a-z][a-z0-9_]*), as both engines write it"
+            ));
+        }
+    }
+    for (env, engine) in &heavy.engine_in {
+        match lake.environment(env) {
+            None => problems.push(format!("sets an engine for environment `{env}`, which the lake does not define")),
+            Some(e) if e.is_local() && *engine == crate::definition::Engine::Glue => problems.push(format!(
+                "environment `{env}` is local, where no Glue job runs (the emulator only marks it done): use DataFusion"
+            )),
+            Some(_) => {}
+        }
+    }
+    problems
+}
+
 /// A name rule: lowercase letters and digits within a length range.
 struct NameRule {
     what: &'static str,
@@ -323,6 +349,9 @@ pub fn validate(lake: &Lake) -> Result<(), Vec<DefinitionError>> {
                     what: what.clone(),
                     problem: format!("Glue workers {} must be 2 to 299", d.glue_job.workers),
                 });
+            }
+            for problem in heavy_transform_problems(lake, &d.heavy_transform) {
+                errors.push(DefinitionError::BadSetting { what: format!("{what}, heavy transform"), problem });
             }
             if let Err(e) = crate::quality::check_ruleset(&d.quality.rules) {
                 errors.push(DefinitionError::BadSetting { what, problem: e.to_string() });

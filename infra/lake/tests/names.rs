@@ -3,7 +3,7 @@
 use sdlf_lake::names::validate;
 use sdlf_lake::quality::{Rule, Values};
 use sdlf_lake::{
-    Batch, Crawler, Dataset, DefinitionError, Environment, GlueJob, HeavyTransform, InputFormat, Lake, Layer,
+    Batch, Crawler, Dataset, DefinitionError, Engine, Environment, GlueJob, HeavyTransform, InputFormat, Lake, Layer,
     LightTransform, Names, Pipeline, Quality, Schedule, TargetFormat, Team, WorkerType,
 };
 
@@ -137,6 +137,40 @@ fn settings_out_of_range() {
              allowed value",
         ]
     );
+}
+
+#[test]
+fn heavy_transforms_must_be_portable_partitioned_by_plain_names_and_run_where_they_can() {
+    let mut l = lake();
+    let d = &mut l.teams[0].datasets[0];
+    d.heavy_transform = HeavyTransform::sql("SELECT a / b AS r FROM batch").partitioned_by(&["Day"]);
+    d.heavy_transform.engine_in.insert("local".into(), Engine::Glue);
+    d.heavy_transform.engine_in.insert("qa".into(), Engine::DataFusion);
+    let what = "dataset `legislators` of team `engineering`, heavy transform";
+    assert_eq!(
+        messages(&l),
+        [
+            format!(
+                "{what}: `a / b`: Spark divides integers to a fraction (1/2 = 0.5), DataFusion to an integer (0); \
+                 make one side a double: TRY_CAST(x AS DOUBLE) / y"
+            ),
+            format!(
+                "{what}: partition column `Day` must be a lower-case name ([a-z][a-z0-9_]*), as both engines write it"
+            ),
+            format!(
+                "{what}: environment `local` is local, where no Glue job runs (the emulator only marks it done): use \
+                 DataFusion"
+            ),
+            format!("{what}: sets an engine for environment `qa`, which the lake does not define"),
+        ]
+    );
+    let dev = l.environment("dev").unwrap().clone();
+    let local = l.environment("local").unwrap().clone();
+    let heavy = &mut l.teams[0].datasets[0].heavy_transform;
+    heavy.engine_in.clear();
+    assert_eq!((heavy.engine_for(&dev), heavy.engine_for(&local)), (Engine::Glue, Engine::DataFusion));
+    heavy.engine_in.insert("dev".into(), Engine::DataFusion);
+    assert_eq!(heavy.engine_for(&dev), Engine::DataFusion);
 }
 
 #[test]

@@ -62,8 +62,11 @@ fn orders(part: usize) -> String {
         .map(|i| {
             let n = part * 120 + i;
             let id = if n.is_multiple_of(37) { "NULL".to_owned() } else { format!("{}", n / 2 * 2) };
-            let amount =
-                if n.is_multiple_of(11) { "NULL".to_owned() } else { format!("CAST({}.{:02} AS DOUBLE)", n % 50, n * 7 % 100) };
+            let amount = if n.is_multiple_of(11) {
+                "NULL".to_owned()
+            } else {
+                format!("CAST({}.{:02} AS DOUBLE)", n % 50, n * 7 % 100)
+            };
             let qty = if n.is_multiple_of(13) { "NULL".to_owned() } else { format!("{}", n % 5) };
             let day = match n % 17 {
                 0 => "NULL".to_owned(),
@@ -162,10 +165,18 @@ fn cases() -> Vec<Case> {
             "strings, CASE, IN, BETWEEN, LIKE, COALESCE",
             "orders",
             "SELECT orderid, upper(trim(customer)) AS shout, length(customer) AS len, substring(customer, 2, 3) AS sub, \
-             coalesce(customer, 'none') AS who, customer || '-' || CAST(orderid AS STRING) AS tag, \
+             coalesce(customer, 'none') AS who, customer || '-' || TRY_CAST(orderid AS STRING) AS tag, \
              replace(customer, 'a', 'A') AS swapped, \
              CASE WHEN amount BETWEEN 10 AND 20 THEN 'mid' WHEN amount > 20 THEN 'high' ELSE 'low' END AS band \
              FROM batch WHERE customer LIKE 'a%' OR qty IN (1, 2) OR amount IS NULL",
+            &[],
+        ),
+        case(
+            "more functions",
+            "orders",
+            "SELECT orderid, abs(amount - 25) AS distance, nullif(qty, 0) AS qty, ltrim(concat_ws(' ', '', customer)) AS l, \
+             rtrim(concat_ws(' ', customer, '')) AS r, concat_ws('/', customer, TRY_CAST(qty AS STRING)) AS path, \
+             TRY_CAST(orderdate AS DATE) AS day, TRY_CAST(amount AS DECIMAL(10, 2)) AS exact FROM batch",
             &[],
         ),
         case(
@@ -287,6 +298,8 @@ async fn spark_and_datafusion_agree_row_for_row() {
         let datafusion = canonical(&output, &case.partition_by).await;
         let spark = canonical(&format!("file://{}/spark/{n}/", dir.path().display()), &case.partition_by).await;
         assert!(datafusion.len() > 1, "{}: no rows", case.name);
+        let refusals = sdlf_lake::portable::check(&case.sql);
+        assert_eq!(refusals.is_empty(), case.same, "{}: synthesis and the engines disagree: {refusals:?}", case.name);
         if case.same {
             assert_eq!(datafusion, spark, "{}: the engines disagree", case.name);
         } else {
