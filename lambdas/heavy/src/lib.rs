@@ -5,6 +5,7 @@
 //! Quality API), and so can small batches on AWS; Spark on Glue stays the engine for data
 //! that outgrows one machine, running the same SQL.
 
+pub mod batch;
 pub mod publish;
 pub mod quality;
 pub mod session;

@@ -102,6 +102,20 @@ impl DatasetRef {
     pub fn prefix(&self, layer: Layer) -> String {
         format!("{}{}/", team_prefix(layer, &self.team), self.dataset)
     }
+
+    /// Where stage B's heavy transform writes a batch before its quality is known, in the
+    /// analytics bucket: `{team}/_pending/{dataset}/{execution}/`, outside every dataset's
+    /// prefix (see [`dataset_of`]), so neither the crawler nor a reader sees it.
+    pub fn pending_prefix(&self, execution: &str) -> String {
+        format!("{}_pending/{}/{execution}/", team_prefix(Layer::Analytics, &self.team), self.dataset)
+    }
+
+    /// Where a batch that failed a quality rule of a dataset that fails on them is kept:
+    /// `{team}/_quarantine/{dataset}/{execution}/` in the analytics bucket, outside every
+    /// dataset's prefix.
+    pub fn quarantine_prefix(&self, execution: &str) -> String {
+        format!("{}_quarantine/{}/{execution}/", team_prefix(Layer::Analytics, &self.team), self.dataset)
+    }
 }
 
 impl fmt::Display for DatasetRef {
@@ -183,6 +197,11 @@ mod tests {
         assert_eq!(d.prefix(Layer::Stage), "pre-stage/eng/persons/");
         assert_eq!(d.prefix(Layer::Raw), "eng/persons/");
         assert_eq!(d.id(), "eng/persons");
+        assert_eq!(d.pending_prefix("e1"), "eng/_pending/persons/e1/");
+        assert_eq!(d.quarantine_prefix("e1"), "eng/_quarantine/persons/e1/");
+        for key in [d.pending_prefix("e1"), d.quarantine_prefix("e1")] {
+            assert_eq!(dataset_of(Layer::Analytics, &format!("{key}x.parquet")), None, "no dataset's: {key}");
+        }
     }
 
     #[test]
