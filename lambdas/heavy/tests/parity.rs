@@ -216,7 +216,7 @@ async fn canonical(url: &str, partition_by: &[String]) -> Vec<String> {
         .map(|f| {
             let c = format!("\"{}\"", f.name());
             let value = if f.data_type().is_floating() { format!("round({c}, 9)") } else { c.clone() };
-            format!("{} || '=' || coalesce(CAST({value} AS VARCHAR), 'NULL')", sdlf_quote(f.name()))
+            format!("{} || '=' || coalesce(CAST({value} AS VARCHAR), 'NULL')", sql_string(f.name()))
         })
         .collect();
     let mut names: Vec<&String> = schema.fields().iter().map(|f| f.name()).collect();
@@ -234,7 +234,7 @@ async fn canonical(url: &str, partition_by: &[String]) -> Vec<String> {
     rows
 }
 
-fn sdlf_quote(name: &str) -> String {
+fn sql_string(name: &str) -> String {
     format!("'{}'", name.replace('\'', "''"))
 }
 
@@ -268,11 +268,12 @@ fn run_spark(dir: &Path, cases: &[Case], inputs: &[(&str, Vec<String>)]) -> Vec<
         .collect();
     let spec = dir.join("cases.json");
     std::fs::write(&spec, serde_json::to_vec(&argv).unwrap()).unwrap();
-    let out = Command::new(spark_python())
+    let python = spark_python();
+    let out = Command::new(&python)
         .arg(root().join("lambdas/heavy/tests/spark_cases.py"))
         .arg(&spec)
         .env("SPARK_LOCAL_IP", "127.0.0.1")
-        .env("PYSPARK_PYTHON", spark_python())
+        .env("PYSPARK_PYTHON", &python)
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
