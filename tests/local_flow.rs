@@ -1,9 +1,12 @@
 //! The lake's runtime on a MiniStack of the test's own: `sdlf local` deploys the whole example
 //! lake, drops the sample files into raw and runs them through stage A (S3 → SQS → Lambda →
 //! Step Functions) and stage B; the invariant is checked on the catalog: every raw object ends
-//! processed, or failed / unrouted with a reason — none missing. The malformed sample goes to
-//! stage A's dead-letter queue, `sdlf redrive` takes it back, and it fails (and is dead-lettered)
-//! again, once. A second `sdlf local` works the same.
+//! processed, or failed / unrouted with a reason — none missing. Stage B runs each dataset's SQL
+//! on DataFusion: the legislators batch is published to the analytics layer and its Glue table
+//! registered; the campaigns batch, whose chargeback sample breaks a quality rule of a dataset
+//! that fails on them, is quarantined and its raw objects fail with the rule and the observed
+//! value. The malformed sample goes to stage A's dead-letter queue, `sdlf redrive` takes it
+//! back, and it fails (and is dead-lettered) again, once. A second `sdlf local` works the same.
 
 use std::time::{Duration, Instant};
 
@@ -71,9 +74,10 @@ fn samples_flow_through_both_stages_and_every_raw_object_is_accounted_for() {
     let emulator = Emulator::start();
     let report = run_local(&emulator);
 
-    // Five sample files in datasets, one in a folder no dataset claims.
-    assert_eq!(count(&report, "raw", "processed-b"), 4, "{report:#}");
-    assert_eq!(count(&report, "raw", "failed"), 1, "{report:#}");
+    // Six sample files in datasets (one malformed, three campaigns in a quarantined batch), one
+    // in a folder no dataset claims.
+    assert_eq!(count(&report, "raw", "processed-b"), 2, "{report:#}");
+    assert_eq!(count(&report, "raw", "failed"), 4, "{report:#}");
     assert_eq!(count(&report, "raw", "unrouted"), 1, "{report:#}");
     let raw_rows: u64 = report["catalog"]["counts"]
         .as_array()
@@ -82,7 +86,7 @@ fn samples_flow_through_both_stages_and_every_raw_object_is_accounted_for() {
         .filter(|c| c["layer"] == "raw")
         .map(|c| c["objects"].as_u64().unwrap())
         .sum();
-    assert_eq!(raw_rows, 6, "every raw object has exactly one row: {report:#}");
+    assert_eq!(raw_rows, 7, "every raw object has exactly one row: {report:#}");
     let problems = report["catalog"]["not_processed"].as_array().unwrap();
     let broken = problems.iter().find(|p| p["id"] == format!("s3://{RAW}/{BROKEN}")).expect("the malformed file");
     assert_eq!(broken["status"], "failed");
@@ -93,17 +97,21 @@ fn samples_flow_through_both_stages_and_every_raw_object_is_accounted_for() {
     // Stage A wrote one Parquet file per good object, under the dataset's pre-stage prefix
     // (keys with spaces and non-ASCII letters included), and each is catalogued.
     let parquet: Vec<&str> = report["parquet"].as_array().unwrap().iter().map(|p| p["key"].as_str().unwrap()).collect();
-    assert_eq!(parquet.len(), 4, "{parquet:?}");
+    assert_eq!(parquet.len(), 5, "{parquet:?}");
     assert!(
         parquet.contains(&"pre-stage/engineering/legislators/persons 2024-05-02 (ré-export).jsonl.parquet"),
         "{parquet:?}"
     );
-    assert_eq!(count(&report, "stage", "created"), 4);
-    // Stage B ran one batch per dataset.
-    for batch in report["stage_b"].as_array().unwrap() {
-        assert_eq!(batch["status"], "SUCCEEDED", "{batch}");
-        assert_eq!(batch["messages"], 2, "{batch}");
-    }
+    assert_eq!(count(&report, "stage", "created"), 5);
+    check_stage_b(&report, problems);
+    // `sdlf status --batches` shows the same batches from the execution history.
+    let status = sdlf(&emulator, &["status", "--env", "local", "--batches", "--json"]);
+    assert_eq!(status.status.code(), Some(0), "{}", text(&status));
+    let history: Value = serde_json::from_slice(&status.stdout).unwrap();
+    let mut statuses: Vec<&str> =
+        history.as_array().unwrap().iter().map(|b| b["batch"]["status"].as_str().unwrap()).collect();
+    statuses.sort_unstable();
+    assert_eq!(statuses, ["published", "quarantined"], "{history:#}");
 
     // The malformed file went to the dead-letter queue once; a redrive takes it back, it fails
     // again and is dead-lettered again — once.
@@ -121,8 +129,54 @@ fn samples_flow_through_both_stages_and_every_raw_object_is_accounted_for() {
 
     // Again, on the same lake: the same outcome.
     let again = run_local(&emulator);
-    assert_eq!(count(&again, "raw", "processed-b"), 4, "{again:#}");
-    assert_eq!(count(&again, "raw", "failed"), 1, "{again:#}");
+    assert_eq!(count(&again, "raw", "processed-b"), 2, "{again:#}");
+    assert_eq!(count(&again, "raw", "failed"), 4, "{again:#}");
     assert_eq!(count(&again, "raw", "unrouted"), 1, "{again:#}");
-    assert_eq!(again["parquet"].as_array().unwrap().len(), 4, "outputs are overwritten, not duplicated");
+    assert_eq!(again["parquet"].as_array().unwrap().len(), 5, "outputs are overwritten, not duplicated");
+}
+
+/// Stage B ran one batch per dataset on DataFusion: legislators published (its 7 people, one
+/// row per id, in 2 gender partitions) with its Glue table, campaigns quarantined by its
+/// quality rule.
+fn check_stage_b(report: &Value, problems: &[Value]) {
+    let batches = report["stage_b"].as_array().unwrap();
+    let batch =
+        |dataset: &str| batches.iter().find(|b| b["dataset"] == dataset).unwrap_or_else(|| panic!("{report:#}"));
+    let (legislators, campaigns) = (batch("engineering/legislators"), batch("marketing/campaigns"));
+    for (b, messages) in [(legislators, 2), (campaigns, 3)] {
+        assert_eq!((b["status"].as_str(), b["messages"].as_u64()), (Some("SUCCEEDED"), Some(messages)), "{b}");
+    }
+    let published = &legislators["batch"];
+    assert_eq!((published["status"].as_str(), published["rows"].as_u64()), (Some("published"), Some(7)), "{published}");
+    assert_eq!(published["score"], 1.0, "{published}");
+    assert!(published["glue_table"]["name"].as_str().unwrap().ends_with("_legislators.legislators"), "{published}");
+    assert_eq!(published["glue_table"]["partitions"], 2, "{published}");
+    let quarantined = &campaigns["batch"];
+    assert_eq!(quarantined["status"], "quarantined", "{quarantined}");
+    assert!(quarantined["glue_table"].is_null(), "{quarantined}");
+    let results = quarantined["quality"]["Results"].as_array().unwrap();
+    let spend = results.iter().find(|r| r["Rule"] == "ColumnValues \"spend\" >= 0").expect("the spend rule");
+    assert_eq!(spend["Outcome"], "FAIL", "{spend}");
+
+    // Published objects under the dataset's prefix, Hive-partitioned; quarantined ones outside
+    // every dataset's prefix.
+    let analytics: Vec<&str> =
+        report["analytics"].as_array().unwrap().iter().map(|o| o["key"].as_str().unwrap()).collect();
+    let execution = legislators["execution"].as_str().unwrap();
+    for gender in ["female", "male"] {
+        let prefix = format!("engineering/legislators/gender={gender}/{execution}-");
+        assert!(analytics.iter().any(|k| k.starts_with(&prefix)), "{prefix} in {analytics:?}");
+    }
+    let quarantine = format!("marketing/_quarantine/campaigns/{}/", campaigns["execution"].as_str().unwrap());
+    assert!(analytics.iter().any(|k| k.starts_with(&quarantine)), "{quarantine} in {analytics:?}");
+    assert!(!analytics.iter().any(|k| k.starts_with("marketing/campaigns/")), "{analytics:?}");
+
+    // The quarantined batch's raw objects failed with the rule and what was observed.
+    let chargeback = problems
+        .iter()
+        .find(|p| p["id"].as_str().unwrap().ends_with("campaigns-2024-05-03-chargeback.csv"))
+        .expect("the chargeback sample");
+    let reason = chargeback["reason"].as_str().unwrap();
+    assert!(reason.contains("quarantined") && reason.contains("FAIL ColumnValues \"spend\" >= 0"), "{reason}");
+    assert!(reason.contains("Column.spend.ColumnValues.Compliance = "), "{reason}");
 }

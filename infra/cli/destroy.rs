@@ -32,9 +32,16 @@ pub struct StatusArgs {
     /// Print as JSON.
     #[arg(long)]
     pub json: bool,
+    /// Show the latest stage B batches instead (from the execution history): what each
+    /// published, its Glue table and its data-quality results.
+    #[arg(long)]
+    pub batches: bool,
     #[command(flatten)]
     pub aws: AwsArgs,
 }
+
+/// Batches `status --batches` shows.
+const LATEST_BATCHES: usize = 20;
 
 pub fn run_destroy(args: &DestroyArgs) -> Result<ExitCode, CliError> {
     let (lake, output) = session::synthesize(&args.env)?;
@@ -103,6 +110,9 @@ pub fn run_destroy(args: &DestroyArgs) -> Result<ExitCode, CliError> {
 pub fn run_status(args: &StatusArgs) -> Result<ExitCode, CliError> {
     let (lake, output) = session::synthesize(&args.env)?;
     let env = session::environment(&lake, &output);
+    if args.batches {
+        return run_status_batches(args, &lake, env);
+    }
     let deployed = crate::runtime()?.block_on(async {
         let conn = connect(env, &args.aws).await?;
         session::deployed(&conn, &output).await
@@ -140,6 +150,29 @@ pub fn run_status(args: &StatusArgs) -> Result<ExitCode, CliError> {
             ),
             None => println!("{:<width$}  {:<28}  {:<24}  -", s.name, "not deployed", "-"),
         }
+    }
+    Ok(ExitCode::from(exit::OK))
+}
+
+fn run_status_batches(
+    args: &StatusArgs,
+    lake: &sdlf_lake::Lake,
+    env: &sdlf_lake::Environment,
+) -> Result<ExitCode, CliError> {
+    let table = sdlf_lake::Names::new(lake, env)
+        .lake_resource(sdlf_lambda_core::contract::resources::LakeResource::ExecutionHistoryTable.suffix());
+    let rows = crate::runtime()?.block_on(async {
+        let conn = connect(env, &args.aws).await?;
+        conn.lake.scan(&table).await.map_err(CliError::from)
+    })?;
+    let batches = sdlf_local::batches::latest(&rows, LATEST_BATCHES);
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&sdlf_local::batches::to_json(&batches)).expect("JSON values serialize")
+        );
+    } else {
+        print!("{}", sdlf_local::batches::render_text(&batches));
     }
     Ok(ExitCode::from(exit::OK))
 }

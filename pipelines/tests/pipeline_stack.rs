@@ -164,10 +164,11 @@ fn stage_a_runs_catalog_transform_catalog_hand_over_with_errors_to_the_dead_lett
 }
 
 #[test]
-fn stage_b_runs_glue_crawler_post_update_quality_and_notifies() {
+fn stage_b_runs_glue_crawler_quality_post_update_and_notifies() {
     let b = build("dev", "engineering");
     let def = definition(&b.json, "StageB");
     let states: Vec<&String> = def["States"].as_object().unwrap().keys().collect();
+    // No DataFusion dataset in `dev`: no engine choice, no DataFusion states.
     assert_eq!(
         states,
         [
@@ -180,10 +181,14 @@ fn stage_b_runs_glue_crawler_post_update_quality_and_notifies() {
             "WaitForCrawler",
             "GetCrawler",
             "CrawlerReady",
-            "PostUpdate",
             "HasQualityRuleset",
             "EvaluateQuality",
+            "ReadQualityResult",
+            "PostUpdate",
+            "AfterPostUpdate",
+            "GlueQualityPassed",
             "Notify",
+            "NotifyGlueQualityFailed",
             "Done",
             "HandleError",
             "Failed"
@@ -204,21 +209,32 @@ fn stage_b_runs_glue_crawler_post_update_quality_and_notifies() {
     // Not READY: wait and look again.
     assert_eq!(
         s["CrawlerReady"]["Choices"][0],
-        json!({"Variable": "$.crawler_state.State", "StringEquals": "READY", "Next": "PostUpdate"})
+        json!({"Variable": "$.crawler_state.State", "StringEquals": "READY", "Next": "HasQualityRuleset"})
     );
     assert_eq!(s["CrawlerReady"]["Default"], "WaitForCrawler");
     assert_eq!(s["WaitForCrawler"]["Next"], "GetCrawler");
-    // No ruleset (always so in `local`): straight to the notification.
+    // No ruleset: straight to the post-update.
     assert_eq!(
         s["HasQualityRuleset"]["Choices"],
         json!([
-            {"Variable": "$.quality_ruleset", "IsPresent": false, "Next": "Notify"},
-            {"Variable": "$.quality_ruleset", "StringEquals": "", "Next": "Notify"}
+            {"Variable": "$.quality_ruleset", "IsPresent": false, "Next": "PostUpdate"},
+            {"Variable": "$.quality_ruleset", "StringEquals": "", "Next": "PostUpdate"}
         ])
     );
     assert_eq!(s["HasQualityRuleset"]["Default"], "EvaluateQuality");
     assert_eq!(s["EvaluateQuality"]["Resource"], "arn:aws:states:::glue:startDataQualityRulesetEvaluationRun.sync");
-    assert_eq!(s["EvaluateQuality"]["Next"], "Notify");
+    assert_eq!(s["EvaluateQuality"]["Parameters"]["DataSource"]["GlueTable"]["TableName.$"], "$.table");
+    // The results are read back for the post-update to record.
+    assert_eq!(s["EvaluateQuality"]["Next"], "ReadQualityResult");
+    assert_eq!(s["ReadQualityResult"]["Resource"], "arn:aws:states:::aws-sdk:glue:getDataQualityResult");
+    assert_eq!(s["ReadQualityResult"]["ResultPath"], "$.glue_quality");
+    assert_eq!(s["ReadQualityResult"]["Next"], "PostUpdate");
+    assert_eq!(
+        s["AfterPostUpdate"]["Choices"],
+        json!([{"Variable": "$.glue_quality", "IsPresent": true, "Next": "GlueQualityPassed"}])
+    );
+    assert_eq!(s["AfterPostUpdate"]["Default"], "Notify");
+    assert_eq!(s["GlueQualityPassed"]["Default"], "NotifyGlueQualityFailed");
     assert_eq!(s["Notify"]["Resource"], "arn:aws:states:::sns:publish");
     let subs = &b.json["Resources"]["StageBStateMachine"]["Properties"]["DefinitionSubstitutions"];
     let placeholder = |v: &Value| v.as_str().unwrap().trim_start_matches("${").trim_end_matches('}').to_owned();
@@ -230,6 +246,50 @@ fn stage_b_runs_glue_crawler_post_update_quality_and_notifies() {
         subs[placeholder(&s["EvaluateQuality"]["Parameters"]["Role"])],
         import_ref(&b.stack, "/sdlf/dev/team/engineering/GlueJobRoleArn")
     );
+}
+
+#[test]
+fn local_stage_b_runs_datafusion_registers_the_table_and_notifies_by_quality() {
+    let b = build("local", "engineering");
+    let def = definition(&b.json, "StageB");
+    assert_eq!(def["StartAt"], "ChooseEngine");
+    let s = &def["States"];
+    assert_eq!(
+        s["ChooseEngine"]["Choices"],
+        json!([{"Variable": "$.heavy.engine", "StringEquals": "datafusion", "Next": "RunHeavyTransform"}])
+    );
+    assert_eq!(
+        happy_path(def),
+        [
+            "ChooseEngine",
+            "RunHeavyTransform",
+            "HasTable",
+            "PostUpdate",
+            "AfterPostUpdate",
+            "QualityPassed",
+            "NotifyTransformed",
+            "Done"
+        ]
+    );
+    // The heavy function is this pipeline's, from its own package.
+    let heavy = &b.json["Resources"]["StageBHeavyFunction"]["Properties"];
+    assert_eq!(heavy["Handler"], "stage-b-heavy");
+    let light = &b.json["Resources"]["StageBPostUpdateFunction"]["Properties"];
+    assert_ne!(heavy["Code"]["S3Key"], light["Code"]["S3Key"], "DataFusion is not in the light package");
+    assert_eq!(s["RunHeavyTransform"]["ResultPath"], "$.transformed");
+    // A published batch's table: created, or updated when there; then its partitions.
+    assert_eq!(s["HasTable"]["Default"], "CreateTable");
+    assert_eq!(s["CreateTable"]["Resource"], "arn:aws:states:::aws-sdk:glue:createTable");
+    assert_eq!(
+        s["CreateTable"]["Catch"][0],
+        json!({"ErrorEquals": ["Glue.AlreadyExistsException"], "Next": "UpdateTable", "ResultPath": null})
+    );
+    assert_eq!(s["UpdateTable"]["Next"], "RegisterPartitions");
+    assert_eq!(s["RegisterPartitions"]["ItemsPath"], "$.transformed.partition_calls");
+    let register = &s["RegisterPartitions"]["ItemProcessor"]["States"]["CreatePartitions"];
+    assert_eq!(register["Resource"], "arn:aws:states:::aws-sdk:glue:batchCreatePartition");
+    assert_eq!(s["RegisterPartitions"]["Next"], "PostUpdate");
+    assert_eq!(s["QualityPassed"]["Default"], "NotifyQualityFailed");
 }
 
 #[test]

@@ -77,7 +77,9 @@ pub async fn run<D: LakeData>(run: &Run<'_, D>, samples: &[Sample]) -> Result<Re
     wait_for_stage_a(run, &catalog_table, &uploaded, &since).await?;
     let mut batches = start_stage_b(run, &names).await?;
     wait_for_stage_b(run, &names, &mut batches).await?;
+    read_batch_records(run, &names, &mut batches).await?;
     let stage = names.bucket(Layer::Stage);
+    let analytics = names.bucket(Layer::Analytics);
     Ok(Report {
         rows: run.data.scan(&catalog_table).await?,
         catalog_table,
@@ -85,7 +87,23 @@ pub async fn run<D: LakeData>(run: &Run<'_, D>, samples: &[Sample]) -> Result<Re
         stage_bucket: stage,
         stage_a: stage_a_executions(run, &names, started).await?,
         batches,
+        analytics_objects: run.data.list_objects(&analytics, layout::Layer::Analytics.root()).await?,
+        analytics_bucket: analytics,
     })
+}
+
+/// Each ended batch's execution-history row: what it published and its quality results.
+async fn read_batch_records<D: LakeData>(
+    run: &Run<'_, D>,
+    names: &Names<'_>,
+    batches: &mut [Batch],
+) -> Result<(), LocalError> {
+    let history = run.data.scan(&names.lake_resource(LakeResource::ExecutionHistoryTable.suffix())).await?;
+    for batch in batches.iter_mut() {
+        let row = history.iter().find(|r| r.get("id").is_some_and(|id| Some(id) == batch.execution.as_ref()));
+        batch.record = row.and_then(report::BatchRecord::from_row);
+    }
+    Ok(())
 }
 
 /// Each sample into the raw bucket; their `s3://` URIs.
@@ -149,6 +167,7 @@ async fn start_stage_b<D: LakeData>(run: &Run<'_, D>, names: &Names<'_>) -> Resu
             let reply: StageBReply = serde_json::from_value(answer)
                 .map_err(|error| LocalError::Reply { function: function.clone(), error })?;
             batches.push(Batch {
+                record: None,
                 dataset: format!("{}/{}", team.name, dataset.name),
                 pipeline: dataset.pipeline.clone(),
                 execution: reply.started.then(|| reply.execution_id.unwrap_or_default()),

@@ -1,8 +1,10 @@
 //! `sdlf local`'s run without the command line: the sample files ([`samples`]), the local
 //! emulator ([`emulator`]), the flow through both stages of a deployed lake ([`flow`]) and the
-//! report of what happened ([`report`]). The command line deploys, calls [`flow::run`] and
+//! report of what happened ([`report`]), and the stage B batches of the execution history
+//! ([`batches`]). The command line deploys, calls [`flow::run`] and
 //! prints the report.
 
+pub mod batches;
 pub mod emulator;
 pub mod flow;
 pub mod report;

@@ -4,9 +4,10 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use sdlf_aws::{Execution, Object, Row};
-use sdlf_lambda_core::catalog;
 use sdlf_lambda_core::contract::layout::CATALOG_TABLE;
 use sdlf_lambda_core::contract::status::CatalogStatus;
+use sdlf_lambda_core::quality::{Outcome, QualityReport};
+use sdlf_lambda_core::{catalog, history};
 use serde_json::{Value, json};
 
 /// The row's status, when it is one the functions write.
@@ -33,7 +34,7 @@ pub fn stage_a_pending<'a>(rows: &[Row], uploaded: &'a [String], since: &str) ->
 }
 
 /// A stage B batch this run started.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Batch {
     /// `{team}/{dataset}`.
     pub dataset: String,
@@ -43,6 +44,60 @@ pub struct Batch {
     pub messages: u64,
     /// The execution's final status, once known.
     pub status: Option<String>,
+    /// What the batch did, from its execution-history row (a DataFusion batch).
+    pub record: Option<BatchRecord>,
+}
+
+/// A stage B batch's execution-history row, as the post-update function writes it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BatchRecord {
+    /// `published` or `quarantined`.
+    pub status: String,
+    pub rows: u64,
+    pub objects: u64,
+    /// `{database}.{table}` when published, with its partitions.
+    pub glue_table: Option<(String, u64)>,
+    pub quality: QualityReport,
+}
+
+impl BatchRecord {
+    /// The record in `row`, when it is one a DataFusion batch wrote.
+    pub fn from_row(row: &Row) -> Option<BatchRecord> {
+        use history::stage_b_attribute as a;
+        let number = |name: &str| row.get(name).and_then(|n| n.parse().ok()).unwrap_or(0);
+        let quality = serde_json::from_str(row.get(a::QUALITY)?).ok()?;
+        let glue_table = row.get(a::GLUE_TABLE).map(|t| (t.clone(), number(a::PARTITIONS)));
+        Some(BatchRecord {
+            status: row.get("status").cloned().unwrap_or_default(),
+            rows: number(a::ROWS),
+            objects: number(a::OBJECTS),
+            glue_table,
+            quality,
+        })
+    }
+
+    pub(crate) fn render(&self, s: &mut String) {
+        let passed = self.quality.results.iter().filter(|r| r.outcome == Outcome::Pass).count();
+        let _ = writeln!(s, "    {}: {} rows in {} objects", self.status, self.rows, self.objects);
+        if let Some((table, partitions)) = &self.glue_table {
+            let _ = writeln!(s, "    Glue table {table} ({partitions} partitions)");
+        }
+        let _ = writeln!(s, "    data quality: {passed} of {} rules passed", self.quality.results.len());
+        for line in self.quality.failure_lines().lines() {
+            let _ = writeln!(s, "      {line}");
+        }
+    }
+
+    pub(crate) fn to_json(&self) -> Value {
+        json!({
+            "status": self.status,
+            "rows": self.rows,
+            "objects": self.objects,
+            "glue_table": self.glue_table.as_ref().map(|(t, p)| json!({"name": t, "partitions": p})),
+            "quality": self.quality,
+            "score": self.quality.score(),
+        })
+    }
 }
 
 /// Everything the report shows.
@@ -55,6 +110,9 @@ pub struct Report {
     /// Stage A executions started by this run, per pipeline (`{team}/{pipeline}`).
     pub stage_a: BTreeMap<String, Vec<Execution>>,
     pub batches: Vec<Batch>,
+    pub analytics_bucket: String,
+    /// What the heavy transform wrote (published and quarantined).
+    pub analytics_objects: Vec<Object>,
 }
 
 impl Report {
@@ -120,6 +178,9 @@ impl Report {
                         "  {} ({}): {} objects, execution {id}: {status}",
                         b.dataset, b.pipeline, b.messages
                     );
+                    if let Some(record) = &b.record {
+                        record.render(&mut s);
+                    }
                 }
                 None => {
                     let _ = writeln!(
@@ -129,6 +190,11 @@ impl Report {
                     );
                 }
             }
+        }
+        let parquet: Vec<&Object> = self.analytics_objects.iter().filter(|o| o.key.ends_with(".parquet")).collect();
+        let _ = writeln!(s, "\nParquet files in {} ({}):", self.analytics_bucket, parquet.len());
+        for o in parquet {
+            let _ = writeln!(s, "  {:>9} bytes  {}", o.size, o.key);
         }
         s
     }
@@ -142,7 +208,8 @@ impl Report {
             },
             "parquet": self.stage_objects.iter().filter(|o| o.key.ends_with(".parquet")).map(|o| json!({"bucket": self.stage_bucket, "key": o.key, "size": o.size})).collect::<Vec<_>>(),
             "stage_a": self.stage_a.iter().map(|(p, ex)| (p.clone(), ex.iter().map(|e| json!({"name": e.name, "status": e.status})).collect::<Value>())).collect::<serde_json::Map<_, _>>(),
-            "stage_b": self.batches.iter().map(|b| json!({"dataset": b.dataset, "pipeline": b.pipeline, "execution": b.execution, "messages": b.messages, "status": b.status})).collect::<Vec<_>>(),
+            "stage_b": self.batches.iter().map(|b| json!({"dataset": b.dataset, "pipeline": b.pipeline, "execution": b.execution, "messages": b.messages, "status": b.status, "batch": b.record.as_ref().map(BatchRecord::to_json)})).collect::<Vec<_>>(),
+            "analytics": self.analytics_objects.iter().filter(|o| o.key.ends_with(".parquet")).map(|o| json!({"bucket": self.analytics_bucket, "key": o.key, "size": o.size})).collect::<Vec<_>>(),
         })
     }
 }
@@ -200,7 +267,19 @@ mod tests {
                 execution: Some("e-1".into()),
                 messages: 1,
                 status: Some("SUCCEEDED".into()),
+                record: BatchRecord::from_row(&row(&[
+                    ("id", "e-1"),
+                    ("status", "quarantined"),
+                    ("rows", "4"),
+                    ("objects", "1"),
+                    (
+                        "quality",
+                        r#"{"Results":[{"Rule":"RowCount > 0","Outcome":"PASS","Metrics":{}},{"Rule":"ColumnValues \"spend\" >= 0","Outcome":"FAIL","Metrics":{"Column.spend.ColumnValues.Compliance":0.75}}]}"#,
+                    ),
+                ])),
             }],
+            analytics_bucket: "analytics".into(),
+            analytics_objects: vec![Object { key: "t/_quarantine/d/e-1/e-1-00000.parquet".into(), size: 99 }],
         };
         let text = report.render_text();
         assert!(text.contains("  raw        failed             1\n"), "{text}");
@@ -208,7 +287,17 @@ mod tests {
         assert!(text.contains("       1234 bytes  pre-stage/t/d/a.parquet"), "{text}");
         assert!(text.contains("  t/main: 1 FAILED, 1 SUCCEEDED\n"), "{text}");
         assert!(text.contains("  t/d (main): 1 objects, execution e-1: SUCCEEDED\n"), "{text}");
+        assert!(
+            text.contains("    quarantined: 4 rows in 1 objects\n    data quality: 1 of 2 rules passed\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("      FAIL ColumnValues \"spend\" >= 0 (Column.spend.ColumnValues.Compliance = 0.75)\n"),
+            "{text}"
+        );
+        assert!(text.contains("Parquet files in analytics (1):\n         99 bytes  t/_quarantine/d/e-1/"), "{text}");
         let json = report.to_json();
+        assert_eq!(json["stage_b"][0]["batch"]["score"], 0.5);
         assert_eq!(json["catalog"]["not_processed"][0]["reason"], "line 2: invalid JSON");
         assert_eq!(json["stage_b"][0]["status"], "SUCCEEDED");
     }

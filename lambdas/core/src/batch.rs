@@ -33,7 +33,7 @@ use std::collections::HashSet;
 
 use crate::contract::config::{BatchBounds, DatasetConfig};
 use crate::contract::layout::manifest_prefix;
-use crate::messages::{Glue, GlueArguments, QueueBMessage, ScheduleInput, StageBInput};
+use crate::messages::{Glue, GlueArguments, HeavyInput, QueueBMessage, ScheduleInput, StageBInput};
 
 /// Longest inline `--SOURCE_KEYS`. Glue caps a run's arguments at 260 KB in total
 /// (<https://docs.aws.amazon.com/glue/latest/dg/aws-glue-programming-etl-glue-arguments.html>),
@@ -94,14 +94,14 @@ pub struct Manifest {
 }
 
 /// The execution to start.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct StageBStart {
     pub input: StageBInput,
     pub manifest: Option<Manifest>,
 }
 
 /// A batch, by index into the messages given to [`build`].
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct StageBBatch {
     /// `None` when the messages name no stage object at all (stage A wrote nothing): delete
     /// the consumed messages, there is nothing to run.
@@ -217,8 +217,17 @@ pub fn build(context: &BatchContext<'_>, messages: &[QueueBMessage]) -> Result<S
             table: if config.glue_table.is_empty() { config.dataset.clone() } else { config.glue_table.clone() },
             database: config.glue_database.clone(),
             quality_ruleset: config.quality_ruleset.clone(),
+            heavy: HeavyInput {
+                engine: config.engine,
+                sql: config.heavy_sql.clone(),
+                partition_by: config.partition_by.clone(),
+                quality_rules: config.quality_rules.clone(),
+                on_quality_failure: config.on_quality_failure,
+            },
             messages: included.into_iter().cloned().collect(),
             crawler_state: None,
+            transformed: None,
+            glue_quality: None,
         },
         manifest,
     });

@@ -25,9 +25,11 @@
 
 use std::collections::BTreeMap;
 
+use crate::contract::env::Stage;
 use crate::contract::layout::{CATALOG_TABLE, LakeLayout, Layer, dataset_of};
 use crate::contract::status::{CatalogStatus, FailedStage};
 use crate::item::{AttrValue, AttrValueExt, ConditionalPut, ConditionalUpdate, Item, names};
+use crate::quality::QualityReport;
 use crate::s3_event::{EventKind, ObjectEvent};
 use crate::sequencer::unsequenced_sort_key;
 
@@ -258,6 +260,45 @@ pub fn mark_status(
         attributes.push(("output_keys", AttrValue::S(json)));
     }
     StatusUpdate::new(status.status(), attributes, |s| AttrValue::s(s)).of_row(uri)
+}
+
+/// Quality attributes of a raw object's row after its batch's rules ran.
+pub mod quality_attribute {
+    /// `PASS` or `FAIL`: every rule of the batch passed, or not.
+    pub const OUTCOME: &str = "quality";
+    /// The failed rules with what was observed (see [`crate::quality::QualityReport::failure_lines`]).
+    pub const FAILURES: &str = "quality_failures";
+}
+
+/// Marks the raw object `uri` after its batch's quality rules ran (`report`):
+/// `processed-b` with the quality outcome — or, when the batch was `quarantined`, `failed` in
+/// stage B, its `reason` naming the failed rules and what was observed. Either way the row
+/// names the execution, whose history row holds every rule's result.
+pub fn mark_stage_b(
+    uri: &str,
+    pipeline: &str,
+    execution_id: &str,
+    report: &QualityReport,
+    quarantined: bool,
+) -> ConditionalUpdate {
+    let failures = report.failure_lines();
+    let mut attributes = vec![
+        ("pipeline", AttrValue::s(pipeline)),
+        ("execution_id", AttrValue::s(execution_id)),
+        (quality_attribute::OUTCOME, AttrValue::s(if report.passed() { "PASS" } else { "FAIL" })),
+    ];
+    if !failures.is_empty() {
+        attributes.push((quality_attribute::FAILURES, AttrValue::s(&failures)));
+    }
+    let status = if quarantined {
+        let reason = format!("data quality: the batch was quarantined; {}", failures.replace('\n', "; "));
+        attributes.push(("failed_stage", AttrValue::s(FailedStage::Pipeline(Stage::B).as_str())));
+        attributes.push(("reason", AttrValue::S(reason)));
+        CatalogStatus::Failed
+    } else {
+        CatalogStatus::ProcessedB
+    };
+    StatusUpdate::new(status, attributes, |s| AttrValue::s(s)).of_row(uri)
 }
 
 /// Marks the row `uri` `failed` in `stage` with `reason`.

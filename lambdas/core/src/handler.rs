@@ -1,15 +1,22 @@
-//! The handlers of the lake's one Lambda package.
+//! The handlers of the lake's Lambda packages.
 //!
-//! Every function ships the same `bootstrap` binary and picks its handler by the function's
-//! `Handler` setting (the runtime reads it from `_HANDLER`). One binary instead of nine: one
-//! release build, one zip to upload and cache, and the shared code (SDK clients, catalog
-//! writes) compiled once. The stacks name handlers through this enum, so a function pointing
-//! at a handler the binary does not serve is a compile error, not a runtime one.
+//! Every light function ships the same `bootstrap` binary and picks its handler by the
+//! function's `Handler` setting (the runtime reads it from `_HANDLER`). One binary instead of
+//! nine: one release build, one zip to upload and cache, and the shared code (SDK clients,
+//! catalog writes) compiled once. The stacks name handlers through this enum, so a function
+//! pointing at a handler the binary does not serve is a compile error, not a runtime one.
+//!
+//! The DataFusion heavy transform is the exception: it has a package of its own
+//! ([`HEAVY_PACKAGE`]), so the query engine adds nothing to the light functions' size and
+//! init time.
 
 use std::fmt;
 
 /// Name of the binary (and of the asset) every function runs.
 pub const PACKAGE: &str = "sdlf-lambda";
+
+/// Name of the binary (and of the asset) the DataFusion heavy transform runs.
+pub const HEAVY_PACKAGE: &str = "sdlf-heavy-lambda";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Handler {
@@ -25,6 +32,8 @@ pub enum Handler {
     StageATransform,
     /// Scheduled: a dataset's stage B queue → a batch for the stage B state machine.
     StageBRouting,
+    /// The heavy transform on DataFusion, with the quality rules (its own package).
+    StageBHeavy,
     /// Catalog rows for the heavy transform's output.
     StageBPostupdate,
     /// A failed execution's input → the stage's dead-letter queue.
@@ -34,13 +43,14 @@ pub enum Handler {
 }
 
 impl Handler {
-    pub const ALL: [Handler; 9] = [
+    pub const ALL: [Handler; 10] = [
         Handler::Catalog,
         Handler::Routing,
         Handler::Config,
         Handler::StageARouting,
         Handler::StageATransform,
         Handler::StageBRouting,
+        Handler::StageBHeavy,
         Handler::StageBPostupdate,
         Handler::Error,
         Handler::Redrive,
@@ -55,9 +65,18 @@ impl Handler {
             Handler::StageARouting => "stage-a-routing",
             Handler::StageATransform => "stage-a-transform",
             Handler::StageBRouting => "stage-b-routing",
+            Handler::StageBHeavy => "stage-b-heavy",
             Handler::StageBPostupdate => "stage-b-postupdate",
             Handler::Error => "error",
             Handler::Redrive => "redrive",
+        }
+    }
+
+    /// The package (binary) that serves this handler.
+    pub const fn package(self) -> &'static str {
+        match self {
+            Handler::StageBHeavy => HEAVY_PACKAGE,
+            _ => PACKAGE,
         }
     }
 

@@ -12,6 +12,8 @@ use sha2::{Digest, Sha256};
 
 use crate::contract::layout::EXECUTION_HISTORY_TTL_ATTRIBUTE;
 use crate::item::{AttrValue, AttrValueExt, ConditionalPut, ConditionalUpdate, Item, names};
+use crate::messages::HeavyOutput;
+use crate::quality::QualityReport;
 use crate::timestamp;
 
 /// How long a row stays, as in the original framework.
@@ -24,6 +26,10 @@ pub mod status {
     pub const STARTED: &str = "started";
     pub const SUCCEEDED: &str = "succeeded";
     pub const FAILED: &str = "failed";
+    /// A stage B batch whose output reached the analytics layer.
+    pub const PUBLISHED: &str = "published";
+    /// A stage B batch kept in quarantine: a quality rule failed and its dataset fails on that.
+    pub const QUARANTINED: &str = "quarantined";
 }
 
 /// A new row.
@@ -89,6 +95,60 @@ pub fn record_status(id: &str, status: &str, now_epoch_millis: i64) -> Condition
         .map(|(k, v)| (k.to_owned(), v))
         .collect(),
     }
+}
+
+/// The execution-history attributes of a stage B batch on DataFusion.
+pub mod stage_b_attribute {
+    pub const ROWS: &str = "rows";
+    pub const OBJECTS: &str = "objects";
+    /// Every rule's result: the JSON of [`crate::quality::QualityReport`].
+    pub const QUALITY: &str = "quality";
+    pub const SCORE: &str = "score";
+    /// `{database}.{table}`, when the batch was published.
+    pub const GLUE_TABLE: &str = "glue_table";
+    /// The table's partitions the batch wrote into.
+    pub const PARTITIONS: &str = "partitions";
+}
+
+/// What a stage B batch on DataFusion did: status `published` or `quarantined`, the rows and
+/// objects written, every quality rule's result with its score, and the Glue table
+/// (`{database}.{table}`) it was published to: what `sdlf local` shows per batch.
+pub fn record_stage_b(id: &str, outcome: &HeavyOutput, glue_table: &str, now_epoch_millis: i64) -> ConditionalUpdate {
+    use stage_b_attribute as a;
+    let status = if outcome.quarantined { status::QUARANTINED } else { status::PUBLISHED };
+    let mut row = record_status(id, status, now_epoch_millis);
+    if outcome.table.is_some() {
+        let partitions: usize = outcome.partition_calls.iter().map(Vec::len).sum();
+        row.update.push_str(", #glue_table = :glue_table, #partitions = :partitions");
+        row.names.extend(names(&[a::GLUE_TABLE, a::PARTITIONS]));
+        row.values.insert(format!(":{}", a::GLUE_TABLE), AttrValue::s(glue_table));
+        row.values.insert(format!(":{}", a::PARTITIONS), AttrValue::n(partitions));
+    }
+    row.update.push_str(", #rows = :rows, #objects = :objects");
+    row.names.extend(names(&[a::ROWS, a::OBJECTS]));
+    row.values.insert(":rows".to_owned(), AttrValue::n(outcome.rows));
+    row.values.insert(":objects".to_owned(), AttrValue::n(outcome.objects.len()));
+    with_quality(row, &outcome.quality)
+}
+
+/// A Glue batch once Glue Data Quality evaluated its dataset's ruleset: status `published`
+/// (the Spark job publishes) with every rule's result and the score.
+pub fn record_glue_quality(id: &str, report: &QualityReport, now_epoch_millis: i64) -> ConditionalUpdate {
+    with_quality(record_status(id, status::PUBLISHED, now_epoch_millis), report)
+}
+
+/// `row` also setting the quality attributes of `report`.
+fn with_quality(mut row: ConditionalUpdate, report: &QualityReport) -> ConditionalUpdate {
+    use stage_b_attribute as a;
+    row.update.push_str(", #quality = :quality, #score = :score, #passed = :passed");
+    row.names.extend(names(&[a::QUALITY, a::SCORE, "passed"]));
+    let quality = serde_json::to_string(report).unwrap_or_else(|_| "{}".into());
+    row.values.extend([
+        (":quality".to_owned(), AttrValue::S(quality)),
+        (":score".to_owned(), AttrValue::N(report.score().to_string())),
+        (":passed".to_owned(), AttrValue::Bool(report.passed())),
+    ]);
+    row
 }
 
 fn history_entry(status: &str, now: &str) -> AttrValue {

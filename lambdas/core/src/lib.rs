@@ -20,6 +20,7 @@ pub mod batch;
 pub mod catalog;
 pub mod config_row;
 pub mod contract;
+pub mod glue_table;
 pub mod handler;
 pub mod history;
 pub mod item;

@@ -7,7 +7,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::contract::config::{Column, DatasetConfig, InputFormat, TargetFormat};
+use crate::contract::config::{Column, DatasetConfig, Engine, InputFormat, OnQualityFailure, TargetFormat};
+use crate::glue_table::{PartitionInput, TableInput};
+use crate::quality::{Outcome, QualityReport, Rule, RuleResult};
 
 /// The dataset config's light-transform attributes, copied as they are into queue A messages.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -125,9 +127,100 @@ pub struct CrawlerState {
     pub state: String,
 }
 
-/// Stage B state machine input (`routing-b`); `postupdate-b` receives it with `glue.run` and
-/// `crawler_state` filled in.
+/// The batch's heavy transform, copied from the dataset's config row: what the DataFusion
+/// function runs (the Glue job carries the same SQL in its arguments).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HeavyInput {
+    pub engine: Engine,
+    pub sql: String,
+    #[serde(default)]
+    pub partition_by: Vec<String>,
+    #[serde(default)]
+    pub quality_rules: Vec<Rule>,
+    #[serde(default)]
+    pub on_quality_failure: OnQualityFailure,
+}
+
+/// One object the heavy transform wrote, where it ended (analytics or quarantine).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutputObject {
+    /// Its key in the analytics bucket.
+    pub key: String,
+    /// Its Hive partition path (`gender=f`), empty when unpartitioned.
+    #[serde(default)]
+    pub partition: String,
+    pub rows: u64,
+}
+
+/// What the DataFusion function returns (`transformed` in the stage B state machine).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HeavyOutput {
+    pub rows: u64,
+    pub objects: Vec<OutputObject>,
+    /// Kept out of the analytics layer: a rule failed and the dataset fails on that.
+    pub quarantined: bool,
+    /// Every quality rule passed.
+    pub passed: bool,
+    pub quality: QualityReport,
+    /// The failed rules with their observed values, one line each; empty when all passed.
+    pub failures: String,
+    /// The table to register (`local`, where the crawler infers nothing); `None` when nothing
+    /// was published.
+    #[serde(default)]
+    pub table: Option<TableInput>,
+    /// Its partitions, in calls Glue accepts (see [`crate::glue_table::partition_calls`]).
+    #[serde(default)]
+    pub partition_calls: Vec<Vec<PartitionInput>>,
+}
+
+/// One rule's result as Glue Data Quality's `GetDataQualityResult` returns it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct GlueRuleResult {
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub evaluation_message: String,
+    /// `PASS`, `FAIL` or `ERROR`.
+    pub result: Outcome,
+    #[serde(default)]
+    pub evaluated_metrics: std::collections::BTreeMap<String, f64>,
+    /// The rule in DQDL, when Glue gives it.
+    #[serde(default)]
+    pub evaluated_rule: String,
+}
+
+/// What the stage B state machine keeps of a Glue Data Quality result (`glue_quality`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GlueQuality {
+    pub score: f64,
+    pub rules: Vec<GlueRuleResult>,
+}
+
+impl GlueQuality {
+    /// The same results in the shape the local evaluator reports them.
+    pub fn report(&self) -> QualityReport {
+        let results = self
+            .rules
+            .iter()
+            .map(|r| {
+                let rule = [&r.evaluated_rule, &r.description, &r.name].into_iter().find(|s| !s.is_empty());
+                RuleResult {
+                    rule: rule.cloned().unwrap_or_default(),
+                    outcome: r.result,
+                    message: r.evaluation_message.clone(),
+                    metrics: r.evaluated_metrics.clone(),
+                }
+            })
+            .collect();
+        QualityReport { results }
+    }
+}
+
+/// Stage B state machine input (`routing-b`); `postupdate-b` receives it with `glue.run` and
+/// `crawler_state` (Glue) or `transformed` (DataFusion) filled in.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StageBInput {
     pub team: String,
     pub pipeline: String,
@@ -141,10 +234,17 @@ pub struct StageBInput {
     pub table: String,
     /// `""` when the dataset has no quality rules.
     pub quality_ruleset: String,
+    pub heavy: HeavyInput,
     /// The queue B bodies of the batch.
     pub messages: Vec<QueueBMessage>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub crawler_state: Option<CrawlerState>,
+    /// Added by the state machine after the DataFusion function ran.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transformed: Option<HeavyOutput>,
+    /// Added by the state machine after Glue Data Quality evaluated the dataset's ruleset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub glue_quality: Option<GlueQuality>,
 }
 
 /// What `postupdate-b` returns.

@@ -33,8 +33,8 @@ while (($#)); do
 done
 
 echo "building the benchmark (release)..." >&2
-(cd "$ROOT" && cargo build -q --release --locked -p sdlf-heavy --example heavy_bench >&2)
-BIN="$ROOT/target/release/examples/heavy_bench"
+(cd "$ROOT" && cargo build -q --release --locked -p sdlf-heavy --bin heavy_bench >&2)
+BIN="$ROOT/target/release/heavy_bench"
 PYTHON=$("$ROOT/tests/support/spark.sh" python)
 WORK="$ROOT/target/heavy-bench"
 DATA="$WORK/data-$MB"

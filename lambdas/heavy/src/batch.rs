@@ -5,6 +5,7 @@
 
 use std::sync::Arc;
 
+use datafusion::arrow::datatypes::Schema;
 use datafusion::error::Result;
 use datafusion::prelude::SessionContext;
 use object_store::ObjectStore;
@@ -15,7 +16,7 @@ use sdlf_lambda_core::quality::{QualityReport, Rule};
 
 use crate::publish::{Published, clear, publish};
 use crate::quality::evaluate;
-use crate::transform::{HeavySql, register_batch, register_output, run};
+use crate::transform::{HeavySql, output_schema, register_batch, register_output, run};
 
 /// What to run.
 #[derive(Debug, Clone, Copy)]
@@ -38,6 +39,8 @@ pub struct BatchOutcome {
     /// Kept out of the analytics layer: a rule failed and the dataset fails on that.
     pub quarantined: bool,
     pub quality: QualityReport,
+    /// The transform's output columns, partition columns included.
+    pub schema: Schema,
 }
 
 /// Runs `run` over the batch `objects` (URLs of stage A outputs). `bucket` is the analytics
@@ -69,7 +72,8 @@ pub async fn run_batch(
     };
     let target = Path::from(target.trim_end_matches('/'));
     let objects = publish(store, &Path::from(pending.trim_end_matches('/')), &target, run_spec.execution).await?;
-    Ok(BatchOutcome { rows, objects, quarantined, quality })
+    let schema = output_schema(ctx, run_spec.transform).await?;
+    Ok(BatchOutcome { rows, objects, quarantined, quality, schema })
 }
 
 /// The rules over the transform's answer with no rows (DataFusion writes no file for it).

@@ -6,10 +6,12 @@
 //! that outgrows one machine, running the same SQL.
 
 pub mod batch;
+pub mod glue;
 pub mod publish;
 pub mod quality;
 pub mod session;
 mod sql;
+pub mod stage;
 pub mod transform;
 mod value;
 

@@ -51,6 +51,11 @@ pub async fn register_batch(ctx: &SessionContext, objects: &[String]) -> Result<
     Ok(())
 }
 
+/// The columns `transform` returns over the registered batch, as it writes them.
+pub async fn output_schema(ctx: &SessionContext, transform: HeavySql<'_>) -> Result<Schema> {
+    Ok(lower_case_columns(ctx.sql(transform.sql).await?)?.schema().as_arrow().clone())
+}
+
 /// Runs `transform` over the registered batch and writes the result under `output` (a
 /// directory URL); returns the number of rows written.
 pub async fn run(ctx: &SessionContext, transform: HeavySql<'_>, output: &str) -> Result<u64> {

@@ -7,7 +7,7 @@ mod dynamo;
 mod handlers;
 
 use lambda_runtime::{Error, LambdaEvent, service_fn};
-use sdlf_lambda_core::handler::Handler;
+use sdlf_lambda_core::handler::{Handler, PACKAGE};
 use serde_json::Value;
 
 #[tokio::main]
@@ -16,7 +16,7 @@ async fn main() -> Result<(), Error> {
     lambda_runtime::tracing::init_default_subscriber();
     let name = std::env::var("_HANDLER").unwrap_or_default();
     let handler = Handler::from_name(&name).ok_or_else(|| {
-        let known: Vec<&str> = Handler::ALL.iter().map(|h| h.name()).collect();
+        let known: Vec<&str> = Handler::ALL.iter().filter(|h| h.package() == PACKAGE).map(|h| h.name()).collect();
         format!("unknown handler `{name}` (the function's Handler setting); this package serves {}", known.join(", "))
     })?;
     let app = handlers::App::init(handler)?;

@@ -191,7 +191,7 @@ pub struct FunctionParts {
 
 pub fn function(stack: &mut Stack, ctx: &Ctx, spec: FunctionSpec) -> Result<FunctionParts, BuildError> {
     let architecture = ctx.env.lambda_architecture();
-    let asset = ctx.asset(stack, AssetSource::lambda(sdlf_lambda_core::handler::PACKAGE, architecture))?;
+    let asset = ctx.asset(stack, AssetSource::lambda(spec.env.handler.package(), architecture))?;
     let log_group = stack.template.add_with(
         format!("{}Logs", spec.id),
         logs::LogGroup {

@@ -297,7 +297,7 @@ fn roles(
         "StatesRole",
         "states.amazonaws.com",
         &format!("State machines of SDLF team {t}"),
-        states_statements(t, lake, team_key.clone(), glue_job.arn(), topic.reference()),
+        states_statements(ctx, t, lake, team_key.clone(), glue_job.arn(), topic.reference()),
         boundary.clone(),
     )?;
     Ok(Roles { crawler, glue_job, states })
@@ -569,6 +569,7 @@ fn boundary_catalog(ctx: &Ctx, t: &str, lake: &Lake) -> Vec<Statement> {
                 "glue:StartDataQualityRulesetEvaluationRun",
                 "glue:GetDataQualityRulesetEvaluationRun",
                 "glue:GetDataQualityRuleset",
+                "glue:GetDataQualityResult",
                 "glue:PublishDataQuality",
             ])
             .resources([team_glue("crawler", t), team_glue("job", t), team_glue("dataQualityRuleset", t)]),
@@ -645,8 +646,15 @@ fn glue_job_statements(ctx: &Ctx, t: &str, lake: &Lake, team_key: Expr) -> Vec<S
     ]
 }
 
-fn states_statements(t: &str, lake: &Lake, team_key: Expr, glue_job_role: Expr, topic: Expr) -> Vec<Statement> {
-    vec![
+fn states_statements(
+    ctx: &Ctx,
+    t: &str,
+    lake: &Lake,
+    team_key: Expr,
+    glue_job_role: Expr,
+    topic: Expr,
+) -> Vec<Statement> {
+    let mut statements = vec![
         Statement::allow()
             .sid("InvokeTeamFunctions")
             .action("lambda:InvokeFunction")
@@ -665,6 +673,8 @@ fn states_statements(t: &str, lake: &Lake, team_key: Expr, glue_job_role: Expr, 
                 "glue:StartDataQualityRulesetEvaluationRun",
                 "glue:GetDataQualityRulesetEvaluationRun",
                 "glue:GetDataQualityRuleset",
+                // Authorized on the ruleset the result is of.
+                "glue:GetDataQualityResult",
             ])
             .resource(team_glue("dataQualityRuleset", t)),
         // A data-quality evaluation runs as the Glue job role.
@@ -687,5 +697,15 @@ fn states_statements(t: &str, lake: &Lake, team_key: Expr, glue_job_role: Expr, 
             .actions(["kms:Decrypt", "kms:GenerateDataKey"])
             .resources([team_key, lake.key.clone()]),
         deliver_execution_logs(),
-    ]
+    ];
+    if ctx.env.is_local() {
+        // The emulator's crawler infers nothing: stage B registers the table it wrote itself.
+        statements.push(
+            Statement::allow()
+                .sid("RegisterTeamTables")
+                .actions(["glue:GetTable", "glue:CreateTable", "glue:UpdateTable", "glue:BatchCreatePartition"])
+                .resources(team_catalog(ctx, t)),
+        );
+    }
+    statements
 }

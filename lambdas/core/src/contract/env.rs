@@ -214,6 +214,14 @@ function_env! {
 }
 
 function_env! {
+    /// `stage-b-heavy`: the batch on DataFusion, read from the stage bucket and written to the
+    /// analytics bucket (its input names both).
+    StageBHeavyEnv serves StageBHeavy {
+        analytics_bucket = "ANALYTICS_BUCKET",
+    }
+}
+
+function_env! {
     /// `stage-b-postupdate`: catalog rows for the heavy transform's output.
     StageBPostupdateEnv serves StageBPostupdate {
         catalog_table = "CATALOG_TABLE",

@@ -51,6 +51,7 @@ pub enum PipelineResource {
     RoutingA,
     MachineA,
     DeadLetterB,
+    HeavyB,
     PostupdateB,
     ErrorB,
     MachineB,
@@ -69,6 +70,7 @@ impl PipelineResource {
             PipelineResource::RoutingA => "routing-a",
             PipelineResource::MachineA => "sm-a",
             PipelineResource::DeadLetterB => "dlq-b",
+            PipelineResource::HeavyB => "heavy-b",
             PipelineResource::PostupdateB => "postupdate-b",
             PipelineResource::ErrorB => "error-b",
             PipelineResource::MachineB => "sm-b",
@@ -94,11 +96,12 @@ impl PipelineResource {
     }
 
     /// The pipeline's Lambda functions.
-    pub const FUNCTIONS: [PipelineResource; 8] = [
+    pub const FUNCTIONS: [PipelineResource; 9] = [
         PipelineResource::TransformA,
         PipelineResource::ErrorA,
         PipelineResource::RedriveA,
         PipelineResource::RoutingA,
+        PipelineResource::HeavyB,
         PipelineResource::PostupdateB,
         PipelineResource::ErrorB,
         PipelineResource::RedriveB,

@@ -57,4 +57,58 @@ impl QualityReport {
     pub fn failures(&self) -> impl Iterator<Item = &RuleResult> {
         self.results.iter().filter(|r| r.outcome != Outcome::Pass)
     }
+
+    /// The rules that did not pass, one line each with what was observed:
+    /// `FAIL ColumnValues "spend" >= 0: … (Column.spend.ColumnValues.Compliance = 0.5)`.
+    pub fn failure_lines(&self) -> String {
+        let lines: Vec<String> = self
+            .failures()
+            .map(|r| {
+                let outcome = if r.outcome == Outcome::Error { "ERROR" } else { "FAIL" };
+                let metrics: Vec<String> = r.metrics.iter().map(|(name, value)| format!("{name} = {value}")).collect();
+                let mut line = format!("{outcome} {}", r.rule);
+                if !r.message.is_empty() {
+                    line.push_str(&format!(": {}", r.message));
+                }
+                if !metrics.is_empty() {
+                    line.push_str(&format!(" ({})", metrics.join(", ")));
+                }
+                line
+            })
+            .collect();
+        lines.join("\n")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn result(rule: &str, outcome: Outcome, message: &str, metrics: &[(&str, f64)]) -> RuleResult {
+        let metrics = metrics.iter().map(|(k, v)| ((*k).to_owned(), *v)).collect();
+        RuleResult { rule: rule.into(), outcome, message: message.into(), metrics }
+    }
+
+    #[test]
+    fn failure_lines_name_each_failed_rule_with_what_was_observed() {
+        let report = QualityReport {
+            results: vec![
+                result("RowCount > 0", Outcome::Pass, "", &[("Dataset.*.RowCount", 3.0)]),
+                result(
+                    "ColumnValues \"spend\" >= 0",
+                    Outcome::Fail,
+                    "1 of 3 rows do not comply",
+                    &[("Column.spend.ColumnValues.Compliance", 0.5)],
+                ),
+                result("ColumnExists \"x\"", Outcome::Error, "no column `x`", &[]),
+            ],
+        };
+        assert_eq!(
+            report.failure_lines(),
+            "FAIL ColumnValues \"spend\" >= 0: 1 of 3 rows do not comply (Column.spend.ColumnValues.Compliance = 0.5)\n\
+             ERROR ColumnExists \"x\": no column `x`"
+        );
+        assert!((report.score() - 1.0 / 3.0).abs() < 1e-12);
+        assert_eq!(QualityReport { results: vec![] }.failure_lines(), "");
+    }
 }

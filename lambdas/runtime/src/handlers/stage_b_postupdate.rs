@@ -1,12 +1,15 @@
-//! `stage-b-postupdate`: after the heavy transform and the crawler, marks every raw object of
-//! the batch `processed-b` (with the stage B execution id) and names the Glue table the
-//! crawler made (from the dataset's config row), for the data quality run. The job's output objects get their own catalog
-//! rows from the analytics bucket's notifications, like every object.
+//! `stage-b-postupdate`: after the heavy transform and the crawler (or the table's
+//! registration), marks every raw object of the batch `processed-b` with the stage B execution
+//! id — after a DataFusion batch with its quality outcome, or `failed` with the failed rules
+//! when the batch was quarantined — records the batch in the execution history (with every
+//! rule's result), and names the Glue table (from the dataset's config row) for Glue's quality
+//! run. The output objects get their own catalog rows from the analytics bucket's
+//! notifications, like every object.
 
 use lambda_runtime::Error;
 use sdlf_lambda_core::catalog::{self, StageStatus};
 use sdlf_lambda_core::history;
-use sdlf_lambda_core::messages::{PostUpdateBOutput, StageBInput};
+use sdlf_lambda_core::messages::{GlueQuality, PostUpdateBOutput, StageBInput};
 use serde_json::Value;
 use tracing::info;
 
@@ -32,11 +35,28 @@ impl StageBPostupdate {
             input.messages.iter().map(|m| format!("s3://{}/{}", m.source.bucket, m.source.key)).collect();
         sources.sort();
         sources.dedup();
+        let (pipeline, execution) = (&input.pipeline, &input.execution_id);
+        let glue_quality = input.glue_quality.as_ref().map(GlueQuality::report);
         for uri in &sources {
-            let update = catalog::mark_status(uri, StageStatus::ProcessedB, &input.pipeline, &input.execution_id, None);
+            let update = match (&input.transformed, &glue_quality) {
+                (Some(outcome), _) => {
+                    catalog::mark_stage_b(uri, pipeline, execution, &outcome.quality, outcome.quarantined)
+                }
+                // The Spark job published already: a failed rule can only be reported.
+                (None, Some(report)) => catalog::mark_stage_b(uri, pipeline, execution, report, false),
+                (None, None) => catalog::mark_status(uri, StageStatus::ProcessedB, pipeline, execution, None),
+            };
             dynamo::update(&clients.dynamodb, &self.catalog_table, &update).await?;
         }
-        let row = history::record_status(&input.execution_id, "transformed", now_epoch_millis());
+        let now = now_epoch_millis();
+        let row = match (&input.transformed, &glue_quality) {
+            (Some(outcome), _) => {
+                let table = format!("{}.{}", input.database, input.table);
+                history::record_stage_b(execution, outcome, &table, now)
+            }
+            (None, Some(report)) => history::record_glue_quality(execution, report, now),
+            (None, None) => history::record_status(execution, "transformed", now),
+        };
         dynamo::update(&clients.dynamodb, &self.history_table, &row).await?;
         let table = input.table.clone();
         info!(execution = %input.execution_id, objects = sources.len(), %table, "stage B catalogued");

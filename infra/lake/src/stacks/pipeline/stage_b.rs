@@ -2,12 +2,15 @@
 
 use indexmap::IndexMap;
 use sdlf_asl::{
-    Catch, Choice, Condition, Fail, Field, Pass, ResultPath, Retry, StateMachine, StateMachineBuilder, Succeed, Task,
-    Wait, resource,
+    Branch, Catch, Choice, Condition, Fail, Field, Map, Pass, ResultPath, Retry, StateMachine, StateMachineBuilder,
+    Succeed, Task, Wait, resource,
 };
 use sdlf_cfn::{Expr, Handle, Val};
 use sdlf_cfn_types::{glue, lambda, sqs, stepfunctions};
-use sdlf_lambda_core::contract::env::{FunctionVars, RedriveTarget, Stage, StageBPostupdateEnv, StageBRoutingEnv};
+use sdlf_lambda_core::contract::config::Engine;
+use sdlf_lambda_core::contract::env::{
+    FunctionVars, RedriveTarget, Stage, StageBHeavyEnv, StageBPostupdateEnv, StageBRoutingEnv,
+};
 use sdlf_lambda_core::contract::layout::manifest_prefix;
 use sdlf_lambda_core::contract::resources::{DatasetResource, PipelineResource};
 use sdlf_policy::{Condition as IamCondition, Statement};
@@ -71,8 +74,10 @@ pub(super) fn build(b: &mut Builder, stack: &mut Stack) -> Result<StageB, BuildE
         glue_jobs.push((d.name.clone(), glue_job(b, stack, d)?));
     }
     let post_update = post_update_function(b, stack, &datasets)?;
+    let on_datafusion = datasets.iter().any(|d| d.heavy_transform.engine_for(&b.ctx.env) == Engine::DataFusion);
+    let heavy = if on_datafusion { Some(heavy_function(b, stack)?) } else { None };
     let error = recovery::error_function(b, stack, Stage::B, "a failed batch", &dead_letter)?;
-    let machine = state_machine(b, stack, &post_update, &error)?;
+    let machine = state_machine(b, stack, &post_update, heavy.as_ref(), &error)?;
     let start = vec![Statement::allow().action("states:StartExecution").resource(machine.reference())];
     let target = RedriveTarget::StateMachine(machine.reference());
     let does = "runs dead-lettered batches again";
@@ -154,6 +159,47 @@ fn job_arguments(b: &Builder, stack: &Stack, d: &Dataset) -> Result<IndexMap<Str
 
 // --- Functions -------------------------------------------------------------------------------
 
+/// Memory of the DataFusion function: its operators spill beyond what the pool leaves them.
+const HEAVY_MEMORY_MB: i64 = 3008;
+/// Lambda's longest run: batches that need longer belong on Glue.
+const HEAVY_TIMEOUT_SECONDS: i64 = 900;
+
+/// The heavy transform on DataFusion, for the pipeline's datasets that run it there: reads the
+/// team's stage A outputs, writes the team's analytics prefixes (pending, published and
+/// quarantined folders are all under it).
+fn heavy_function(b: &mut Builder, stack: &mut Stack) -> Result<FunctionParts, BuildError> {
+    let (team, pipeline) = (b.team.name.clone(), b.pipeline.name.clone());
+    let im = &b.imports;
+    let stage_objects = format!("/{}*", team_prefix(Layer::Stage, &team));
+    let analytics = team_prefix(Layer::Analytics, &team);
+    let statements = vec![
+        Statement::allow().action("s3:GetObject").resource(s3_arn(im.stage_bucket.clone(), &stage_objects)),
+        Statement::allow()
+            .actions(["s3:GetObject", "s3:PutObject", "s3:DeleteObject"])
+            .resource(s3_arn(im.analytics_bucket.clone(), &format!("/{analytics}*"))),
+        Statement::allow()
+            .action("s3:ListBucket")
+            .resource(s3_arn(im.analytics_bucket.clone(), ""))
+            .condition(IamCondition::string_like("s3:prefix", format!("{analytics}*"))),
+        objects_key(&im.lake_key),
+    ];
+    let env = FunctionVars::of(StageBHeavyEnv { analytics_bucket: im.analytics_bucket.clone() });
+    b.function(
+        stack,
+        FunctionDef {
+            id: "StageBHeavy",
+            what: PipelineResource::HeavyB,
+            description: format!(
+                "Stage B of {team}/{pipeline}: heavy transform and data quality of a batch on DataFusion"
+            ),
+            memory_mb: HEAVY_MEMORY_MB,
+            timeout_seconds: HEAVY_TIMEOUT_SECONDS,
+            env,
+            statements,
+        },
+    )
+}
+
 /// Catalogues the job's output and updates the execution history.
 fn post_update_function(
     b: &mut Builder,
@@ -210,14 +256,18 @@ fn state_machine(
     b: &Builder,
     stack: &mut Stack,
     post_update: &FunctionParts,
+    heavy: Option<&FunctionParts>,
     error: &FunctionParts,
 ) -> Result<Handle<stepfunctions::StateMachine>, BuildError> {
-    let poll_seconds = if b.ctx.env.is_local() { LOCAL_POLL_SECONDS } else { POLL_SECONDS };
+    let local = b.ctx.env.is_local();
+    let poll_seconds = if local { LOCAL_POLL_SECONDS } else { POLL_SECONDS };
+    let heavy = heavy.map(|h| DataFusionStep { function: h.function.arn(), registers_table: local });
     let definition = definition(
         poll_seconds,
         b.imports.topic.clone(),
         b.imports.glue_job_role.clone(),
         post_update.function.arn(),
+        heavy,
         error.function.arn(),
     )
     .map_err(|e| BuildError::StateMachine {
@@ -291,33 +341,179 @@ fn routing_function(
 
 // --- State machine ---------------------------------------------------------------------------
 
-/// `RunGlueJob → WaitForGlueJob → GetGlueJobRun → GlueJobDone → StartCrawler → WaitForCrawler →
-/// GetCrawler → CrawlerReady → PostUpdate → HasQualityRuleset → EvaluateQuality → Notify →
-/// Done`; every task catches into `HandleError → Failed`, and a Glue run that ends other than
-/// SUCCEEDED goes there too (`GlueJobFailed`).
+/// The DataFusion step of a machine whose pipeline runs datasets there.
+pub(super) struct DataFusionStep {
+    /// The `stage-b-heavy` function.
+    pub function: Expr,
+    /// Register the table it wrote (`local`, where the crawler infers nothing), instead of
+    /// running the crawler.
+    pub registers_table: bool,
+}
+
+/// On Glue: `RunGlueJob → WaitForGlueJob → GetGlueJobRun → GlueJobDone → StartCrawler →
+/// WaitForCrawler → GetCrawler → CrawlerReady → HasQualityRuleset → EvaluateQuality →
+/// ReadQualityResult → PostUpdate → AfterPostUpdate → GlueQualityPassed → Notify |
+/// NotifyGlueQualityFailed → Done`; a run that ends other than SUCCEEDED goes to
+/// `GlueJobFailed`.
 ///
-/// The job is started and polled rather than run through the `.sync` integration: the same
-/// definition then runs on the local emulator, which has no `.sync` for Glue, and the poll
-/// interval is the environment's (`poll_seconds`).
+/// On DataFusion (when `heavy` is given, `ChooseEngine` picks by the input's engine):
+/// `RunHeavyTransform` (transform and quality rules in one function) → the crawler states, or
+/// `HasTable → CreateTable | UpdateTable → RegisterPartitions` where the stage registers the
+/// table itself → `PostUpdate → AfterPostUpdate → QualityPassed → NotifyTransformed |
+/// NotifyQualityFailed → Done`. Every task catches into `HandleError → Failed`.
+///
+/// The Glue job is started and polled rather than run through the `.sync` integration: the
+/// same definition then runs on the local emulator, which has no `.sync` for Glue, and the
+/// poll interval is the environment's (`poll_seconds`).
 pub(super) fn definition(
     poll_seconds: u32,
     topic: Expr,
     glue_job_role: Expr,
     post_update: Expr,
+    heavy: Option<DataFusionStep>,
     error: Expr,
 ) -> Result<StateMachine, sdlf_asl::AslError> {
-    let machine = StateMachine::builder("RunGlueJob")
-        .comment("Stage B: heavy transform (Glue), crawler, catalog, data quality, notification")
+    let on_datafusion = heavy.is_some();
+    let start = if on_datafusion { "ChooseEngine" } else { "RunGlueJob" };
+    let mut machine = StateMachine::builder(start)
+        .comment("Stage B: heavy transform (Glue or DataFusion), crawler, catalog, data quality, notification")
         .timeout_seconds(MACHINE_TIMEOUT_SECONDS);
+    if let Some(heavy) = heavy {
+        machine = datafusion_states(machine, heavy, topic.clone());
+    }
     let machine = glue_run_states(machine, poll_seconds);
     let machine = crawler_states(machine, poll_seconds);
-    let machine = post_update_and_quality_states(machine, post_update, glue_job_role);
+    let machine = post_update_and_quality_states(machine, post_update, glue_job_role, on_datafusion);
     notify_and_end_states(machine, topic, error).build()
 }
 
 /// Every task's catch: into `HandleError`, the error at `$.error`.
 fn catch_all() -> Catch {
     Catch::all("HandleError", "$.error")
+}
+
+/// `ChooseEngine → RunHeavyTransform →` the crawler or the table's registration, and the
+/// notifications of a DataFusion batch.
+fn datafusion_states(machine: StateMachineBuilder, heavy: DataFusionStep, topic: Expr) -> StateMachineBuilder {
+    let after = if heavy.registers_table { "HasTable" } else { "StartCrawler" };
+    let output = ["rows", "objects", "quarantined", "passed", "quality", "failures", "table", "partition_calls"];
+    let selector: serde_json::Map<String, serde_json::Value> =
+        output.iter().map(|f| (format!("{f}.$"), json!(format!("$.Payload.{f}")))).collect();
+    let machine = machine
+        .state(
+            "ChooseEngine",
+            Choice::new()
+                .when(Condition::string_equals("$.heavy.engine", Engine::DataFusion.as_str()), "RunHeavyTransform")
+                .otherwise("RunGlueJob"),
+        )
+        .state(
+            "RunHeavyTransform",
+            Task::lambda_invoke(heavy.function, Field::path("$"))
+                .result_selector(serde_json::Value::Object(selector))
+                .result_path("$.transformed")
+                .retry(Retry::lambda_service_errors())
+                .catch(catch_all())
+                .next(after),
+        );
+    let machine = if heavy.registers_table { table_states(machine) } else { machine };
+    datafusion_notify_states(machine, topic)
+}
+
+/// `HasTable → CreateTable (or UpdateTable when it exists) → RegisterPartitions → PostUpdate`:
+/// the table the DataFusion step described, registered as a crawler would.
+fn table_states(machine: StateMachineBuilder) -> StateMachineBuilder {
+    let table = json!({"DatabaseName.$": "$.database", "TableInput.$": "$.transformed.table"});
+    let register = Branch::new("CreatePartitions").state(
+        "CreatePartitions",
+        // Partitions already there are listed in the answer's `Errors`, not raised: a redriven
+        // batch registers again harmlessly.
+        Task::sdk(
+            "glue:batchCreatePartition",
+            json!({"DatabaseName.$": "$.database", "TableName.$": "$.table", "PartitionInputList.$": "$.partitions"}),
+        )
+        .result_path(ResultPath::Discard)
+        .end(),
+    );
+    machine
+        .state(
+            "HasTable",
+            // Nothing published (quarantined, or an empty result): nothing to register.
+            Choice::new().when(Condition::is_null("$.transformed.table", true), "PostUpdate").otherwise("CreateTable"),
+        )
+        .state(
+            "CreateTable",
+            Task::sdk("glue:createTable", table.clone())
+                .result_path(ResultPath::Discard)
+                .catch(Catch::new(["Glue.AlreadyExistsException"], "UpdateTable").result_path(ResultPath::Discard))
+                .catch(catch_all())
+                .next("RegisterPartitions"),
+        )
+        .state(
+            "UpdateTable",
+            Task::sdk("glue:updateTable", table)
+                .result_path(ResultPath::Discard)
+                .catch(catch_all())
+                .next("RegisterPartitions"),
+        )
+        .state(
+            "RegisterPartitions",
+            Map::new(register)
+                .items_path("$.transformed.partition_calls")
+                .item_selector(json!({
+                    "database.$": "$.database",
+                    "table.$": "$.table",
+                    "partitions.$": "$$.Map.Item.Value",
+                }))
+                .max_concurrency(1)
+                .result_path(ResultPath::Discard)
+                .catch(catch_all())
+                .next("PostUpdate"),
+        )
+}
+
+/// `QualityPassed → NotifyTransformed | NotifyQualityFailed → Done`, after `PostUpdate`.
+fn datafusion_notify_states(machine: StateMachineBuilder, topic: Expr) -> StateMachineBuilder {
+    machine
+        .state(
+            "QualityPassed",
+            Choice::new()
+                .when(Condition::boolean_equals("$.transformed.passed", true), "NotifyTransformed")
+                .otherwise("NotifyQualityFailed"),
+        )
+        .state(
+            "NotifyTransformed",
+            Task::new(resource::SNS_PUBLISH)
+                .parameter("TopicArn", topic.clone())
+                .parameter("Subject", "sdlf stage B succeeded")
+                .parameter(
+                    "Message",
+                    Field::path(
+                        "States.Format('Stage B of pipeline {}/{} processed a batch of dataset {}: execution {}, \
+                         {} rows on DataFusion; every data-quality rule passed.', $.team, $.pipeline, $.dataset, \
+                         $.execution_id, $.transformed.rows)",
+                    ),
+                )
+                .result_path(ResultPath::Discard)
+                .catch(catch_all())
+                .next("Done"),
+        )
+        .state(
+            "NotifyQualityFailed",
+            Task::new(resource::SNS_PUBLISH)
+                .parameter("TopicArn", topic)
+                .parameter("Subject", "sdlf stage B: data quality failed")
+                .parameter(
+                    "Message",
+                    Field::path(
+                        "States.Format('Stage B of pipeline {}/{}: a batch of dataset {} failed data-quality rules \
+                         (execution {}; kept out of the analytics layer: {}).\n{}', $.team, $.pipeline, $.dataset, \
+                         $.execution_id, $.transformed.quarantined, $.transformed.failures)",
+                    ),
+                )
+                .result_path(ResultPath::Discard)
+                .catch(catch_all())
+                .next("Done"),
+        )
 }
 
 /// `RunGlueJob → WaitForGlueJob → GetGlueJobRun → GlueJobDone`, looping until the run ends;
@@ -408,18 +604,61 @@ fn crawler_states(machine: StateMachineBuilder, poll_seconds: u32) -> StateMachi
         .state(
             "CrawlerReady",
             Choice::new()
-                .when(Condition::string_equals("$.crawler_state.State", "READY"), "PostUpdate")
+                .when(Condition::string_equals("$.crawler_state.State", "READY"), "HasQualityRuleset")
                 .otherwise("WaitForCrawler"),
         )
 }
 
-/// `PostUpdate → HasQualityRuleset → EvaluateQuality` (when the dataset has a ruleset).
+/// `HasQualityRuleset → EvaluateQuality → ReadQualityResult` (a Glue dataset with a ruleset)
+/// `→ PostUpdate → AfterPostUpdate`, which goes on to the notification that fits: a DataFusion
+/// batch's rules were evaluated by its step (`QualityPassed`), a Glue batch's by Glue Data
+/// Quality (`GlueQualityPassed`).
 fn post_update_and_quality_states(
     machine: StateMachineBuilder,
     post_update: Expr,
     glue_job_role: Expr,
+    on_datafusion: bool,
 ) -> StateMachineBuilder {
+    let (mut has_ruleset, mut after) = (Choice::new(), Choice::new());
+    if on_datafusion {
+        has_ruleset = has_ruleset.when(Condition::is_present("$.transformed", true), "PostUpdate");
+        after = after.when(Condition::is_present("$.transformed", true), "QualityPassed");
+    }
+    // Separate rules rather than `Or`: a comparison on an absent path is a runtime error.
+    let has_ruleset = has_ruleset
+        .when(Condition::is_present("$.quality_ruleset", false), "PostUpdate")
+        .when(Condition::string_equals("$.quality_ruleset", ""), "PostUpdate")
+        .otherwise("EvaluateQuality");
+    let after = after.when(Condition::is_present("$.glue_quality", true), "GlueQualityPassed").otherwise("Notify");
     machine
+        .state("HasQualityRuleset", has_ruleset)
+        .state(
+            "EvaluateQuality",
+            Task::new(resource::GLUE_START_DATA_QUALITY_RULESET_EVALUATION_RUN_SYNC)
+                .parameter(
+                    "DataSource",
+                    json!({"GlueTable": {"DatabaseName.$": "$.database", "TableName.$": "$.table"}}),
+                )
+                .parameter("Role", glue_job_role)
+                .parameter("RulesetNames", Field::path("States.Array($.quality_ruleset)"))
+                .parameter("AdditionalRunOptions", json!({"CloudWatchMetricsEnabled": true}))
+                .result_selector(json!({"run_id.$": "$.RunId", "status.$": "$.Status", "result_ids.$": "$.ResultIds"}))
+                .result_path("$.quality")
+                .catch(catch_all())
+                .next("ReadQualityResult"),
+        )
+        .state(
+            "ReadQualityResult",
+            // One ruleset, one result: its rules' outcomes and metrics, for the post-update.
+            Task::sdk(
+                "glue:getDataQualityResult",
+                json!({"ResultId.$": "States.ArrayGetItem($.quality.result_ids, 0)"}),
+            )
+            .result_selector(json!({"score.$": "$.Score", "rules.$": "$.RuleResults"}))
+            .result_path("$.glue_quality")
+            .catch(catch_all())
+            .next("PostUpdate"),
+        )
         .state(
             "PostUpdate",
             Task::lambda_invoke(post_update, Field::path("$"))
@@ -427,30 +666,14 @@ fn post_update_and_quality_states(
                 .result_path("$.post_update")
                 .retry(Retry::lambda_service_errors())
                 .catch(catch_all())
-                .next("HasQualityRuleset"),
+                .next("AfterPostUpdate"),
         )
+        .state("AfterPostUpdate", after)
         .state(
-            "HasQualityRuleset",
-            // Two rules rather than `Or`: a comparison on an absent path is a runtime error.
+            "GlueQualityPassed",
             Choice::new()
-                .when(Condition::is_present("$.quality_ruleset", false), "Notify")
-                .when(Condition::string_equals("$.quality_ruleset", ""), "Notify")
-                .otherwise("EvaluateQuality"),
-        )
-        .state(
-            "EvaluateQuality",
-            Task::new(resource::GLUE_START_DATA_QUALITY_RULESET_EVALUATION_RUN_SYNC)
-                .parameter(
-                    "DataSource",
-                    json!({"GlueTable": {"DatabaseName.$": "$.database", "TableName.$": "$.post_update.table"}}),
-                )
-                .parameter("Role", glue_job_role)
-                .parameter("RulesetNames", Field::path("States.Array($.quality_ruleset)"))
-                .parameter("AdditionalRunOptions", json!({"CloudWatchMetricsEnabled": true}))
-                .result_selector(json!({"run_id.$": "$.RunId", "status.$": "$.Status"}))
-                .result_path("$.quality")
-                .catch(catch_all())
-                .next("Notify"),
+                .when(Condition::numeric_greater_than_equals("$.glue_quality.score", 1.0), "Notify")
+                .otherwise("NotifyGlueQualityFailed"),
         )
 }
 
@@ -460,13 +683,31 @@ fn notify_and_end_states(machine: StateMachineBuilder, topic: Expr, error: Expr)
         .state(
             "Notify",
             Task::new(resource::SNS_PUBLISH)
-                .parameter("TopicArn", topic)
+                .parameter("TopicArn", topic.clone())
                 .parameter("Subject", "sdlf stage B succeeded")
                 .parameter(
                     "Message",
                     Field::path(
                         "States.Format('Stage B of pipeline {}/{} processed a batch of dataset {}: execution {}, \
                          Glue run {}.', $.team, $.pipeline, $.dataset, $.execution_id, $.glue.run.id)",
+                    ),
+                )
+                .result_path(ResultPath::Discard)
+                .catch(catch_all())
+                .next("Done"),
+        )
+        .state(
+            "NotifyGlueQualityFailed",
+            Task::new(resource::SNS_PUBLISH)
+                .parameter("TopicArn", topic)
+                .parameter("Subject", "sdlf stage B: data quality failed")
+                .parameter(
+                    "Message",
+                    Field::path(
+                        "States.Format('Stage B of pipeline {}/{}: a batch of dataset {} failed data-quality rules \
+                         (execution {}, Glue run {}, score {}); the Spark job has published it. The results are in \
+                         the execution history and in Glue Data Quality (ruleset {}).', $.team, $.pipeline, \
+                         $.dataset, $.execution_id, $.glue.run.id, $.glue_quality.score, $.quality_ruleset)",
                     ),
                 )
                 .result_path(ResultPath::Discard)

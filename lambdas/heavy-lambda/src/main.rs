@@ -1,0 +1,71 @@
+//! The `bootstrap` of the stage B DataFusion function (`stage-b-heavy`): the state machine's
+//! input in, [`sdlf_heavy::stage::run_stage_b`] over S3, its output back.
+
+use std::sync::Arc;
+
+use lambda_runtime::{Error, LambdaEvent, service_fn};
+use object_store::ObjectStore;
+use object_store::aws::AmazonS3Builder;
+use sdlf_heavy::{Limits, context};
+use sdlf_lambda_core::contract::env::StageBHeavyEnv;
+use sdlf_lambda_core::messages::StageBInput;
+use serde_json::Value;
+use tracing::info;
+
+/// Memory the operators' pool may not take: the runtime, the Parquet readers' buffers and
+/// writers, which the pool does not account.
+const HEADROOM_MB: usize = 384;
+
+/// Lambda sets it to the function's memory setting.
+const MEMORY_VAR: &str = "AWS_LAMBDA_FUNCTION_MEMORY_SIZE";
+
+/// The store of `bucket`: credentials and region from the function's environment (as
+/// Lambda sets them), and the endpoint `AWS_ENDPOINT_URL` names, path-style and over plain
+/// HTTP if it says so, as an emulator needs.
+fn s3_store(bucket: &str) -> datafusion_result::Result<Arc<dyn ObjectStore>> {
+    let endpoint = std::env::var("AWS_ENDPOINT_URL").ok().filter(|e| !e.is_empty());
+    let mut builder = AmazonS3Builder::from_env().with_bucket_name(bucket);
+    if let Some(endpoint) = &endpoint {
+        builder = builder
+            .with_endpoint(endpoint)
+            .with_allow_http(endpoint.starts_with("http://"))
+            .with_virtual_hosted_style_request(false);
+    }
+    let store = builder.build().map_err(|e| {
+        let at = endpoint.as_deref().unwrap_or("AWS");
+        datafusion_result::external(format!("no S3 client for bucket {bucket} at {at}: {e}"))
+    })?;
+    Ok(Arc::new(store))
+}
+
+/// DataFusion's error type, by way of the library (the binary does not depend on DataFusion
+/// itself).
+mod datafusion_result {
+    pub use sdlf_heavy::stage::{Result, external};
+}
+
+async fn handle(env: &StageBHeavyEnv, event: LambdaEvent<Value>) -> Result<Value, Error> {
+    let input: StageBInput = serde_json::from_value(event.payload).map_err(|e| format!("not a stage B input: {e}"))?;
+    let memory_mb = std::env::var(MEMORY_VAR).ok().and_then(|m| m.parse().ok()).unwrap_or(1024);
+    let ctx = context(&Limits::lambda(memory_mb, HEADROOM_MB))?;
+    let output = sdlf_heavy::stage::run_stage_b(&ctx, &s3_store, &env.analytics_bucket, &input).await?;
+    info!(
+        execution = %input.execution_id,
+        dataset = %format!("{}/{}", input.team, input.dataset),
+        rows = output.rows,
+        objects = output.objects.len(),
+        passed = output.passed,
+        quarantined = output.quarantined,
+        "stage B batch transformed"
+    );
+    Ok(serde_json::to_value(output)?)
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    // JSON when the function's LoggingConfig says so (the stacks set JSON), text otherwise.
+    lambda_runtime::tracing::init_default_subscriber();
+    let env = StageBHeavyEnv::from_vars(|name| std::env::var(name).ok()).map_err(|e| e.to_string())?;
+    let env = &env;
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move { handle(env, event).await })).await
+}

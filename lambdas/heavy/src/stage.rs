@@ -1,0 +1,96 @@
+//! Stage B's DataFusion step as the state machine calls it: its input (the batch, its
+//! dataset's heavy transform and rules) in, what was published and the table to register out.
+//! The stores are given (S3 in the function, the file system in tests), so this is the whole
+//! function but for where the bytes live.
+
+use std::sync::Arc;
+
+use datafusion::error::DataFusionError;
+use datafusion::prelude::SessionContext;
+use object_store::ObjectStore;
+use sdlf_lambda_core::contract::config::Engine;
+use sdlf_lambda_core::contract::layout::{DatasetRef, Layer};
+use sdlf_lambda_core::glue_table::partition_calls;
+use sdlf_lambda_core::messages::{HeavyOutput, OutputObject, StageBInput};
+
+use crate::batch::{BatchRun, run_batch};
+use crate::glue;
+use crate::transform::HeavySql;
+
+pub use datafusion::error::Result;
+
+/// An error of a caller's own (building a store), as DataFusion carries it.
+pub fn external(message: String) -> DataFusionError {
+    DataFusionError::External(message.into())
+}
+
+/// The `s3://` URIs of the batch's stage A outputs, each once, in message order.
+pub fn batch_objects(input: &StageBInput) -> Vec<String> {
+    let mut seen = std::collections::HashSet::new();
+    input
+        .messages
+        .iter()
+        .flat_map(|m| m.output_keys.iter().map(move |key| format!("s3://{}/{key}", m.stage_bucket)))
+        .filter(|uri| seen.insert(uri.clone()))
+        .collect()
+}
+
+/// Registers `store(bucket)` for every bucket the batch reads and for `analytics_bucket`,
+/// runs the batch and describes its table. `store` builds a bucket's store.
+pub async fn run_stage_b(
+    ctx: &SessionContext,
+    store: &dyn Fn(&str) -> Result<Arc<dyn ObjectStore>>,
+    analytics_bucket: &str,
+    input: &StageBInput,
+) -> Result<HeavyOutput> {
+    if input.heavy.engine != Engine::DataFusion {
+        return Err(DataFusionError::Plan(format!(
+            "dataset {}/{} runs its heavy transform on {}, not DataFusion; the state machine sent it to the wrong step",
+            input.team,
+            input.dataset,
+            input.heavy.engine.as_str()
+        )));
+    }
+    let mut buckets: Vec<&str> = input.messages.iter().map(|m| m.stage_bucket.as_str()).collect();
+    buckets.push(analytics_bucket);
+    buckets.sort_unstable();
+    buckets.dedup();
+    for bucket in buckets {
+        let url = url::Url::parse(&format!("s3://{bucket}"))
+            .map_err(|e| DataFusionError::Plan(format!("bucket `{bucket}` is not a valid URL host: {e}")))?;
+        ctx.register_object_store(&url, store(bucket)?);
+    }
+    let dataset = DatasetRef { team: input.team.clone(), dataset: input.dataset.clone() };
+    let heavy = &input.heavy;
+    let spec = BatchRun {
+        dataset: &dataset,
+        execution: &input.execution_id,
+        transform: HeavySql { sql: &heavy.sql, partition_by: &heavy.partition_by },
+        rules: &heavy.quality_rules,
+        on_failure: heavy.on_quality_failure,
+    };
+    let analytics = store(analytics_bucket)?;
+    let outcome = run_batch(ctx, &analytics, &format!("s3://{analytics_bucket}"), &batch_objects(input), spec).await?;
+    let (table, partitions) = if outcome.quarantined || outcome.objects.is_empty() {
+        (None, Vec::new())
+    } else {
+        let location = format!("s3://{analytics_bucket}/{}", dataset.prefix(Layer::Analytics));
+        let table = glue::table(&input.table, &outcome.schema, &heavy.partition_by, location)?;
+        let partitions = glue::partitions(&table, &outcome.objects)?;
+        (Some(table), partitions)
+    };
+    Ok(HeavyOutput {
+        rows: outcome.rows,
+        objects: outcome
+            .objects
+            .iter()
+            .map(|o| OutputObject { key: o.key.clone(), partition: o.partition.clone(), rows: o.rows })
+            .collect(),
+        quarantined: outcome.quarantined,
+        passed: outcome.quality.passed(),
+        failures: outcome.quality.failure_lines(),
+        quality: outcome.quality,
+        table,
+        partition_calls: partition_calls(partitions),
+    })
+}
