@@ -17,6 +17,11 @@ pub enum AssetSource {
     /// The zip of a Lambda binary of the `lambdas/` crates (`bootstrap` inside), built with
     /// `cargo lambda` for the architecture at deploy time.
     LambdaBinary(String, LambdaArchitecture),
+    /// The zip of a Lambda binary built with this machine's own toolchain (`cargo build`, the
+    /// dev profile the command line is built with, so the two share compiled dependencies):
+    /// for the local emulator, which runs a function's `bootstrap` as a process of this very
+    /// machine. Never deployed to AWS.
+    HostBinary(String),
     /// A file of the repository, shipped as is; path relative to the repository root.
     File(String),
 }
@@ -33,7 +38,7 @@ impl AssetSource {
     /// Extension of the uploaded object.
     pub fn extension(&self) -> &str {
         match self {
-            AssetSource::LambdaBinary(..) => "zip",
+            AssetSource::LambdaBinary(..) | AssetSource::HostBinary(_) => "zip",
             AssetSource::File(path) => path.rsplit_once('.').map_or("bin", |(_, ext)| ext),
         }
     }
@@ -41,6 +46,7 @@ impl AssetSource {
     pub fn kind(&self) -> &'static str {
         match self {
             AssetSource::LambdaBinary(..) => "lambda",
+            AssetSource::HostBinary(_) => "host-lambda",
             AssetSource::File(_) => "file",
         }
     }
@@ -48,7 +54,7 @@ impl AssetSource {
     /// The binary name or the path.
     pub fn name(&self) -> &str {
         match self {
-            AssetSource::LambdaBinary(n, _) | AssetSource::File(n) => n,
+            AssetSource::LambdaBinary(n, _) | AssetSource::HostBinary(n) | AssetSource::File(n) => n,
         }
     }
 }
@@ -57,6 +63,7 @@ impl fmt::Display for AssetSource {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             AssetSource::LambdaBinary(n, arch) => write!(f, "Lambda binary `{n}` ({})", arch.as_str()),
+            AssetSource::HostBinary(n) => write!(f, "Lambda binary `{n}` (this machine, for the emulator)"),
             AssetSource::File(p) => write!(f, "file `{p}`"),
         }
     }

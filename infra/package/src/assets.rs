@@ -31,6 +31,10 @@ impl RepoAssets {
                 let _one_build_at_a_time = self.building.lock().unwrap_or_else(|p| p.into_inner());
                 crate::build::package(&self.root, name, *architecture, &asset.fingerprint.sha256)
             }
+            AssetSource::HostBinary(name) => {
+                let _one_build_at_a_time = self.building.lock().unwrap_or_else(|p| p.into_inner());
+                crate::build::package_host(&self.root, name, &asset.fingerprint.sha256)
+            }
         }
     }
 }

@@ -40,12 +40,27 @@ pub fn package(
     architecture: LambdaArchitecture,
     fingerprint: &str,
 ) -> Result<Vec<u8>, PackageError> {
+    cached_or(root, fingerprint, || build(root, binary, architecture, fingerprint))
+}
+
+/// The zip for `binary` built with this machine's toolchain (see
+/// `sdlf_lake::assets::AssetSource::HostBinary`): from the cache, or built.
+pub fn package_host(root: &Path, binary: &str, fingerprint: &str) -> Result<Vec<u8>, PackageError> {
+    cached_or(root, fingerprint, || build_host(root, binary))
+}
+
+/// The cached zip of `fingerprint`, or the zip of what `build` returns, cached.
+fn cached_or(
+    root: &Path,
+    fingerprint: &str,
+    build: impl FnOnce() -> Result<Vec<u8>, PackageError>,
+) -> Result<Vec<u8>, PackageError> {
     let cache = cache_dir(root);
     let cached = cache.join(format!("{fingerprint}.zip"));
     if let Ok(bytes) = std::fs::read(&cached) {
         return Ok(bytes);
     }
-    let bootstrap = build(root, binary, architecture, fingerprint)?;
+    let bootstrap = build()?;
     let zip = deflate(&[Entry { name: "bootstrap", data: &bootstrap, executable: true }])?;
     // Written beside its final name and renamed: a build interrupted mid-write leaves no
     // truncated package that a later deploy would trust.
@@ -110,15 +125,50 @@ fn build(
         .output()
         .map_err(|error| PackageError::Start { program: cargo_lambda.clone(), error })?;
     if !output.status.success() {
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        let tail: Vec<&str> = stderr.lines().rev().take(30).collect();
-        let tail: Vec<&str> = tail.into_iter().rev().collect();
-        return Err(PackageError::BuildFailed { status: output.status, stderr_tail: tail.join("\n") });
+        return Err(PackageError::BuildFailed { status: output.status, stderr_tail: tail(&output.stderr) });
     }
     let bootstrap = out_dir.join(binary).join("bootstrap");
     let bytes = std::fs::read(&bootstrap).map_err(|error| PackageError::NoBinary { path: bootstrap, error });
     let _ = std::fs::remove_dir_all(&out_dir);
     bytes
+}
+
+/// The `cargo build` arguments of `binary` for this machine: the dev profile, as `cargo run`
+/// builds the command line, so the two share every dependency compiled alike.
+pub fn host_build_args(binary: &str, manifest: &Path) -> Vec<std::ffi::OsString> {
+    let mut args: Vec<std::ffi::OsString> =
+        ["build", "--package", binary, "--bin", binary, "--manifest-path"].into_iter().map(Into::into).collect();
+    args.push(manifest.into());
+    args
+}
+
+/// `cargo build` of `binary` for this machine; returns the executable's bytes. Cargo's own
+/// progress and errors go to stderr as they come: a first build takes minutes.
+fn build_host(root: &Path, binary: &str) -> Result<Vec<u8>, PackageError> {
+    // The cargo that runs us (`cargo run`, `cargo test`), so the same toolchain builds both.
+    let cargo = std::env::var_os("CARGO").map_or_else(|| PathBuf::from("cargo"), PathBuf::from);
+    eprintln!("building the Lambda package `{binary}` for the local emulator (cargo build)");
+    let status = Command::new(&cargo)
+        .args(host_build_args(binary, &root.join("Cargo.toml")))
+        // Symbols off: a debug build of the DataFusion package is 250 MB with them, 160 MB
+        // without; stripping is done at link time only, so no dependency is rebuilt for it.
+        .env("CARGO_PROFILE_DEV_STRIP", "symbols")
+        .current_dir(root)
+        .stdout(std::process::Stdio::null())
+        .status()
+        .map_err(|error| PackageError::Start { program: cargo.clone(), error })?;
+    if !status.success() {
+        return Err(PackageError::HostBuildFailed { binary: binary.to_owned(), status });
+    }
+    let executable = target_dir(root).join("debug").join(binary);
+    std::fs::read(&executable).map_err(|error| PackageError::NoBinary { path: executable, error })
+}
+
+/// The last 30 lines of a build's error output.
+fn tail(stderr: &[u8]) -> String {
+    let stderr = String::from_utf8_lossy(stderr);
+    let lines: Vec<&str> = stderr.lines().rev().take(30).collect();
+    lines.into_iter().rev().collect::<Vec<_>>().join("\n")
 }
 
 /// `PATH` with the venv's bin first: cargo-lambda finds zig through `python3 -m ziglang`, so

@@ -40,31 +40,39 @@ impl RepoFingerprints {
                 Ok(Fingerprint { sha256: hex(&Sha256::digest(&bytes)) })
             }
             AssetSource::LambdaBinary(name, architecture) => {
-                let dir = self.root.join(LAMBDAS_DIR);
-                let mut hasher = Sha256::new();
-                hasher.update(b"lambda-binary\0");
-                hasher.update(name.as_bytes());
                 // x86_64 hashes as before architectures existed, so its keys stay put.
-                if *architecture != LambdaArchitecture::X86_64 {
-                    hasher.update(b"\0");
-                    hasher.update(architecture.as_str().as_bytes());
-                }
-                let mut files = Vec::new();
-                collect_files(&dir, &mut files).map_err(|e| error(format!("{}: {e}", dir.display())))?;
-                files.extend(WORKSPACE_FILES.iter().map(|f| self.root.join(f)));
-                files.sort();
-                for file in files {
-                    let relative = file.strip_prefix(&self.root).unwrap_or(&file);
-                    let bytes = std::fs::read(&file).map_err(|e| error(format!("{}: {e}", file.display())))?;
-                    hasher.update(b"\0");
-                    hasher.update(relative.to_string_lossy().replace('\\', "/").as_bytes());
-                    hasher.update(b"\0");
-                    hasher.update((bytes.len() as u64).to_le_bytes());
-                    hasher.update(&bytes);
-                }
-                Ok(Fingerprint { sha256: hex(&hasher.finalize()) })
+                let arch = (*architecture != LambdaArchitecture::X86_64).then(|| architecture.as_str());
+                self.binary_inputs(b"lambda-binary\0", name, arch).map_err(error)
             }
+            AssetSource::HostBinary(name) => self.binary_inputs(b"host-binary\0", name, None).map_err(error),
         }
+    }
+
+    /// The hash of what a binary is built from: `tag`, its name, its architecture (when not
+    /// the default), every file under `lambdas/`, the workspace's manifest and lock file.
+    fn binary_inputs(&self, tag: &[u8], name: &str, architecture: Option<&str>) -> Result<Fingerprint, String> {
+        let dir = self.root.join(LAMBDAS_DIR);
+        let mut hasher = Sha256::new();
+        hasher.update(tag);
+        hasher.update(name.as_bytes());
+        if let Some(architecture) = architecture {
+            hasher.update(b"\0");
+            hasher.update(architecture.as_bytes());
+        }
+        let mut files = Vec::new();
+        collect_files(&dir, &mut files).map_err(|e| format!("{}: {e}", dir.display()))?;
+        files.extend(WORKSPACE_FILES.iter().map(|f| self.root.join(f)));
+        files.sort();
+        for file in files {
+            let relative = file.strip_prefix(&self.root).unwrap_or(&file);
+            let bytes = std::fs::read(&file).map_err(|e| format!("{}: {e}", file.display()))?;
+            hasher.update(b"\0");
+            hasher.update(relative.to_string_lossy().replace('\\', "/").as_bytes());
+            hasher.update(b"\0");
+            hasher.update((bytes.len() as u64).to_le_bytes());
+            hasher.update(&bytes);
+        }
+        Ok(Fingerprint { sha256: hex(&hasher.finalize()) })
     }
 }
 

@@ -30,9 +30,11 @@ pub enum PackageError {
     NoCargoLambda { venv_bin: PathBuf },
     #[error("rustup target add {target} failed: {detail}")]
     RustTarget { target: String, detail: String },
-    #[error("cargo lambda build failed ({status}):\n{stderr_tail}")]
+    #[error("building a Lambda package failed ({status}):\n{stderr_tail}")]
     BuildFailed { status: ExitStatus, stderr_tail: String },
-    #[error("cargo lambda build left no {}: {error}", .path.display())]
+    #[error("cargo build --package {binary} failed ({status}); cargo's errors are above")]
+    HostBuildFailed { binary: String, status: ExitStatus },
+    #[error("the Lambda build left no {}: {error}", .path.display())]
     NoBinary { path: PathBuf, error: std::io::Error },
     #[error("PATH for cargo lambda: {0}")]
     Path(String),

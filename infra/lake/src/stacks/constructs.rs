@@ -191,7 +191,13 @@ pub struct FunctionParts {
 
 pub fn function(stack: &mut Stack, ctx: &Ctx, spec: FunctionSpec) -> Result<FunctionParts, BuildError> {
     let architecture = ctx.env.lambda_architecture();
-    let asset = ctx.asset(stack, AssetSource::lambda(spec.env.handler.package(), architecture))?;
+    // The emulator runs functions as processes of this machine: its own build, in minutes.
+    let source = if ctx.env.is_local() {
+        AssetSource::HostBinary(spec.env.handler.package().to_owned())
+    } else {
+        AssetSource::lambda(spec.env.handler.package(), architecture)
+    };
+    let asset = ctx.asset(stack, source)?;
     let log_group = stack.template.add_with(
         format!("{}Logs", spec.id),
         logs::LogGroup {
