@@ -393,14 +393,15 @@ fn the_glue_script_is_an_asset_at_its_content_key() {
     let location = &b.json["Resources"]["GlueJobLegislators"]["Properties"]["Command"]["ScriptLocation"];
     let artifacts = import_ref(&b.stack, "/sdlf/test/storage/ArtifactsBucket");
     assert_eq!(location, &json!({"Fn::Join": ["", ["s3://", artifacts, format!("/{key}")]]}));
-    // Every function ships the one package and names its handler.
+    // Every function ships the one package (built for Lambda, not this machine) and names its
+    // handler.
     let packages: Vec<&str> = b
         .stack
         .assets()
         .iter()
         .filter_map(|a| match &a.source {
             AssetSource::LambdaBinary(n, _) => Some(n.as_str()),
-            AssetSource::File(_) => None,
+            AssetSource::HostBinary(_) | AssetSource::File(_) => None,
         })
         .collect();
     assert_eq!(packages, [sdlf_lambda_core::handler::PACKAGE]);

@@ -387,6 +387,17 @@ pub(super) fn definition(
     notify_and_end_states(machine, topic, error).build()
 }
 
+/// Publishes `message` (an intrinsic's path) to the team's topic, then `Done`.
+fn notify(topic: Expr, subject: &str, message: &str) -> Task {
+    Task::new(resource::SNS_PUBLISH)
+        .parameter("TopicArn", topic)
+        .parameter("Subject", subject)
+        .parameter("Message", Field::path(message))
+        .result_path(ResultPath::Discard)
+        .catch(catch_all())
+        .next("Done")
+}
+
 /// Every task's catch: into `HandleError`, the error at `$.error`.
 fn catch_all() -> Catch {
     Catch::all("HandleError", "$.error")
@@ -482,37 +493,23 @@ fn datafusion_notify_states(machine: StateMachineBuilder, topic: Expr) -> StateM
         )
         .state(
             "NotifyTransformed",
-            Task::new(resource::SNS_PUBLISH)
-                .parameter("TopicArn", topic.clone())
-                .parameter("Subject", "sdlf stage B succeeded")
-                .parameter(
-                    "Message",
-                    Field::path(
-                        "States.Format('Stage B of pipeline {}/{} processed a batch of dataset {}: execution {}, \
+            notify(
+                topic.clone(),
+                "sdlf stage B succeeded",
+                "States.Format('Stage B of pipeline {}/{} processed a batch of dataset {}: execution {}, \
                          {} rows on DataFusion; every data-quality rule passed.', $.team, $.pipeline, $.dataset, \
                          $.execution_id, $.transformed.rows)",
-                    ),
-                )
-                .result_path(ResultPath::Discard)
-                .catch(catch_all())
-                .next("Done"),
+            ),
         )
         .state(
             "NotifyQualityFailed",
-            Task::new(resource::SNS_PUBLISH)
-                .parameter("TopicArn", topic)
-                .parameter("Subject", "sdlf stage B: data quality failed")
-                .parameter(
-                    "Message",
-                    Field::path(
-                        "States.Format('Stage B of pipeline {}/{}: a batch of dataset {} failed data-quality rules \
+            notify(
+                topic,
+                "sdlf stage B: data quality failed",
+                "States.Format('Stage B of pipeline {}/{}: a batch of dataset {} failed data-quality rules \
                          (execution {}; kept out of the analytics layer: {}).\n{}', $.team, $.pipeline, $.dataset, \
                          $.execution_id, $.transformed.quarantined, $.transformed.failures)",
-                    ),
-                )
-                .result_path(ResultPath::Discard)
-                .catch(catch_all())
-                .next("Done"),
+            ),
         )
 }
 
@@ -682,37 +679,23 @@ fn notify_and_end_states(machine: StateMachineBuilder, topic: Expr, error: Expr)
     machine
         .state(
             "Notify",
-            Task::new(resource::SNS_PUBLISH)
-                .parameter("TopicArn", topic.clone())
-                .parameter("Subject", "sdlf stage B succeeded")
-                .parameter(
-                    "Message",
-                    Field::path(
-                        "States.Format('Stage B of pipeline {}/{} processed a batch of dataset {}: execution {}, \
+            notify(
+                topic.clone(),
+                "sdlf stage B succeeded",
+                "States.Format('Stage B of pipeline {}/{} processed a batch of dataset {}: execution {}, \
                          Glue run {}.', $.team, $.pipeline, $.dataset, $.execution_id, $.glue.run.id)",
-                    ),
-                )
-                .result_path(ResultPath::Discard)
-                .catch(catch_all())
-                .next("Done"),
+            ),
         )
         .state(
             "NotifyGlueQualityFailed",
-            Task::new(resource::SNS_PUBLISH)
-                .parameter("TopicArn", topic)
-                .parameter("Subject", "sdlf stage B: data quality failed")
-                .parameter(
-                    "Message",
-                    Field::path(
-                        "States.Format('Stage B of pipeline {}/{}: a batch of dataset {} failed data-quality rules \
+            notify(
+                topic,
+                "sdlf stage B: data quality failed",
+                "States.Format('Stage B of pipeline {}/{}: a batch of dataset {} failed data-quality rules \
                          (execution {}, Glue run {}, score {}); the Spark job has published it. The results are in \
                          the execution history and in Glue Data Quality (ruleset {}).', $.team, $.pipeline, \
                          $.dataset, $.execution_id, $.glue.run.id, $.glue_quality.score, $.quality_ruleset)",
-                    ),
-                )
-                .result_path(ResultPath::Discard)
-                .catch(catch_all())
-                .next("Done"),
+            ),
         )
         .state("Done", Succeed::new())
         .state("HandleError", handle_error(error))
