@@ -74,7 +74,7 @@ pub(super) fn build(b: &mut Builder, stack: &mut Stack) -> Result<StageB, BuildE
         glue_jobs.push((d.name.clone(), glue_job(b, stack, d)?));
     }
     let post_update = post_update_function(b, stack, &datasets)?;
-    let on_datafusion = datasets.iter().any(|d| d.heavy_transform.engine_for(&b.ctx.env) == Engine::DataFusion);
+    let on_datafusion = datasets.iter().any(|d| d.heavy_transform.engine_for(b.ctx.env) == Engine::DataFusion);
     let heavy = if on_datafusion { Some(heavy_function(b, stack)?) } else { None };
     let error = recovery::error_function(b, stack, Stage::B, "a failed batch", &dead_letter)?;
     let machine = state_machine(b, stack, &post_update, heavy.as_ref(), &error)?;
