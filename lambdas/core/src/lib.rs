@@ -8,6 +8,8 @@
 //! | `routing` | [`s3_event::parse_body`], [`routing`], [`catalog::mark_unrouted`] |
 //! | `stage-a-routing` | [`messages::StageAInput`], [`history::record_start`] |
 //! | `stage-b-routing` | [`batch`], [`contract::config`] |
+//! | `stage-b-heavy` | [`messages::StageBInput`], [`messages::HeavyOutput`], [`glue_table`], [`quality`] |
+//! | `stage-b-postupdate` | [`catalog::mark_stage_b`], [`history::record_stage_b`], [`history::record_glue_quality`] |
 //! | `error` | [`messages::ErrorInput`] |
 //! | `config` | [`config_row`], [`messages::CustomResourceRequest`], [`messages::CustomResourceResponse`] |
 //!
