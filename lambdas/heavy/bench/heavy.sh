@@ -38,6 +38,7 @@ BIN="$ROOT/target/release/heavy_bench"
 PYTHON=$("$ROOT/tests/support/spark.sh" python)
 WORK="$ROOT/target/heavy-bench"
 DATA="$WORK/data-$MB"
+mkdir -p "$WORK"
 if [[ ! -f $DATA/.complete ]]; then
     echo "generating $MB MB of Parquet in $DATA..." >&2
     rm -rf "$DATA"
