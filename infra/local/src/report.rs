@@ -153,11 +153,7 @@ impl Report {
                 let _ = writeln!(s, "  {id}\n    {status}: {reason}");
             }
         }
-        let parquet: Vec<&Object> = self.stage_objects.iter().filter(|o| o.key.ends_with(".parquet")).collect();
-        let _ = writeln!(s, "\nParquet files in {} ({}):", self.stage_bucket, parquet.len());
-        for o in parquet {
-            let _ = writeln!(s, "  {:>9} bytes  {}", o.size, o.key);
-        }
+        render_parquet(&mut s, &self.stage_bucket, &self.stage_objects);
         let _ = writeln!(s, "\nStage A executions of this run:");
         for (pipeline, executions) in &self.stage_a {
             let mut by_status: BTreeMap<&str, usize> = BTreeMap::new();
@@ -191,11 +187,7 @@ impl Report {
                 }
             }
         }
-        let parquet: Vec<&Object> = self.analytics_objects.iter().filter(|o| o.key.ends_with(".parquet")).collect();
-        let _ = writeln!(s, "\nParquet files in {} ({}):", self.analytics_bucket, parquet.len());
-        for o in parquet {
-            let _ = writeln!(s, "  {:>9} bytes  {}", o.size, o.key);
-        }
+        render_parquet(&mut s, &self.analytics_bucket, &self.analytics_objects);
         s
     }
 
@@ -206,12 +198,28 @@ impl Report {
                 "counts": self.counts().into_iter().map(|((layer, status), n)| json!({"layer": layer, "status": status, "objects": n})).collect::<Vec<_>>(),
                 "not_processed": self.problems().into_iter().map(|(id, status, reason)| json!({"id": id, "status": status, "reason": reason})).collect::<Vec<_>>(),
             },
-            "parquet": self.stage_objects.iter().filter(|o| o.key.ends_with(".parquet")).map(|o| json!({"bucket": self.stage_bucket, "key": o.key, "size": o.size})).collect::<Vec<_>>(),
+            "parquet": parquet_json(&self.stage_bucket, &self.stage_objects),
             "stage_a": self.stage_a.iter().map(|(p, ex)| (p.clone(), ex.iter().map(|e| json!({"name": e.name, "status": e.status})).collect::<Value>())).collect::<serde_json::Map<_, _>>(),
             "stage_b": self.batches.iter().map(|b| json!({"dataset": b.dataset, "pipeline": b.pipeline, "execution": b.execution, "messages": b.messages, "status": b.status, "batch": b.record.as_ref().map(BatchRecord::to_json)})).collect::<Vec<_>>(),
-            "analytics": self.analytics_objects.iter().filter(|o| o.key.ends_with(".parquet")).map(|o| json!({"bucket": self.analytics_bucket, "key": o.key, "size": o.size})).collect::<Vec<_>>(),
+            "analytics": parquet_json(&self.analytics_bucket, &self.analytics_objects),
         })
     }
+}
+
+fn parquet(objects: &[Object]) -> impl Iterator<Item = &Object> {
+    objects.iter().filter(|o| o.key.ends_with(".parquet"))
+}
+
+/// The Parquet files among `objects` of `bucket`, one line each.
+fn render_parquet(s: &mut String, bucket: &str, objects: &[Object]) {
+    let _ = writeln!(s, "\nParquet files in {bucket} ({}):", parquet(objects).count());
+    for o in parquet(objects) {
+        let _ = writeln!(s, "  {:>9} bytes  {}", o.size, o.key);
+    }
+}
+
+fn parquet_json(bucket: &str, objects: &[Object]) -> Vec<Value> {
+    parquet(objects).map(|o| json!({"bucket": bucket, "key": o.key, "size": o.size})).collect()
 }
 
 #[cfg(test)]

@@ -135,7 +135,7 @@ fn build(
 
 /// The `cargo build` arguments of `binary` for this machine: the dev profile, as `cargo run`
 /// builds the command line, so the two share every dependency compiled alike.
-pub fn host_build_args(binary: &str, manifest: &Path) -> Vec<std::ffi::OsString> {
+fn host_build_args(binary: &str, manifest: &Path) -> Vec<std::ffi::OsString> {
     let mut args: Vec<std::ffi::OsString> =
         ["build", "--package", binary, "--bin", binary, "--manifest-path"].into_iter().map(Into::into).collect();
     args.push(manifest.into());

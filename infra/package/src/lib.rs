@@ -30,7 +30,7 @@ pub enum PackageError {
     NoCargoLambda { venv_bin: PathBuf },
     #[error("rustup target add {target} failed: {detail}")]
     RustTarget { target: String, detail: String },
-    #[error("building a Lambda package failed ({status}):\n{stderr_tail}")]
+    #[error("cargo lambda build failed ({status}):\n{stderr_tail}")]
     BuildFailed { status: ExitStatus, stderr_tail: String },
     #[error("cargo build --package {binary} failed ({status}); cargo's errors are above")]
     HostBuildFailed { binary: String, status: ExitStatus },

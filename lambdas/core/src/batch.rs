@@ -93,6 +93,17 @@ pub struct Manifest {
     pub body: String,
 }
 
+/// The `s3://` URIs of the stage A outputs `messages` name, each once, in message order: the
+/// batch both engines read.
+pub fn stage_uris<'a>(messages: impl IntoIterator<Item = &'a QueueBMessage>) -> Vec<String> {
+    let mut seen = HashSet::new();
+    messages
+        .into_iter()
+        .flat_map(|m| m.output_keys.iter().map(move |key| format!("s3://{}/{key}", m.stage_bucket)))
+        .filter(|uri| seen.insert(uri.clone()))
+        .collect()
+}
+
 /// The execution to start.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StageBStart {
@@ -176,12 +187,7 @@ pub fn build(context: &BatchContext<'_>, messages: &[QueueBMessage]) -> Result<S
         batch.consumed.push(index);
     }
 
-    let mut seen = HashSet::new();
-    let uris: Vec<String> = included
-        .iter()
-        .flat_map(|m| m.output_keys.iter().map(move |key| format!("s3://{}/{key}", m.stage_bucket)))
-        .filter(|uri| seen.insert(uri.clone()))
-        .collect();
+    let uris = stage_uris(included.iter().copied());
     if uris.is_empty() {
         return Ok(batch);
     }

@@ -159,10 +159,10 @@ pub struct HeavyOutput {
     pub objects: Vec<OutputObject>,
     /// Kept out of the analytics layer: a rule failed and the dataset fails on that.
     pub quarantined: bool,
-    /// Every quality rule passed.
-    pub passed: bool,
     pub quality: QualityReport,
-    /// The failed rules with their observed values, one line each; empty when all passed.
+    /// `quality.passed()`, spelled out for the state machine's choice (it cannot compute it).
+    pub passed: bool,
+    /// `quality.failure_lines()`, spelled out for the state machine's notification.
     pub failures: String,
     /// The table to register (`local`, where the crawler infers nothing); `None` when nothing
     /// was published.

@@ -22,7 +22,7 @@ const MEMORY_VAR: &str = "AWS_LAMBDA_FUNCTION_MEMORY_SIZE";
 /// The store of `bucket`: credentials and region from the function's environment (as
 /// Lambda sets them), and the endpoint `AWS_ENDPOINT_URL` names, path-style and over plain
 /// HTTP if it says so, as an emulator needs.
-fn s3_store(bucket: &str) -> datafusion_result::Result<Arc<dyn ObjectStore>> {
+fn s3_store(bucket: &str) -> sdlf_heavy::stage::Result<Arc<dyn ObjectStore>> {
     let endpoint = std::env::var("AWS_ENDPOINT_URL").ok().filter(|e| !e.is_empty());
     let mut builder = AmazonS3Builder::from_env().with_bucket_name(bucket);
     if let Some(endpoint) = &endpoint {
@@ -33,15 +33,9 @@ fn s3_store(bucket: &str) -> datafusion_result::Result<Arc<dyn ObjectStore>> {
     }
     let store = builder.build().map_err(|e| {
         let at = endpoint.as_deref().unwrap_or("AWS");
-        datafusion_result::external(format!("no S3 client for bucket {bucket} at {at}: {e}"))
+        sdlf_heavy::stage::external(format!("no S3 client for bucket {bucket} at {at}: {e}"))
     })?;
     Ok(Arc::new(store))
-}
-
-/// DataFusion's error type, by way of the library (the binary does not depend on DataFusion
-/// itself).
-mod datafusion_result {
-    pub use sdlf_heavy::stage::{Result, external};
 }
 
 async fn handle(env: &StageBHeavyEnv, event: LambdaEvent<Value>) -> Result<Value, Error> {

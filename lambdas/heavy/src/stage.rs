@@ -8,6 +8,7 @@ use std::sync::Arc;
 use datafusion::error::DataFusionError;
 use datafusion::prelude::SessionContext;
 use object_store::ObjectStore;
+use sdlf_lambda_core::batch::stage_uris;
 use sdlf_lambda_core::contract::config::Engine;
 use sdlf_lambda_core::contract::layout::{DatasetRef, Layer};
 use sdlf_lambda_core::glue_table::partition_calls;
@@ -17,22 +18,12 @@ use crate::batch::{BatchRun, run_batch};
 use crate::glue;
 use crate::transform::HeavySql;
 
+/// DataFusion's result, for callers that do not depend on DataFusion themselves (the function).
 pub use datafusion::error::Result;
 
 /// An error of a caller's own (building a store), as DataFusion carries it.
 pub fn external(message: String) -> DataFusionError {
     DataFusionError::External(message.into())
-}
-
-/// The `s3://` URIs of the batch's stage A outputs, each once, in message order.
-pub fn batch_objects(input: &StageBInput) -> Vec<String> {
-    let mut seen = std::collections::HashSet::new();
-    input
-        .messages
-        .iter()
-        .flat_map(|m| m.output_keys.iter().map(move |key| format!("s3://{}/{key}", m.stage_bucket)))
-        .filter(|uri| seen.insert(uri.clone()))
-        .collect()
 }
 
 /// Registers `store(bucket)` for every bucket the batch reads and for `analytics_bucket`,
@@ -70,7 +61,8 @@ pub async fn run_stage_b(
         on_failure: heavy.on_quality_failure,
     };
     let analytics = store(analytics_bucket)?;
-    let outcome = run_batch(ctx, &analytics, &format!("s3://{analytics_bucket}"), &batch_objects(input), spec).await?;
+    let outcome =
+        run_batch(ctx, &analytics, &format!("s3://{analytics_bucket}"), &stage_uris(&input.messages), spec).await?;
     let (table, partitions) = if outcome.quarantined || outcome.objects.is_empty() {
         (None, Vec::new())
     } else {

@@ -37,14 +37,17 @@ impl StageBPostupdate {
         sources.dedup();
         let (pipeline, execution) = (&input.pipeline, &input.execution_id);
         let glue_quality = input.glue_quality.as_ref().map(GlueQuality::report);
+        // The batch's rules' results and whether it was held back. The Spark job publishes
+        // before Glue's evaluation: a failed rule there can only be reported.
+        let quality = match (&input.transformed, &glue_quality) {
+            (Some(outcome), _) => Some((&outcome.quality, outcome.quarantined)),
+            (None, Some(report)) => Some((report, false)),
+            (None, None) => None,
+        };
         for uri in &sources {
-            let update = match (&input.transformed, &glue_quality) {
-                (Some(outcome), _) => {
-                    catalog::mark_stage_b(uri, pipeline, execution, &outcome.quality, outcome.quarantined)
-                }
-                // The Spark job published already: a failed rule can only be reported.
-                (None, Some(report)) => catalog::mark_stage_b(uri, pipeline, execution, report, false),
-                (None, None) => catalog::mark_status(uri, StageStatus::ProcessedB, pipeline, execution, None),
+            let update = match quality {
+                Some((report, quarantined)) => catalog::mark_stage_b(uri, pipeline, execution, report, quarantined),
+                None => catalog::mark_status(uri, StageStatus::ProcessedB, pipeline, execution, None),
             };
             dynamo::update(&clients.dynamodb, &self.catalog_table, &update).await?;
         }
