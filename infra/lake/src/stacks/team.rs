@@ -21,6 +21,7 @@
 
 use sdlf_cfn::{Expr, Handle};
 use sdlf_cfn_types::{athena, glue, iam, kms, sns};
+use sdlf_lambda_core::glue_table::PENDING_TABLE_INFIX;
 use sdlf_policy::{Condition, PolicyDocument, Principal, Statement};
 
 use crate::definition::Team;
@@ -698,14 +699,22 @@ fn states_statements(
             .resources([team_key, lake.key.clone()]),
         deliver_execution_logs(),
     ];
-    if ctx.env.is_local() {
-        // The emulator's crawler infers nothing: stage B registers the table it wrote itself.
-        statements.push(
-            Statement::allow()
-                .sid("RegisterTeamTables")
-                .actions(["glue:GetTable", "glue:CreateTable", "glue:UpdateTable", "glue:BatchCreatePartition"])
-                .resources(team_catalog(ctx, t)),
-        );
+    // Stage B registers tables: in `local` the table it published (the emulator's crawler
+    // infers nothing), on AWS a Glue batch's pending output for its quality run.
+    statements.push(
+        Statement::allow()
+            .sid("RegisterTeamTables")
+            .actions(["glue:GetTable", "glue:CreateTable", "glue:UpdateTable", "glue:BatchCreatePartition"])
+            .resources(team_catalog(ctx, t)),
+    );
+    if !ctx.env.is_local() {
+        // ...and drops the pending table once its quality result is read: those tables only.
+        let databases = ctx.names.glue_database(t, "");
+        statements.push(Statement::allow().sid("DropPendingTables").action("glue:DeleteTable").resources([
+            arn("glue", "catalog"),
+            arn("glue", &format!("database/{databases}*")),
+            arn("glue", &format!("table/{databases}*/*{PENDING_TABLE_INFIX}*")),
+        ]));
     }
     statements
 }

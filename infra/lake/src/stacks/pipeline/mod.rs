@@ -10,8 +10,9 @@
 //! **Stage B** (heavy, per batch): each dataset's schedule invokes `routing-b` with
 //! `{"team", "pipeline", "dataset"}`; it drains up to `MaxItems` messages of the dataset's
 //! queue `sdlf-{team}-{dataset}-queue-b` and, with at least `MinItems`, starts `sm-b`: the
-//! dataset's Glue job, its crawler, `postupdate-b`, the data quality ruleset and a
-//! notification. Failures go through `error-b` to the pipeline's queue `sdlf-{team}-{pipeline}-dlq-b`;
+//! dataset's heavy transform (its Glue job, or `heavy-b` on DataFusion) into the batch's
+//! pending folder, the data-quality rules, publishing (by `publish-b` for a Glue batch), the
+//! crawler, `postupdate-b` and a notification. Failures go through `error-b` to the pipeline's queue `sdlf-{team}-{pipeline}-dlq-b`;
 //! `redrive-b` (invoked by hand) starts each dead-lettered batch again, as a new execution.
 //!
 //! # Message and input shapes (the contract the functions implement)
@@ -41,11 +42,13 @@
 //! `--SOURCE_KEYS` is a comma-separated list of `s3://` URIs or, for long batches, the URI of
 //! a JSON manifest (a list of URIs) that `routing-b` writes to
 //! `s3://{stage}/pre-stage/{team}/_manifests/{pipeline}/{execution_id}.json` (outside every dataset's
-//! prefix, so no crawler sees it); `--TARGET` is `s3://{analytics}/{team}/{dataset}/`.
+//! prefix, so no crawler sees it); `--TARGET` is the batch's pending folder,
+//! `s3://{analytics}/{team}/_pending/{dataset}/{execution_id}/`.
 //! `quality_ruleset` is empty when the dataset has none (always in `local`). `crawler`,
 //! `database` and `quality_ruleset` come from the dataset config row.
 //!
-//! `postupdate-b` gets the whole input (plus `glue.run`, `crawler_state`) and returns
+//! `postupdate-b` gets the whole input (plus `glue.run`, `crawler_state`, and the batch's
+//! outcome `transformed`, see `sdlf_lambda_core::messages::HeavyOutput`) and returns
 //! `{"table": "<Glue table of the output>"}`; `error-a` / `error-b` get
 //! `{"input": <execution input>, "error": {"Error", "Cause"}, "execution": <execution ARN>}`
 //! and send `input` to their dead-letter queue (the error as message attributes).
