@@ -11,7 +11,7 @@
 //! - with [`VpcEndpoints::Create`], the endpoints of [`REQUIRED_ENDPOINTS`] in the foundations
 //!   stack ([`endpoints`]).
 
-use sdlf_cfn::{Expr, ResourceOptions};
+use sdlf_cfn::{Expr, ResourceOptions, Val};
 use sdlf_cfn_types::{ec2, glue, lambda};
 use sdlf_policy::Statement;
 
@@ -78,8 +78,8 @@ pub fn service_name(service: &str) -> Expr {
 pub fn function_vpc_config(ctx: &Ctx) -> Option<lambda::function::VpcConfig> {
     let vpc = ctx.env.vpc.as_ref()?;
     Some(lambda::function::VpcConfig {
-        subnet_ids: Some(vpc.subnets.iter().map(|s| s.id.as_str().into()).collect()),
-        security_group_ids: Some(vpc.security_group_ids.iter().map(|g| g.as_str().into()).collect()),
+        subnet_ids: Some(values(vpc.subnets.iter().map(|s| &s.id))),
+        security_group_ids: Some(values(&vpc.security_group_ids)),
         ..Default::default()
     })
 }
@@ -147,7 +147,10 @@ pub fn glue_connection_statement(ctx: &Ctx, team: &str) -> Option<Statement> {
         Statement::allow()
             .sid("ReadNetworkConnections")
             .actions(["glue:GetConnection", "glue:GetConnections"])
-            .resources([arn("glue", "catalog"), arn("glue", &format!("connection/sdlf-{team}-network-*"))]),
+            .resources([
+                arn("glue", "catalog"),
+                arn("glue", &format!("connection/{}", ctx.names.team_resource(team, "network-*"))),
+            ]),
     )
 }
 
@@ -164,7 +167,7 @@ pub fn glue_connections(stack: &mut Stack, ctx: &Ctx, team: &str) {
             physical_connection_requirements: Some(PhysicalConnectionRequirements {
                 availability_zone: Some(subnet.availability_zone.as_str().into()),
                 subnet_id: Some(subnet.id.as_str().into()),
-                security_group_id_list: Some(vpc.security_group_ids.iter().map(|g| g.as_str().into()).collect()),
+                security_group_id_list: Some(values(&vpc.security_group_ids)),
             }),
             ..ConnectionInput::new(ConnectionType::Network)
         };
@@ -187,8 +190,8 @@ pub fn endpoints(stack: &mut Stack, ctx: &Ctx) {
         return;
     };
     let mut zones = std::collections::BTreeSet::new();
-    let one_per_zone: Vec<_> = subnets.iter().filter(|s| zones.insert(&s.availability_zone)).collect();
-    let list = |ids: &mut dyn Iterator<Item = &String>| ids.map(|id| id.as_str().into()).collect::<Vec<_>>();
+    let one_per_zone: Vec<&String> =
+        subnets.iter().filter(|s| zones.insert(&s.availability_zone)).map(|s| &s.id).collect();
     for endpoint in REQUIRED_ENDPOINTS {
         use ec2::vpc_endpoint::VpcEndpointType;
         let mut properties = ec2::VpcEndpoint {
@@ -198,15 +201,20 @@ pub fn endpoints(stack: &mut Stack, ctx: &Ctx) {
         match endpoint.kind {
             EndpointKind::Gateway => {
                 properties.vpc_endpoint_type = Some(VpcEndpointType::Gateway.into());
-                properties.route_table_ids = Some(list(&mut route_table_ids.iter()));
+                properties.route_table_ids = Some(values(route_table_ids));
             }
             EndpointKind::Interface => {
                 properties.vpc_endpoint_type = Some(VpcEndpointType::Interface.into());
-                properties.subnet_ids = Some(list(&mut one_per_zone.iter().map(|s| &s.id)));
-                properties.security_group_ids = Some(list(&mut security_group_ids.iter()));
+                properties.subnet_ids = Some(values(one_per_zone.iter().copied()));
+                properties.security_group_ids = Some(values(security_group_ids));
                 properties.private_dns_enabled = Some(true.into());
             }
         }
         stack.template.add(format!("{}Endpoint", crate::stacks::pipeline::pascal(endpoint.service)), properties);
     }
+}
+
+/// Ids as a template's list of strings.
+fn values<'a>(ids: impl IntoIterator<Item = &'a String>) -> Vec<Val<String>> {
+    ids.into_iter().map(|id| id.as_str().into()).collect()
 }
