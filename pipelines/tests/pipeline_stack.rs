@@ -638,3 +638,67 @@ fn an_arm64_environment_runs_every_function_on_arm64_from_its_own_package() {
     let findings = sdlf_testkit::cfn_lint(&[("grav", body.as_str())]);
     assert!(findings.is_empty(), "{findings:#?}");
 }
+
+#[test]
+fn stage_a_functions_have_the_definition_s_concurrency_and_its_queue_is_capped_at_the_routing_limit() {
+    let mut lake = sdlf_pipelines::lake();
+    let stage_a = &mut lake.teams[0].pipelines[0].stage_a;
+    (stage_a.transform_concurrency, stage_a.routing_concurrency) = (7, 3);
+    let b = try_build(&lake, "dev", "engineering", "main").unwrap();
+    let reserved = |id: &str| b.json["Resources"][id]["Properties"]["ReservedConcurrentExecutions"].clone();
+    assert_eq!(reserved("StageATransformFunction"), json!(7));
+    assert_eq!(reserved("StageARoutingFunction"), json!(3));
+    let trigger = &b.json["Resources"]["StageARoutingTrigger"]["Properties"];
+    assert_eq!(trigger["ScalingConfig"], json!({"MaximumConcurrency": 3}));
+    // Only where a flood of objects could take the account's pool.
+    for (id, _) in resources_of(&b.json, "AWS::Lambda::Function") {
+        if !["StageATransformFunction", "StageARoutingFunction"].contains(&id.as_str()) {
+            assert_eq!(reserved(id), Value::Null, "{id}");
+        }
+    }
+}
+
+#[test]
+fn the_scheduled_routing_function_dead_letters_failed_invocations_to_a_queue_of_its_own() {
+    let b = build("dev", "engineering");
+    let r = &b.json["Resources"];
+    assert_eq!(
+        r["StageBRoutingFunction"]["Properties"]["DeadLetterConfig"],
+        json!({"TargetArn": {"Fn::GetAtt": ["StageBRoutingDeadLetterQueue", "Arn"]}})
+    );
+    let queue = &r["StageBRoutingDeadLetterQueue"]["Properties"];
+    assert_eq!(queue["QueueName"], "sdlf-engineering-main-routing-b-dlq");
+    assert_eq!(queue["KmsMasterKeyId"], import_ref(&b.stack, "/sdlf/dev/team/engineering/KeyArn"));
+    assert!(r["StageBRoutingDeadLetterQueuePolicy"].is_object(), "TLS only, like every queue");
+    let statements = r["StageBRoutingRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"].to_string();
+    assert!(statements.contains(r#"{"Effect":"Allow","Action":"sqs:SendMessage","Resource":{"Fn::GetAtt":["StageBRoutingDeadLetterQueue","Arn"]}}"#), "{statements}");
+    // The others are invoked synchronously or fed by queues: their failures go elsewhere.
+    let with_dlq: Vec<&String> = resources_of(&b.json, "AWS::Lambda::Function")
+        .into_iter()
+        .filter(|(_, f)| f["Properties"]["DeadLetterConfig"].is_object())
+        .map(|(id, _)| id)
+        .collect();
+    assert_eq!(with_dlq, ["StageBRoutingFunction"]);
+}
+
+#[test]
+fn every_function_carries_the_baseline_s_checkov_waivers_for_how_it_is_invoked() {
+    let b = build("dev", "engineering");
+    let skipped = |id: &str| -> Vec<String> {
+        b.json["Resources"][id]["Metadata"]["checkov"]["skip"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{id} has no checkov waivers"))
+            .iter()
+            .map(|s| s["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    // Fed by a queue, reserved: no dead-letter or concurrency waiver beyond the queue's own.
+    assert_eq!(skipped("StageARoutingFunction"), ["CKV_AWS_116", "CKV_AWS_117", "CKV_AWS_45"]);
+    assert_eq!(skipped("StageATransformFunction"), ["CKV_AWS_116", "CKV_AWS_117", "CKV_AWS_45"]);
+    assert_eq!(skipped("StageAErrorFunction"), ["CKV_AWS_116", "CKV_AWS_115", "CKV_AWS_117", "CKV_AWS_45"]);
+    // Scheduled: its dead-letter queue is real, so only the concurrency waiver.
+    assert_eq!(skipped("StageBRoutingFunction"), ["CKV_AWS_115", "CKV_AWS_117", "CKV_AWS_45"]);
+    assert_eq!(skipped("StageBRedriveFunction"), ["CKV_AWS_116", "CKV_AWS_115", "CKV_AWS_117", "CKV_AWS_45"]);
+    let reason = &b.json["Resources"]["StageBRedriveFunction"]["Metadata"]["checkov"]["skip"][0]["comment"];
+    assert!(reason.as_str().unwrap().contains("`sdlf redrive`"), "{reason}");
+}

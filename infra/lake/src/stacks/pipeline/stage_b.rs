@@ -124,6 +124,7 @@ fn glue_job(b: &Builder, stack: &mut Stack, d: &Dataset) -> Result<Handle<glue::
             // and race on the crawler; the next batch waits in the queue.
             execution_property: Some(glue::job::ExecutionProperty { max_concurrent_runs: Some(1_i64.into()) }),
             security_configuration: Some(b.imports.glue_security_configuration.clone().into()),
+            connections: crate::stacks::network::glue_job_connections(b.ctx, team),
             ..glue::Job::new(Default::default(), b.imports.glue_job_role.clone())
         },
     ))
