@@ -176,6 +176,7 @@ impl Builder<'_> {
             PipelineResource::TransformA => (Invocation::StateMachine, Some(stage_a.transform_concurrency)),
             PipelineResource::ErrorA
             | PipelineResource::HeavyB
+            | PipelineResource::PublishB
             | PipelineResource::PostupdateB
             | PipelineResource::ErrorB => (Invocation::StateMachine, None),
             PipelineResource::RoutingB => (Invocation::Schedule, None),
