@@ -458,8 +458,8 @@ fn the_glue_script_is_an_asset_at_its_content_key() {
     let location = &b.json["Resources"]["GlueJobLegislators"]["Properties"]["Command"]["ScriptLocation"];
     let artifacts = import_ref(&b.stack, "/sdlf/test/storage/ArtifactsBucket");
     assert_eq!(location, &json!({"Fn::Join": ["", ["s3://", artifacts, format!("/{key}")]]}));
-    // Every function ships the one package (built for Lambda, not this machine) and names its
-    // handler.
+    // Every function ships a package built for Lambda (not this machine) and names its
+    // handler: the Glue path's publish step is in the DataFusion package, which reads Parquet.
     let packages: Vec<&str> = b
         .stack
         .assets()
@@ -469,7 +469,7 @@ fn the_glue_script_is_an_asset_at_its_content_key() {
             AssetSource::HostBinary(_) | AssetSource::File(_) => None,
         })
         .collect();
-    assert_eq!(packages, [sdlf_lambda_core::handler::PACKAGE]);
+    assert_eq!(packages, [sdlf_lambda_core::handler::PACKAGE, sdlf_lambda_core::handler::HEAVY_PACKAGE]);
     let mut handlers: Vec<&str> = resources_of(&b.json, "AWS::Lambda::Function")
         .into_iter()
         .map(|(_, f)| f["Properties"]["Handler"].as_str().unwrap())
@@ -485,6 +485,7 @@ fn the_glue_script_is_an_asset_at_its_content_key() {
             "stage-a-routing",
             "stage-a-transform",
             "stage-b-postupdate",
+            "stage-b-publish",
             "stage-b-routing"
         ]
     );
@@ -495,7 +496,7 @@ fn every_role_has_the_team_boundary_and_functions_follow_the_definition() {
     let b = build("dev", "engineering");
     let boundary = import_ref(&b.stack, "/sdlf/dev/team/engineering/PermissionsBoundaryArn");
     let roles = resources_of(&b.json, "AWS::IAM::Role");
-    assert_eq!(roles.len(), 8, "one role per function");
+    assert_eq!(roles.len(), 9, "one role per function");
     for (id, role) in roles {
         assert_eq!(role["Properties"]["PermissionsBoundary"], boundary, "{id}");
     }
@@ -509,6 +510,7 @@ fn every_role_has_the_team_boundary_and_functions_follow_the_definition() {
         ("sdlf-engineering-main-error-a", 128, 30),
         ("sdlf-engineering-main-redrive-a", 256, 300),
         ("sdlf-engineering-main-routing-b", 256, 120),
+        ("sdlf-engineering-main-publish-b", 512, 900),
         ("sdlf-engineering-main-postupdate-b", 256, 300),
         ("sdlf-engineering-main-error-b", 128, 30),
         ("sdlf-engineering-main-redrive-b", 256, 300),
@@ -563,7 +565,7 @@ fn alarms_watch_dead_letters_functions_and_executions_and_go_to_the_team_topic()
     for m in ["StageAStateMachine", "StageBStateMachine"] {
         assert!(watched.contains(&("ExecutionsFailed".into(), format!(r#"{{"Ref":"{m}"}}"#))), "{m}");
     }
-    assert_eq!(alarms.len(), 8 + 2 + 2);
+    assert_eq!(alarms.len(), 9 + 2 + 2);
 }
 
 #[test]

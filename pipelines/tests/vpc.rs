@@ -47,7 +47,7 @@ fn every_function_runs_in_the_subnets_and_its_role_may_place_its_network_interfa
             assert!(policy.contains(&format!("ec2:${{AWS::Region}}:*:subnet/{}", SUBNETS[1])), "{policy}");
         }
     }
-    assert_eq!(functions, 3 + 2 * 8, "catalog stack 3, each pipeline 8");
+    assert_eq!(functions, 3 + 2 * 9, "catalog stack 3, each pipeline 9 (Glue engine: publish step)");
 }
 
 #[test]
