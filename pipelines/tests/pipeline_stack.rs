@@ -230,7 +230,10 @@ fn stage_b_on_glue_evaluates_the_pending_output_then_publishes_crawls_and_notifi
     for (state, step) in [("DescribePending", "describe"), ("PublishBatch", "publish")] {
         let parameters = &s[state]["Parameters"];
         assert_eq!(parameters["Payload"], json!({"step": step, "input.$": "$"}), "{state}");
-        assert_eq!(subs[placeholder(&parameters["FunctionName"])], json!({"Fn::GetAtt": ["StageBPublishFunction", "Arn"]}));
+        assert_eq!(
+            subs[placeholder(&parameters["FunctionName"])],
+            json!({"Fn::GetAtt": ["StageBPublishFunction", "Arn"]})
+        );
     }
     assert_eq!(s["DescribePending"]["ResultPath"], "$.pending");
     assert_eq!(
@@ -256,7 +259,13 @@ fn stage_b_on_glue_evaluates_the_pending_output_then_publishes_crawls_and_notifi
     assert_eq!(s["DropPendingTable"]["Next"], "PublishBatch");
     // Once the pending table exists, an error drops it before the batch is dead-lettered,
     // keeping the error that led there.
-    for state in ["CreatePendingTable", "UpdatePendingTable", "RegisterPendingPartitions", "EvaluateQuality", "ReadQualityResult"] {
+    for state in [
+        "CreatePendingTable",
+        "UpdatePendingTable",
+        "RegisterPendingPartitions",
+        "EvaluateQuality",
+        "ReadQualityResult",
+    ] {
         let catch = s[state]["Catch"].as_array().unwrap().last().unwrap();
         assert_eq!(catch["Next"], "DropPendingTableAfterError", "{state}");
     }

@@ -214,7 +214,11 @@ pub fn build(context: &BatchContext<'_>, messages: &[QueueBMessage]) -> Result<S
                 job_name: config.glue_job.clone(),
                 arguments: GlueArguments {
                     source_keys,
-                    target: format!("s3://{}/{}", context.analytics_bucket, dataset.pending_prefix(context.execution_id)),
+                    target: format!(
+                        "s3://{}/{}",
+                        context.analytics_bucket,
+                        dataset.pending_prefix(context.execution_id)
+                    ),
                     team: config.team.clone(),
                     dataset: config.dataset.clone(),
                 },

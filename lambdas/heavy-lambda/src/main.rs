@@ -15,10 +15,6 @@ use sdlf_lambda_core::messages::{PublishRequest, PublishStep, StageBInput};
 use serde_json::Value;
 use tracing::info;
 
-/// Memory the operators' pool may not take: the runtime, the Parquet readers' buffers and
-/// writers, which the pool does not account.
-const HEADROOM_MB: usize = 384;
-
 /// Lambda sets it to the function's memory setting.
 const MEMORY_VAR: &str = "AWS_LAMBDA_FUNCTION_MEMORY_SIZE";
 
@@ -44,7 +40,7 @@ fn s3_store(bucket: &str) -> sdlf_heavy::stage::Result<Arc<dyn ObjectStore>> {
 async fn heavy(env: &StageBHeavyEnv, event: LambdaEvent<Value>) -> Result<Value, Error> {
     let input: StageBInput = serde_json::from_value(event.payload).map_err(|e| format!("not a stage B input: {e}"))?;
     let memory_mb = std::env::var(MEMORY_VAR).ok().and_then(|m| m.parse().ok()).unwrap_or(1024);
-    let ctx = context(&Limits::lambda(memory_mb, HEADROOM_MB))?;
+    let ctx = context(&Limits::function(memory_mb))?;
     let output = sdlf_heavy::stage::run_stage_b(&ctx, &s3_store, &env.analytics_bucket, &input).await?;
     info!(
         execution = %input.execution_id,

@@ -6,11 +6,12 @@
 # peak memory < 1 GB. A benchmark, not a test: it prints numbers and fails only when it cannot
 # measure.
 #
-#   lambdas/heavy/bench/heavy.sh [--mb N] [--memory-mb N] [--json]
+#   lambdas/heavy/bench/heavy.sh [--mb N] [--function-mb N] [--json]
 #
 #   --mb N          size of the generated batch, MB of Snappy Parquet (default 1024); kept under
 #                   target/heavy-bench/ and reused
-#   --memory-mb N   DataFusion's memory pool (default 768: a 1,024 MB function less headroom)
+#   --function-mb N the heavy function's memory setting (default 1024); DataFusion's pool is
+#                   that less the function's headroom, as in the function (Limits::function)
 #   --json          the figures as one JSON object on stdout
 #
 # Spark comes from tests/support/spark.sh (PySpark 3.5.6, Glue 5.1's Spark, on Java 17).
@@ -19,12 +20,12 @@ set -euo pipefail
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$BENCH_DIR/../../.." && pwd)
 MB=1024
-MEMORY_MB=768
+FUNCTION_MB=1024
 JSON=0
 while (($#)); do
     case $1 in
         --mb) MB=$2; shift ;;
-        --memory-mb) MEMORY_MB=$2; shift ;;
+        --function-mb) FUNCTION_MB=$2; shift ;;
         --json) JSON=1 ;;
         -h | --help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
         *) echo "heavy.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
@@ -72,7 +73,7 @@ for case in "${CASES[@]}"; do
     IFS='|' read -r name partition sql <<<"$case"
     echo "$name: DataFusion..." >&2
     rm -rf "$WORK/out-datafusion"
-    timed "datafusion-$name" "$BIN" transform "$DATA" "$WORK/out-datafusion" "$MEMORY_MB" "$partition" "$sql"
+    timed "datafusion-$name" "$BIN" transform "$DATA" "$WORK/out-datafusion" "$FUNCTION_MB" "$partition" "$sql"
     if [[ $name == projection ]]; then
         echo "$name: data quality on the DataFusion output..." >&2
         timed "quality-$name" "$BIN" quality "$WORK/out-datafusion" "$partition"

@@ -15,9 +15,9 @@ use sdlf_lambda_core::contract::layout::{DatasetRef, Layer};
 use sdlf_lambda_core::quality::{QualityReport, Rule};
 
 use crate::publish::{clear, publish};
-use sdlf_lambda_core::messages::OutputObject;
 use crate::quality::evaluate;
 use crate::transform::{HeavySql, output_schema, register_batch, register_output, run};
+use sdlf_lambda_core::messages::OutputObject;
 
 /// What to run.
 #[derive(Debug, Clone, Copy)]

@@ -44,7 +44,11 @@ fn path(prefix: &str) -> Path {
 
 /// The batch's pending output in `analytics_bucket` (whose store is `store`) as a temporary
 /// table for the quality run, or no table when the job wrote nothing.
-pub async fn describe(store: &Arc<dyn ObjectStore>, analytics_bucket: &str, input: &StageBInput) -> Result<PendingTable> {
+pub async fn describe(
+    store: &Arc<dyn ObjectStore>,
+    analytics_bucket: &str,
+    input: &StageBInput,
+) -> Result<PendingTable> {
     let pending = dataset(input)?.pending_prefix(&input.execution_id);
     let objects = pending_objects(store.as_ref(), &path(&pending)).await?;
     let Some((first, size)) = objects.first() else {

@@ -22,7 +22,17 @@ pub struct Limits {
     pub partitions: usize,
 }
 
+/// Memory of a function the operators' pool may not take: the runtime and the Parquet
+/// readers' buffers, which the pool does not account (the writers it does).
+pub const FUNCTION_HEADROOM_MB: usize = 384;
+
 impl Limits {
+    /// The limits of a heavy-transform function with `memory_mb` of memory: less
+    /// [`FUNCTION_HEADROOM_MB`], spilling to `/tmp`.
+    pub fn function(memory_mb: usize) -> Limits {
+        Limits::lambda(memory_mb, FUNCTION_HEADROOM_MB)
+    }
+
     /// A Lambda function's limits: its memory setting less `headroom_mb` for the runtime, the
     /// reader's buffers and the Parquet writers (which the pool does not account), spilling
     /// to `/tmp`.

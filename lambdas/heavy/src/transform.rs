@@ -3,7 +3,7 @@
 //! Spark's `partitionBy` writes it.
 
 use datafusion::arrow::datatypes::{DataType, Schema};
-use datafusion::common::config::TableParquetOptions;
+use datafusion::common::config::{MaxRowGroupBytes, TableParquetOptions};
 use datafusion::dataframe::DataFrameWriteOptions;
 use datafusion::error::{DataFusionError, Result};
 use datafusion::logical_expr::ident;
@@ -56,6 +56,9 @@ pub async fn output_schema(ctx: &SessionContext, transform: HeavySql<'_>) -> Res
     Ok(lower_case_columns(ctx.sql(transform.sql).await?)?.schema().as_arrow().clone())
 }
 
+/// The most a row group of the output buffers before it is written.
+const ROW_GROUP_BYTES: usize = 32 << 20;
+
 /// Runs `transform` over the registered batch and writes the result under `output` (a
 /// directory URL); returns the number of rows written.
 pub async fn run(ctx: &SessionContext, transform: HeavySql<'_>, output: &str) -> Result<u64> {
@@ -71,6 +74,12 @@ pub async fn run(ctx: &SessionContext, transform: HeavySql<'_>, output: &str) ->
     let mut parquet = TableParquetOptions::default();
     // Spark's and Glue's default codec, and the light transform's.
     parquet.global.compression = Some("snappy".into());
+    // Bounded writers: one file per partition value is open at a time, and each buffers its
+    // row group. The parallel writer ignores a byte limit and buffers a million rows per file
+    // (measured: 1.5 GB peak for seven partitions of a 1.2 GB batch); row groups of at most
+    // 32 MiB, as the serial writer closes them, keep seven open files under 250 MB.
+    parquet.global.allow_single_file_parallelism = false;
+    parquet.global.max_row_group_bytes = Some(MaxRowGroupBytes::try_new(ROW_GROUP_BYTES)?);
     let written = frame
         .write_parquet(output, DataFrameWriteOptions::new().with_partition_by(partition_by), Some(parquet))
         .await?;

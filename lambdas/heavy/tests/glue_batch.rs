@@ -175,7 +175,10 @@ async fn the_publish_step_describes_and_publishes_what_spark_wrote() {
     failed.glue_quality = Some(glue_result(false, 0.5));
     let output = publish_batch(&store, &failed).await.unwrap();
     assert_eq!((output.passed, output.quarantined), (false, true));
-    assert_eq!(keys(&store, "eng/_quarantine/people/exec-2").await, ["eng/_quarantine/people/exec-2/exec-2-00000.parquet"]);
+    assert_eq!(
+        keys(&store, "eng/_quarantine/people/exec-2").await,
+        ["eng/_quarantine/people/exec-2/exec-2-00000.parquet"]
+    );
     assert_eq!(output.failures, "FAIL RowCount > 1 (Dataset.*.RowCount = 0.5)");
 
     // Failed, and the dataset only warns: published, saying what failed.

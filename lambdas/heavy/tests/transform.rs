@@ -10,9 +10,9 @@ use object_store::ObjectStore;
 use object_store::local::LocalFileSystem;
 use object_store::path::Path;
 use sdlf_heavy::publish::{clear, publish};
-use sdlf_lambda_core::messages::OutputObject;
 use sdlf_heavy::quality::evaluate;
 use sdlf_heavy::transform::{HeavySql, register_batch, register_output, run};
+use sdlf_lambda_core::messages::OutputObject;
 use sdlf_lambda_core::quality::{Condition, Rule};
 
 /// Writes `sql`'s answer as one Parquet file at `path`.
@@ -69,10 +69,9 @@ async fn the_batch_is_transformed_partitioned_checked_and_published() {
     let shape: Vec<(String, u64)> = published.iter().map(|p| (p.partition.clone(), p.rows)).collect();
     assert_eq!(shape, [("day=2024-05-01".to_owned(), 2), ("day=2024-05-02".to_owned(), 1)]);
     assert!(
-        published
-            .iter()
-            .all(|OutputObject { key, partition, .. }| key.starts_with(&format!("analytics/team/ds/{partition}/exec-1-"))
-                && key.ends_with(".parquet"))
+        published.iter().all(|OutputObject { key, partition, .. }| key
+            .starts_with(&format!("analytics/team/ds/{partition}/exec-1-"))
+            && key.ends_with(".parquet"))
     );
     assert!(
         !dir.path()

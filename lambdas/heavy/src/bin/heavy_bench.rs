@@ -2,7 +2,7 @@
 //! beside Spark): generates the batch, runs the SQL as stage B does, evaluates quality rules.
 //!
 //!   heavy_bench generate DIR MB FILES     orders-shaped Parquet, MB megabytes in FILES files
-//!   heavy_bench transform DIR OUT MEMORY_MB PARTITION_BY SQL
+//!   heavy_bench transform DIR OUT FUNCTION_MB PARTITION_BY SQL
 //!   heavy_bench quality OUT PARTITION_BY
 //!
 //! Each prints one JSON line: what it did, rows and seconds.
@@ -113,12 +113,8 @@ fn objects(dir: &Path) -> Vec<String> {
     files
 }
 
-fn limits(memory_mb: usize) -> Limits {
-    Limits { memory_bytes: memory_mb * 1024 * 1024, ..Limits::lambda(memory_mb, 0) }
-}
-
-async fn transform(dir: &Path, out: &Path, memory_mb: usize, partition_by: &str, sql: &str) -> serde_json::Value {
-    let ctx = context(&limits(memory_mb)).unwrap();
+async fn transform(dir: &Path, out: &Path, function_mb: usize, partition_by: &str, sql: &str) -> serde_json::Value {
+    let ctx = context(&Limits::function(function_mb)).unwrap();
     let partition_by: Vec<String> = partition_by.split(',').filter(|c| !c.is_empty()).map(str::to_owned).collect();
     let start = Instant::now();
     register_batch(&ctx, &objects(dir)).await.unwrap();
@@ -128,7 +124,7 @@ async fn transform(dir: &Path, out: &Path, memory_mb: usize, partition_by: &str,
 }
 
 async fn quality(out: &Path, partition_by: &str) -> serde_json::Value {
-    let ctx = context(&limits(1024)).unwrap();
+    let ctx = context(&Limits::function(1024)).unwrap();
     let partition_by: Vec<String> = partition_by.split(',').filter(|c| !c.is_empty()).map(str::to_owned).collect();
     register_output(&ctx, "output", &format!("file://{}/", out.display()), &partition_by).await.unwrap();
     let rules = [
@@ -149,13 +145,13 @@ async fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let out = match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
         ["generate", dir, mb, files] => generate(Path::new(dir), mb.parse().unwrap(), files.parse().unwrap()),
-        ["transform", dir, out, memory, partition_by, sql] => {
-            transform(Path::new(dir), Path::new(out), memory.parse().unwrap(), partition_by, sql).await
+        ["transform", dir, out, function_mb, partition_by, sql] => {
+            transform(Path::new(dir), Path::new(out), function_mb.parse().unwrap(), partition_by, sql).await
         }
         ["quality", out, partition_by] => quality(Path::new(out), partition_by).await,
         _ => {
             eprintln!(
-                "usage: heavy_bench generate DIR MB FILES | transform DIR OUT MEMORY_MB PARTITION_BY SQL | quality OUT PARTITION_BY"
+                "usage: heavy_bench generate DIR MB FILES | transform DIR OUT FUNCTION_MB PARTITION_BY SQL | quality OUT PARTITION_BY"
             );
             std::process::exit(2);
         }

@@ -11,9 +11,9 @@ use sdlf_lambda_core::contract::config::Engine;
 use sdlf_lambda_core::contract::env::{
     FunctionVars, RedriveTarget, Stage, StageBHeavyEnv, StageBPostupdateEnv, StageBPublishEnv, StageBRoutingEnv,
 };
-use sdlf_lambda_core::messages::PublishStep;
 use sdlf_lambda_core::contract::layout::manifest_prefix;
 use sdlf_lambda_core::contract::resources::{DatasetResource, PipelineResource};
+use sdlf_lambda_core::messages::PublishStep;
 use sdlf_policy::{Condition as IamCondition, Statement};
 use serde_json::json;
 
@@ -280,12 +280,13 @@ fn state_machine(
         datafusion: heavy.map(|h| DataFusionStep { function: h.function.arn(), registers_table: local }),
     };
     let poll_seconds = if local { LOCAL_POLL_SECONDS } else { POLL_SECONDS };
-    let definition = definition(poll_seconds, b.imports.topic.clone(), post_update.function.arn(), engines, error.function.arn())
-        .map_err(|e| BuildError::StateMachine {
-            stack: stack.name().to_owned(),
-            machine: PipelineResource::MachineB.suffix().into(),
-            problems: e.to_string(),
-        })?;
+    let definition =
+        definition(poll_seconds, b.imports.topic.clone(), post_update.function.arn(), engines, error.function.arn())
+            .map_err(|e| BuildError::StateMachine {
+                stack: stack.name().to_owned(),
+                machine: PipelineResource::MachineB.suffix().into(),
+                problems: e.to_string(),
+            })?;
     Ok(b.machine(stack, "StageB", PipelineResource::MachineB.suffix(), &definition))
 }
 
@@ -412,7 +413,9 @@ pub(super) fn definition(
     };
     let crawls = engines.glue.is_some() || engines.datafusion.as_ref().is_some_and(|d| !d.registers_table);
     let mut machine = StateMachine::builder(start)
-        .comment("Stage B: heavy transform (Glue or DataFusion), data quality, publishing, crawler, catalog, notification")
+        .comment(
+            "Stage B: heavy transform (Glue or DataFusion), data quality, publishing, crawler, catalog, notification",
+        )
         .timeout_seconds(MACHINE_TIMEOUT_SECONDS);
     if start == "ChooseEngine" {
         machine = machine.state(
@@ -533,11 +536,17 @@ fn table_states(machine: StateMachineBuilder) -> StateMachineBuilder {
         // Nothing published (quarantined, or an empty result): nothing to register.
         Choice::new().when(Condition::is_null("$.transformed.table", true), "PostUpdate").otherwise("CreateTable"),
     );
-    register_table_states(machine, ["CreateTable", "UpdateTable"], "$.transformed.table", "RegisterPartitions", "HandleError")
-        .state(
-            "RegisterPartitions",
-            register_partitions("$.transformed.partition_calls", "$.table", "PostUpdate", "HandleError"),
-        )
+    register_table_states(
+        machine,
+        ["CreateTable", "UpdateTable"],
+        "$.transformed.table",
+        "RegisterPartitions",
+        "HandleError",
+    )
+    .state(
+        "RegisterPartitions",
+        register_partitions("$.transformed.partition_calls", "$.table", "PostUpdate", "HandleError"),
+    )
 }
 
 /// `RunGlueJob → WaitForGlueJob → GetGlueJobRun → GlueJobDone`, looping until the run ends;
@@ -622,14 +631,18 @@ fn glue_quality_states(machine: StateMachineBuilder, glue: GlueSteps) -> StateMa
         .state(
             "DescribePending",
             publish_task(glue.publish.clone(), PublishStep::Describe)
-                .result_selector(json!({"table.$": "$.Payload.table", "partition_calls.$": "$.Payload.partition_calls"}))
+                .result_selector(
+                    json!({"table.$": "$.Payload.table", "partition_calls.$": "$.Payload.partition_calls"}),
+                )
                 .result_path("$.pending")
                 .next("HasPendingTable"),
         )
         .state(
             "HasPendingTable",
             // No rows written: nothing to evaluate; the publish step says so per rule.
-            Choice::new().when(Condition::is_null("$.pending.table", true), "PublishBatch").otherwise("CreatePendingTable"),
+            Choice::new()
+                .when(Condition::is_null("$.pending.table", true), "PublishBatch")
+                .otherwise("CreatePendingTable"),
         );
     let machine = register_table_states(
         machine,
@@ -646,7 +659,10 @@ fn glue_quality_states(machine: StateMachineBuilder, glue: GlueSteps) -> StateMa
         .state(
             "EvaluateQuality",
             Task::new(resource::GLUE_START_DATA_QUALITY_RULESET_EVALUATION_RUN_SYNC)
-                .parameter("DataSource", json!({"GlueTable": {"DatabaseName.$": "$.database", "TableName.$": pending_name}}))
+                .parameter(
+                    "DataSource",
+                    json!({"GlueTable": {"DatabaseName.$": "$.database", "TableName.$": pending_name}}),
+                )
                 .parameter("Role", glue.glue_job_role)
                 .parameter("RulesetNames", Field::path("States.Array($.quality_ruleset)"))
                 .parameter("AdditionalRunOptions", json!({"CloudWatchMetricsEnabled": true}))
@@ -669,7 +685,10 @@ fn glue_quality_states(machine: StateMachineBuilder, glue: GlueSteps) -> StateMa
         )
         .state(
             "DropPendingTable",
-            Task::sdk("glue:deleteTable", drop.clone()).result_path(ResultPath::Discard).catch(catch_all()).next("PublishBatch"),
+            Task::sdk("glue:deleteTable", drop.clone())
+                .result_path(ResultPath::Discard)
+                .catch(catch_all())
+                .next("PublishBatch"),
         )
         .state(
             DROP_AFTER_ERROR,
@@ -773,11 +792,8 @@ fn post_update_states(machine: StateMachineBuilder, post_update: Expr, topic: Ex
 
 /// `Done`, and the error path `HandleError → Failed`.
 fn notify_and_end_states(machine: StateMachineBuilder, error: Expr) -> StateMachineBuilder {
-    machine
-        .state("Done", Succeed::new())
-        .state("HandleError", handle_error(error))
-        .state(
-            "Failed",
-            Fail::new().error("StageBFailed").cause("Stage B failed; its input went to the stage B dead-letter queue"),
-        )
+    machine.state("Done", Succeed::new()).state("HandleError", handle_error(error)).state(
+        "Failed",
+        Fail::new().error("StageBFailed").cause("Stage B failed; its input went to the stage B dead-letter queue"),
+    )
 }
