@@ -13,7 +13,7 @@ use memchr::{memchr, memchr2};
 
 use crate::error::TransformError;
 use crate::input::InputBuffer;
-use crate::record::{Cell, CellKind, Record, RecordSource};
+use crate::record::{Batch, Cell, CellKind, RecordSource};
 
 /// The most distinct keys made into columns when inferring a schema.
 const MAX_COLUMNS: usize = 10_000;
@@ -100,20 +100,30 @@ pub(crate) struct JsonReader<R> {
     keys: KeyIndex,
     cells: Vec<Cell>,
     scratch: Vec<u8>,
-    /// Where the record last returned starts in the buffer, and how much to consume after it.
-    record_start: usize,
+    record_starts: Vec<u32>,
+    /// Bytes of the batch last returned, consumed when the next one is asked for.
     returned_len: usize,
+    /// An error found after the records of the batch last returned, reported next.
+    pending_error: Option<TransformError>,
 }
 
 /// Why an object could not be parsed from the bytes at hand.
 enum Failure {
     /// It goes on past them.
     Incomplete,
-    /// It is not valid JSON at this position (relative to the record's start).
+    /// It is not valid JSON at this position of the buffer.
     Invalid { at: usize, what: &'static str },
     /// More distinct keys than `MAX_COLUMNS`, while inferring. (Kept a unit variant: a large
     /// error type here would be moved and dropped on every parse step.)
     TooManyColumns,
+}
+
+/// Where a pass over the buffer stopped.
+struct Parsed {
+    /// The end of the last record or token taken.
+    end: usize,
+    /// An object starts at `end` but goes on past the bytes read (array layout).
+    inside_object: bool,
 }
 
 impl<R: Read> JsonReader<R> {
@@ -125,8 +135,9 @@ impl<R: Read> JsonReader<R> {
             keys,
             cells: Vec::new(),
             scratch: Vec::new(),
-            record_start: 0,
+            record_starts: Vec::new(),
             returned_len: 0,
+            pending_error: None,
         }
     }
 
@@ -138,169 +149,195 @@ impl<R: Read> JsonReader<R> {
         TransformError::InvalidJson { line: self.input.line_of(at), offset: self.input.offset_of(at), what }
     }
 
-    /// Parses an object at `data()[start..end]` into the cells.
-    fn parse_object_at(&mut self, start: usize, end: usize) -> Result<usize, Failure> {
-        self.cells.clear();
-        self.cells.resize(self.keys.names.len(), Cell::NULL);
-        self.scratch.clear();
-        let mut parser = ObjectParser {
-            data: &self.input.data()[start..end],
-            pos: 0,
-            cells: &mut self.cells,
-            scratch: &mut self.scratch,
-        };
-        parser.parse_object(&mut self.keys)?;
-        Ok(parser.pos)
-    }
-
-    fn next_line_record(&mut self) -> Result<Option<Record<'_>>, TransformError> {
-        loop {
-            let data = self.input.data();
-            let (line_len, consumed) = match memchr(b'\n', data) {
-                Some(newline) => (newline, newline + 1),
-                None if self.input.at_eof() => {
-                    if data.is_empty() {
-                        return Ok(None);
-                    }
-                    (data.len(), data.len())
-                }
-                None => {
-                    if !self.input.fill()? && self.input.is_truncated_sample() {
-                        return Ok(None);
-                    }
-                    continue;
-                }
-            };
-            let line = &data[..line_len];
-            let Some(first) = line.iter().position(|b| !is_whitespace(*b)) else {
-                self.input.consume(consumed);
-                continue;
-            };
-            if line[first] != b'{' {
-                return Err(self.invalid(first, "expected a JSON object (one per line)"));
-            }
-            let end = match self.parse_object_at(first, line_len) {
-                Ok(len) => first + len,
-                Err(Failure::Incomplete) => {
-                    return Err(self.invalid(line_len, "the line ends inside the object"));
-                }
-                Err(Failure::Invalid { at, what }) => return Err(self.invalid(first + at, what)),
-                Err(Failure::TooManyColumns) => {
-                    return Err(TransformError::TooManyColumns { limit: MAX_COLUMNS });
-                }
-            };
-            let data = self.input.data();
-            if let Some(extra) = data[end..line_len].iter().position(|b| !is_whitespace(*b)) {
-                return Err(self.invalid(end + extra, "unexpected text after the object"));
-            }
-            self.record_start = first;
-            self.returned_len = consumed;
-            return Ok(Some(Record { bytes: &data[first..end], scratch: &self.scratch, cells: &self.cells }));
+    fn failure_error(&self, failure: Failure, incomplete_at: usize, incomplete: &'static str) -> TransformError {
+        match failure {
+            Failure::Incomplete => self.invalid(incomplete_at, incomplete),
+            Failure::Invalid { at, what } => self.invalid(at, what),
+            Failure::TooManyColumns => TransformError::TooManyColumns { limit: MAX_COLUMNS },
         }
     }
 
-    fn next_array_record(&mut self) -> Result<Option<Record<'_>>, TransformError> {
-        loop {
-            let data = self.input.data();
-            let at = data.iter().position(|b| !is_whitespace(*b)).unwrap_or(data.len());
-            if at == data.len() {
-                self.input.consume(at);
-                if !self.input.fill()? {
-                    if self.input.is_truncated_sample() {
-                        return Ok(None);
-                    }
-                    return match self.array_state {
-                        // No input at all: the caller reports it as empty.
-                        ArrayState::BeforeOpen | ArrayState::Closed => Ok(None),
-                        _ => Err(self.invalid(0, "the input ends before the array is closed")),
-                    };
-                }
-                continue;
+    /// Parses the object at `data()[start..end]` and appends its cells, one per known key.
+    fn parse_object_at(&mut self, start: usize, end: usize) -> Result<usize, Failure> {
+        let base = self.cells.len();
+        self.cells.resize(base + self.keys.names.len(), Cell::NULL);
+        let mut parser = ObjectParser {
+            data: &self.input.data()[..end],
+            pos: start,
+            cells: &mut self.cells,
+            base,
+            scratch: &mut self.scratch,
+        };
+        let parsed = parser.parse_object(&mut self.keys);
+        let pos = parser.pos;
+        match parsed {
+            Ok(()) => {
+                self.record_starts.push(start as u32);
+                Ok(pos)
             }
-            let byte = data[at];
-            match (self.array_state, byte) {
-                (ArrayState::BeforeOpen, b'[') => {
-                    self.input.consume(at + 1);
-                    self.array_state = ArrayState::AfterOpen;
+            Err(failure) => {
+                self.cells.truncate(base);
+                Err(failure)
+            }
+        }
+    }
+
+    /// Ends the pass at an error: at once when no record was parsed, else after the batch.
+    fn stop_at(&mut self, error: TransformError, end: usize) -> Result<Parsed, TransformError> {
+        if self.record_starts.is_empty() {
+            return Err(error);
+        }
+        self.pending_error = Some(error);
+        Ok(Parsed { end, inside_object: false })
+    }
+
+    /// Parses complete lines into the batch, up to `max_records`.
+    fn parse_lines(&mut self, max_records: usize) -> Result<Parsed, TransformError> {
+        let at_eof = self.input.at_eof();
+        let mut pos = 0;
+        while self.record_starts.len() < max_records {
+            let data = self.input.data();
+            let rest = &data[pos..];
+            let (line_end, next) = match memchr(b'\n', rest) {
+                Some(newline) => (pos + newline, pos + newline + 1),
+                None if at_eof && !rest.is_empty() => (data.len(), data.len()),
+                None => break,
+            };
+            let Some(first) = data[pos..line_end].iter().position(|b| !is_whitespace(*b)).map(|at| pos + at) else {
+                pos = next;
+                continue;
+            };
+            if data[first] != b'{' {
+                return self.stop_at(self.invalid(first, "expected a JSON object (one per line)"), pos);
+            }
+            let end = match self.parse_object_at(first, line_end) {
+                Ok(end) => end,
+                Err(failure) => {
+                    let error = self.failure_error(failure, line_end, "the line ends inside the object");
+                    return self.stop_at(error, pos);
                 }
-                (ArrayState::BeforeOpen, _) => {
-                    return Err(self.invalid(at, "expected [ to start a JSON array"));
-                }
-                (ArrayState::AfterOpen, b']') => {
-                    self.input.consume(at + 1);
-                    self.array_state = ArrayState::Closed;
-                }
-                (ArrayState::AfterElement, b',') => {
-                    self.input.consume(at + 1);
-                    self.array_state = ArrayState::AfterComma;
-                }
-                (ArrayState::AfterElement, b']') => {
-                    self.input.consume(at + 1);
-                    self.array_state = ArrayState::Closed;
-                }
+            };
+            let data = self.input.data();
+            if let Some(extra) = data[end..line_end].iter().position(|b| !is_whitespace(*b)) {
+                self.record_starts.pop();
+                self.cells.truncate(self.record_starts.len() * self.keys.names.len());
+                return self.stop_at(self.invalid(end + extra, "unexpected text after the object"), pos);
+            }
+            pos = next;
+        }
+        Ok(Parsed { end: pos, inside_object: false })
+    }
+
+    /// Parses the array's elements into the batch, up to `max_records`, stepping through its
+    /// brackets and commas.
+    fn parse_elements(&mut self, max_records: usize) -> Result<Parsed, TransformError> {
+        let mut pos = 0;
+        while self.record_starts.len() < max_records {
+            let data = self.input.data();
+            let Some(at) = data[pos..].iter().position(|b| !is_whitespace(*b)).map(|at| pos + at) else {
+                return Ok(Parsed { end: data.len(), inside_object: false });
+            };
+            let (state, what) = match (self.array_state, data[at]) {
+                (ArrayState::BeforeOpen, b'[') => (ArrayState::AfterOpen, None),
+                (ArrayState::BeforeOpen, _) => (ArrayState::BeforeOpen, Some("expected [ to start a JSON array")),
+                (ArrayState::AfterOpen | ArrayState::AfterElement, b']') => (ArrayState::Closed, None),
+                (ArrayState::AfterElement, b',') => (ArrayState::AfterComma, None),
                 (ArrayState::AfterElement, _) => {
-                    return Err(self.invalid(at, "expected , or ] after an array element"));
+                    (ArrayState::AfterElement, Some("expected , or ] after an array element"))
                 }
                 (ArrayState::AfterOpen | ArrayState::AfterComma, b'{') => {
-                    let end = data.len();
-                    match self.parse_object_at(at, end) {
-                        Ok(len) => {
-                            self.record_start = at;
-                            self.returned_len = at + len;
+                    match self.parse_object_at(at, data.len()) {
+                        Ok(end) => {
                             self.array_state = ArrayState::AfterElement;
-                            let data = self.input.data();
-                            return Ok(Some(Record {
-                                bytes: &data[at..at + len],
-                                scratch: &self.scratch,
-                                cells: &self.cells,
-                            }));
+                            pos = end;
                         }
-                        Err(Failure::Incomplete) => {
-                            // Keep the element's start and read on; the buffer grows if needed.
-                            self.input.consume(at);
-                            if !self.input.fill()? {
-                                if self.input.is_truncated_sample() {
-                                    return Ok(None);
-                                }
-                                let end = self.input.data().len();
-                                return Err(self.invalid(end, "the input ends inside an object"));
-                            }
-                        }
-                        Err(Failure::Invalid { at: within, what }) => {
-                            return Err(self.invalid(at + within, what));
-                        }
-                        Err(Failure::TooManyColumns) => {
-                            return Err(TransformError::TooManyColumns { limit: MAX_COLUMNS });
+                        Err(Failure::Incomplete) => return Ok(Parsed { end: at, inside_object: true }),
+                        Err(failure) => {
+                            let error = self.failure_error(failure, at, "");
+                            return self.stop_at(error, at);
                         }
                     }
+                    continue;
                 }
-                (ArrayState::AfterComma, b']') => {
-                    return Err(self.invalid(at, "a comma before ] (trailing comma)"));
-                }
+                (ArrayState::AfterComma, b']') => (ArrayState::AfterComma, Some("a comma before ] (trailing comma)")),
                 (ArrayState::AfterOpen | ArrayState::AfterComma, _) => {
-                    return Err(self.invalid(at, "expected a JSON object as array element"));
+                    (self.array_state, Some("expected a JSON object as array element"))
                 }
-                (ArrayState::Closed, _) => {
-                    return Err(self.invalid(at, "unexpected text after the closing ]"));
-                }
+                (ArrayState::Closed, _) => (ArrayState::Closed, Some("unexpected text after the closing ]")),
+            };
+            if let Some(what) = what {
+                return self.stop_at(self.invalid(at, what), at);
             }
+            self.array_state = state;
+            pos = at + 1;
+        }
+        Ok(Parsed { end: pos, inside_object: false })
+    }
+
+    /// After a pass that found no record: reads more input, or says why there is none.
+    fn read_on(&mut self, parsed: &Parsed) -> Result<bool, TransformError> {
+        let at_eof = self.input.at_eof();
+        if self.layout == JsonLayout::Lines && at_eof && self.input.data().is_empty() {
+            return Ok(false);
+        }
+        if self.input.fill()? {
+            return Ok(true);
+        }
+        if self.input.is_truncated_sample() {
+            return Ok(false);
+        }
+        match self.layout {
+            JsonLayout::Lines => Ok(true),
+            JsonLayout::Array if parsed.inside_object => {
+                let end = self.input.data().len();
+                Err(self.invalid(end, "the input ends inside an object"))
+            }
+            JsonLayout::Array => match self.array_state {
+                // No input at all: the caller reports it as empty.
+                ArrayState::BeforeOpen | ArrayState::Closed => Ok(false),
+                _ => Err(self.invalid(0, "the input ends before the array is closed")),
+            },
         }
     }
 }
 
 impl<R: Read> RecordSource for JsonReader<R> {
-    fn next_record(&mut self) -> Result<Option<Record<'_>>, TransformError> {
+    fn next_batch(&mut self, max_records: usize) -> Result<Option<Batch<'_>>, TransformError> {
+        if let Some(error) = self.pending_error.take() {
+            return Err(error);
+        }
         self.input.consume(self.returned_len);
         self.returned_len = 0;
-        self.record_start = 0;
-        match self.layout {
-            JsonLayout::Lines => self.next_line_record(),
-            JsonLayout::Array => self.next_array_record(),
+        self.cells.clear();
+        self.scratch.clear();
+        self.record_starts.clear();
+        // While inferring, a record may add a key (a slot), so records are taken one at a time.
+        let max_records = if self.keys.frozen { max_records } else { 1 };
+        loop {
+            let parsed = match self.layout {
+                JsonLayout::Lines => self.parse_lines(max_records)?,
+                JsonLayout::Array => self.parse_elements(max_records)?,
+            };
+            if !self.record_starts.is_empty() {
+                self.returned_len = parsed.end;
+                let slots = self.cells.len() / self.record_starts.len();
+                return Ok(Some(Batch {
+                    bytes: &self.input.data()[..parsed.end],
+                    scratch: &self.scratch,
+                    cells: &self.cells,
+                    slots,
+                    record_starts: &self.record_starts,
+                }));
+            }
+            self.input.consume(parsed.end);
+            if !self.read_on(&parsed)? {
+                return Ok(None);
+            }
         }
     }
 
-    fn record_line(&self) -> u64 {
-        self.input.line_of(self.record_start)
+    fn record_line(&self, record: usize) -> u64 {
+        self.input.line_of(self.record_starts[record] as usize)
     }
 
     fn slot_names(&self) -> &[String] {
@@ -335,7 +372,9 @@ fn is_whitespace(byte: u8) -> bool {
 struct ObjectParser<'a> {
     data: &'a [u8],
     pos: usize,
+    /// The batch's cells; this record's are `cells[base..]`.
     cells: &'a mut Vec<Cell>,
+    base: usize,
     scratch: &'a mut Vec<u8>,
 }
 
@@ -388,10 +427,11 @@ impl ObjectParser<'_> {
             self.skip_whitespace();
             let value = self.parse_value()?;
             if let Some(slot) = slot {
-                if slot >= self.cells.len() {
-                    self.cells.resize(slot + 1, Cell::NULL);
+                let index = self.base + slot;
+                if index >= self.cells.len() {
+                    self.cells.resize(index + 1, Cell::NULL);
                 }
-                self.cells[slot] = value;
+                self.cells[index] = value;
                 likely_slot = slot + 1;
             }
             self.skip_whitespace();
