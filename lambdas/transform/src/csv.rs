@@ -11,6 +11,7 @@ use memchr::{memchr, memchr2};
 use crate::error::TransformError;
 use crate::input::InputBuffer;
 use crate::record::{Batch, Cell, CellKind, RecordSource};
+use crate::scan::{bytes_equal, first_marked, splat, word_at};
 
 /// How CSV text is delimited.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -237,36 +238,24 @@ fn parse_record(
     }
 }
 
-const LOW_SEVEN_BITS: u64 = 0x7F7F_7F7F_7F7F_7F7F;
-
-/// 0x80 in each byte of `word` that equals the byte repeated in `splat`, 0 elsewhere (exact:
-/// no false positives, unlike the shorter `haszero` trick).
-#[inline]
-fn bytes_equal(word: u64, splat: u64) -> u64 {
-    let x = word ^ splat;
-    !(((x & LOW_SEVEN_BITS).wrapping_add(LOW_SEVEN_BITS)) | x | LOW_SEVEN_BITS)
-}
-
 /// Splits a line (which starts at `base` in the buffer) into fields at delimiters, eight bytes
 /// at a time; false if the line has a quote, which needs the general parser. Most lines have no
 /// quote, and a word-at-a-time scan finds both characters in one pass with no call per field.
 #[inline]
 fn split_unquoted_line(line: &[u8], base: usize, options: CsvOptions, cells: &mut Vec<Cell>) -> bool {
-    let delimiters = u64::from_ne_bytes([options.delimiter; 8]);
-    let quotes = u64::from_ne_bytes([options.quote; 8]);
+    let delimiters = splat(options.delimiter);
+    let quotes = splat(options.quote);
     let mut field_start = base;
     let mut words = line.chunks_exact(8);
     let mut word_start = base;
     for chunk in &mut words {
-        let mut bytes = [0; 8];
-        bytes.copy_from_slice(chunk);
-        let word = u64::from_le_bytes(bytes);
+        let word = word_at(chunk, 0);
         if bytes_equal(word, quotes) != 0 {
             return false;
         }
         let mut found = bytes_equal(word, delimiters);
         while found != 0 {
-            let at = word_start + (found.trailing_zeros() / 8) as usize;
+            let at = word_start + first_marked(found);
             cells.push(text_cell(field_start, at));
             field_start = at + 1;
             found &= found - 1;

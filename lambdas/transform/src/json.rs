@@ -14,6 +14,7 @@ use memchr::{memchr, memchr2};
 use crate::error::TransformError;
 use crate::input::InputBuffer;
 use crate::record::{Batch, Cell, CellKind, RecordSource};
+use crate::scan::find_either;
 
 /// The most distinct keys made into columns when inferring a schema.
 const MAX_COLUMNS: usize = 10_000;
@@ -45,6 +46,8 @@ enum ArrayState {
 /// columns when writing, where other keys are ignored and named in the report.
 pub(crate) struct KeyIndex {
     names: Vec<String>,
+    /// Per name: it has no `"` or `\\`, so its JSON text is the name itself.
+    plain: Vec<bool>,
     lookup: HashMap<Box<[u8]>, usize>,
     frozen: bool,
     ignored: Vec<String>,
@@ -52,17 +55,29 @@ pub(crate) struct KeyIndex {
 
 impl KeyIndex {
     pub(crate) fn growing() -> Self {
-        KeyIndex { names: Vec::new(), lookup: HashMap::new(), frozen: false, ignored: Vec::new() }
+        KeyIndex { names: Vec::new(), plain: Vec::new(), lookup: HashMap::new(), frozen: false, ignored: Vec::new() }
     }
 
     pub(crate) fn frozen(names: Vec<String>) -> Self {
         let lookup = names.iter().enumerate().map(|(slot, name)| (name.as_bytes().into(), slot)).collect();
-        KeyIndex { names, lookup, frozen: true, ignored: Vec::new() }
+        let plain = names.iter().map(|name| is_plain(name)).collect();
+        KeyIndex { names, plain, lookup, frozen: true, ignored: Vec::new() }
     }
 
     /// Key names that matched no column (at most 64 listed).
     pub(crate) fn ignored(&self) -> &[String] {
         &self.ignored
+    }
+
+    /// When the key whose text starts at `data[at]` (after its opening quote) is the name of slot
+    /// `likely`, written without escapes: where the key ends (after its closing quote). Records
+    /// tend to repeat one key order, so this usually spares scanning the key and looking it up.
+    #[inline]
+    fn likely_key_end(&self, data: &[u8], at: usize, likely: usize) -> Option<usize> {
+        let name = self.names.get(likely)?.as_bytes();
+        let end = at + name.len();
+        let matches = self.plain[likely] && data.get(end) == Some(&b'"') && same_bytes(&data[at..end], name);
+        matches.then_some(end + 1)
     }
 
     /// The slot of `key`; `likely` is tried first because records tend to repeat one key order.
@@ -88,6 +103,7 @@ impl KeyIndex {
         }
         let slot = self.names.len();
         self.lookup.insert(key.into(), slot);
+        self.plain.push(is_plain(&name));
         self.names.push(name);
         Ok(Some(slot))
     }
@@ -362,6 +378,11 @@ fn same_bytes(a: &[u8], b: &[u8]) -> bool {
     a_words.remainder().iter().zip(b_words.remainder()).all(|(x, y)| x == y)
 }
 
+/// A key name whose JSON text is itself (no quote or backslash to escape).
+fn is_plain(name: &str) -> bool {
+    !name.contains(['"', '\\']) && !name.bytes().any(|b| b < 0x20)
+}
+
 #[inline]
 fn is_whitespace(byte: u8) -> bool {
     matches!(byte, b' ' | b'\t' | b'\n' | b'\r')
@@ -390,6 +411,10 @@ impl ObjectParser<'_> {
 
     #[inline]
     fn skip_whitespace(&mut self) {
+        // Compact JSON has none: one comparison decides.
+        if self.data.get(self.pos).is_some_and(|&byte| byte > b' ') {
+            return;
+        }
         while let Some(&byte) = self.data.get(self.pos) {
             if !is_whitespace(byte) {
                 break;
@@ -412,13 +437,21 @@ impl ObjectParser<'_> {
             if self.peek()? != b'"' {
                 return self.invalid("expected a key in double quotes");
             }
-            let key = self.parse_string(CellKind::JsonText)?;
-            let key_bytes = if key.in_scratch {
-                &self.scratch[key.start as usize..key.end as usize]
-            } else {
-                &self.data[key.start as usize..key.end as usize]
+            let slot = match keys.likely_key_end(self.data, self.pos + 1, likely_slot) {
+                Some(end) => {
+                    self.pos = end;
+                    Some(likely_slot)
+                }
+                None => {
+                    let key = self.parse_string(CellKind::JsonText)?;
+                    let key_bytes = if key.in_scratch {
+                        &self.scratch[key.start as usize..key.end as usize]
+                    } else {
+                        &self.data[key.start as usize..key.end as usize]
+                    };
+                    keys.slot(key_bytes, likely_slot)?
+                }
             };
-            let slot = keys.slot(key_bytes, likely_slot)?;
             self.skip_whitespace();
             if self.peek()? != b':' {
                 return self.invalid("expected : after a key");
@@ -479,10 +512,9 @@ impl ObjectParser<'_> {
     #[inline]
     fn parse_string(&mut self, kind: CellKind) -> Result<Cell, Failure> {
         let start = self.pos + 1;
-        let Some(found) = memchr2(b'"', b'\\', &self.data[start..]) else {
+        let Some(stop) = find_either(self.data, start, b'"', b'\\') else {
             return Err(Failure::Incomplete);
         };
-        let stop = start + found;
         if self.data[stop] == b'"' {
             self.pos = stop + 1;
             return Ok(Cell::new(kind, start, stop));
@@ -615,10 +647,10 @@ impl ObjectParser<'_> {
     }
 
     fn skip_digits(&mut self) -> Result<(), Failure> {
-        while self.peek()?.is_ascii_digit() {
-            self.pos += 1;
-        }
-        Ok(())
+        let digits = self.data[self.pos..].iter().take_while(|b| b.is_ascii_digit()).count();
+        self.pos += digits;
+        // A number that runs to the end of the bytes at hand may go on.
+        if self.pos == self.data.len() { Err(Failure::Incomplete) } else { Ok(()) }
     }
 
     fn expect_literal(&mut self, literal: &'static [u8]) -> Result<(), Failure> {

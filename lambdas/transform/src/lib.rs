@@ -23,6 +23,7 @@ mod json;
 mod parquet_out;
 mod record;
 mod sample;
+mod scan;
 mod schema;
 mod values;
 
