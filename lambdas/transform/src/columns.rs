@@ -7,7 +7,8 @@ use crate::values;
 
 /// The non-null values of one column, in its Parquet physical representation.
 pub(crate) enum ColumnValues {
-    /// All strings end to end; `ends[i]` is where value `i` ends.
+    /// All strings end to end as Parquet's PLAIN encoding has them, each after its length (4
+    /// bytes, little-endian), so a page of them is one copy; `ends[i]` is where value `i` ends.
     Strings {
         bytes: Vec<u8>,
         ends: Vec<usize>,
@@ -25,7 +26,7 @@ pub(crate) enum ColumnValues {
 pub(crate) struct ColumnBuffer {
     pub(crate) values: ColumnValues,
     /// Parquet definition levels: 1 for a value, 0 for a null.
-    pub(crate) definition_levels: Vec<i16>,
+    pub(crate) definition_levels: Vec<u8>,
 }
 
 /// A cell that does not fit its column's type.
@@ -68,6 +69,7 @@ impl ColumnBuffer {
                         CellKind::False => b"false".as_slice(),
                         _ => batch.bytes_of(cell),
                     };
+                    all.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
                     all.extend_from_slice(bytes);
                     ends.push(all.len());
                     levels.push(1);
@@ -112,18 +114,7 @@ impl ColumnBuffer {
             ColumnValues::Boolean(column) => column.len(),
             ColumnValues::Date(column) => column.len() * 4,
         };
-        values + self.definition_levels.len() * 2
-    }
-
-    /// Takes back a string column's byte buffer after the Parquet writer has dropped every
-    /// value sliced from it, so the next row group does not grow a new one from nothing.
-    pub(crate) fn reclaim_string_buffer(&mut self, shared: bytes::Bytes) {
-        if let ColumnValues::Strings { bytes, .. } = &mut self.values
-            && let Ok(unique) = shared.try_into_mut()
-        {
-            *bytes = Vec::from(unique);
-            bytes.clear();
-        }
+        values + self.definition_levels.len()
     }
 
     /// Empties the buffer, keeping its allocations for the next row group.
@@ -148,7 +139,7 @@ impl ColumnBuffer {
 fn push_parsed<T>(
     batch: &Batch<'_>,
     slot: usize,
-    levels: &mut Vec<i16>,
+    levels: &mut Vec<u8>,
     column: &mut Vec<T>,
     parse: impl Fn(CellKind, &[u8]) -> Option<T>,
 ) -> Result<(), usize> {

@@ -15,9 +15,11 @@
 //!
 //! Nested JSON values (objects, arrays) are stored in string columns as their JSON text.
 
+mod chunk;
 mod columns;
 mod csv;
 mod error;
+mod hybrid;
 mod input;
 mod json;
 mod parquet_out;
@@ -26,6 +28,7 @@ mod sample;
 mod scan;
 mod schema;
 mod values;
+mod values_out;
 
 use std::io::{Read, Write};
 use std::str::FromStr;
