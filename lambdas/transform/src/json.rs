@@ -617,7 +617,44 @@ impl ObjectParser<'_> {
     }
 
     /// `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`
+    #[inline]
     fn skip_number(&mut self) -> Result<(), Failure> {
+        match self.plain_decimal_end() {
+            Some(end) => {
+                self.pos = end;
+                Ok(())
+            }
+            None => self.skip_number_in_full(),
+        }
+    }
+
+    /// The end of the usual number (`-?[1-9][0-9]*(\.[0-9]+)?` or `-?0(\.[0-9]+)?`) followed by
+    /// something that cannot continue it; `None` for anything else (exponents, errors, the end
+    /// of the bytes at hand), which the full grammar then decides.
+    #[inline]
+    fn plain_decimal_end(&self) -> Option<usize> {
+        let data = self.data;
+        let digits_end = |from: usize| from + data[from..].iter().take_while(|b| b.is_ascii_digit()).count();
+        let start = self.pos + usize::from(data.get(self.pos) == Some(&b'-'));
+        let mut end = digits_end(start);
+        let integer_ok = end == start + 1 || (end > start + 1 && data[start] != b'0');
+        if !integer_ok {
+            return None;
+        }
+        if data.get(end) == Some(&b'.') {
+            let fraction_end = digits_end(end + 1);
+            if fraction_end == end + 1 {
+                return None;
+            }
+            end = fraction_end;
+        }
+        match data.get(end) {
+            Some(b'e' | b'E') | None => None,
+            Some(_) => Some(end),
+        }
+    }
+
+    fn skip_number_in_full(&mut self) -> Result<(), Failure> {
         if self.peek()? == b'-' {
             self.pos += 1;
         }

@@ -115,6 +115,9 @@ pub(crate) fn parse_date(text: &[u8]) -> Option<i32> {
 /// `YYYY-MM-DD[T ]HH:MM[:SS[.fraction]][Z|±HH[:MM]]`, or a bare date, as microseconds since the
 /// Unix epoch in UTC. Fractions finer than a microsecond are truncated.
 pub(crate) fn parse_timestamp_micros(text: &[u8]) -> Option<i64> {
+    if let Some(micros) = parse_utc_millis_layout(text) {
+        return Some(micros);
+    }
     let days = parse_date_prefix(text)?;
     if text.len() == 10 {
         return days.checked_mul(MICROS_PER_DAY);
@@ -162,6 +165,59 @@ pub(crate) fn parse_timestamp_micros(text: &[u8]) -> Option<i64> {
 }
 
 const MICROS_PER_DAY: i64 = 86_400 * 1_000_000;
+
+/// `YYYY-MM-DDTHH:MM:SS.mmmZ` exactly (JavaScript's `toISOString`, what most producers write):
+/// every byte in its place, so one pattern match and no search; anything else is `None` and
+/// goes to the general parser.
+fn parse_utc_millis_layout(text: &[u8]) -> Option<i64> {
+    let &[
+        y0,
+        y1,
+        y2,
+        y3,
+        b'-',
+        mo0,
+        mo1,
+        b'-',
+        d0,
+        d1,
+        b'T',
+        h0,
+        h1,
+        b':',
+        mi0,
+        mi1,
+        b':',
+        s0,
+        s1,
+        b'.',
+        f0,
+        f1,
+        f2,
+        b'Z',
+    ] = text
+    else {
+        return None;
+    };
+    let digits = [y0, y1, y2, y3, mo0, mo1, d0, d1, h0, h1, mi0, mi1, s0, s1, f0, f1, f2].map(|b| b.wrapping_sub(b'0'));
+    if digits.iter().any(|&digit| digit > 9) {
+        return None;
+    }
+    let number = |range: std::ops::Range<usize>| digits[range].iter().fold(0i64, |n, &d| n * 10 + i64::from(d));
+    let (year, month, day) = (number(0..4), number(4..6), number(6..8));
+    let (hour, minute, second, millis) = (number(8..10), number(10..12), number(12..14), number(14..17));
+    if !(1..=12).contains(&month)
+        || day < 1
+        || day > days_in_month(year, month)
+        || hour > 23
+        || minute > 59
+        || second > 60
+    {
+        return None;
+    }
+    let seconds = days_from_civil(year, month, day) * 86_400 + hour * 3_600 + minute * 60 + second;
+    Some(seconds * 1_000_000 + millis * 1_000)
+}
 
 /// Nothing (UTC), `Z`, or `±HH`, `±HHMM`, `±HH:MM`, as seconds east of UTC.
 fn parse_utc_offset(text: &[u8]) -> Option<i64> {
@@ -268,6 +324,20 @@ mod tests {
         assert_eq!(parse_timestamp_micros(b"2024-05-06T25:00:00"), None);
         assert_eq!(parse_timestamp_micros(b"2024-05-06T10:00:00 junk"), None);
         assert_eq!(parse_timestamp_micros(b"2024-05-06T10:00:00."), None);
+        // The fixed layout's fast path agrees with the general parser, and refuses what it does.
+        for text in ["2024-02-29T23:59:60.999Z", "1970-01-01T00:00:00.000Z", "0000-03-01T12:34:56.789Z"] {
+            let general = format!("{}+00:00", &text[..23]);
+            assert_eq!(parse_timestamp_micros(text.as_bytes()), parse_timestamp_micros(general.as_bytes()), "{text}");
+        }
+        assert_eq!(parse_timestamp_micros(b"2024-05-06T07:08:09.123Z"), Some(1_714_979_289_123_000));
+        for text in [
+            "2023-02-29T00:00:00.000Z",
+            "2024-13-01T00:00:00.000Z",
+            "2024-05-06T24:00:00.000Z",
+            "2024-05-06T07:08:09.12xZ",
+        ] {
+            assert_eq!(parse_timestamp_micros(text.as_bytes()), None, "{text}");
+        }
     }
 
     #[test]
