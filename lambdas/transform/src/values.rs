@@ -1,6 +1,8 @@
 //! Text → typed value parsers, shared by inference and conversion. Hand-written because they
 //! run once per cell and the generic routines (and chrono) cost more than the rest of a row.
 
+use crate::scan::splat;
+
 /// An optionally signed decimal integer that fits in i64.
 pub(crate) fn parse_i64(text: &[u8]) -> Option<i64> {
     let (negative, digits) = match text.first()? {
@@ -115,9 +117,11 @@ pub(crate) fn parse_date(text: &[u8]) -> Option<i32> {
 /// `YYYY-MM-DD[T ]HH:MM[:SS[.fraction]][Z|±HH[:MM]]`, or a bare date, as microseconds since the
 /// Unix epoch in UTC. Fractions finer than a microsecond are truncated.
 pub(crate) fn parse_timestamp_micros(text: &[u8]) -> Option<i64> {
-    if let Some(micros) = parse_utc_millis_layout(text) {
-        return Some(micros);
-    }
+    parse_utc_millis_layout(text).or_else(|| parse_any_timestamp(text))
+}
+
+/// Any layout [`parse_timestamp_micros`] takes, a byte at a time.
+fn parse_any_timestamp(text: &[u8]) -> Option<i64> {
     let days = parse_date_prefix(text)?;
     if text.len() == 10 {
         return days.checked_mul(MICROS_PER_DAY);
@@ -167,45 +171,36 @@ pub(crate) fn parse_timestamp_micros(text: &[u8]) -> Option<i64> {
 const MICROS_PER_DAY: i64 = 86_400 * 1_000_000;
 
 /// `YYYY-MM-DDTHH:MM:SS.mmmZ` exactly (JavaScript's `toISOString`, what most producers write):
-/// every byte in its place, so one pattern match and no search; anything else is `None` and
-/// goes to the general parser.
+/// every byte in its place, so the 24 bytes are checked and their digits paired up as three
+/// words, with no search and no branch per byte; anything else is `None` and goes to the
+/// general parser.
 fn parse_utc_millis_layout(text: &[u8]) -> Option<i64> {
-    let &[
-        y0,
-        y1,
-        y2,
-        y3,
-        b'-',
-        mo0,
-        mo1,
-        b'-',
-        d0,
-        d1,
-        b'T',
-        h0,
-        h1,
-        b':',
-        mi0,
-        mi1,
-        b':',
-        s0,
-        s1,
-        b'.',
-        f0,
-        f1,
-        f2,
-        b'Z',
-    ] = text
-    else {
-        return None;
-    };
-    let digits = [y0, y1, y2, y3, mo0, mo1, d0, d1, h0, h1, mi0, mi1, s0, s1, f0, f1, f2].map(|b| b.wrapping_sub(b'0'));
-    if digits.iter().any(|&digit| digit > 9) {
-        return None;
+    let text: &[u8; 24] = text.try_into().ok()?;
+    let word = |at: usize| u64::from_le_bytes(text[at..at + 8].try_into().unwrap_or_default());
+    let [w0, w1, w2] = [word(0), word(8), word(16)].map(|w| w ^ splat(b'0'));
+    // Separators (bytes 4, 7 | 10, 13 | 16, 19, 23) as they read after the `^ '0'` above,
+    // and the mask of their bytes.
+    const SEPARATORS: [(u64, u64); 3] = [
+        separator_bytes([(4, b'-'), (7, b'-')]),
+        separator_bytes([(2, b'T'), (5, b':')]),
+        separator_bytes([(0, b':'), (3, b'.'), (7, b'Z')]),
+    ];
+    let mut pairs = [0u64; 3];
+    for (index, (word, (separators, separator_mask))) in [w0, w1, w2].into_iter().zip(SEPARATORS).enumerate() {
+        let digits = word & !separator_mask;
+        // A digit reads 0..=9: adding 0x76 sets no high bit, and nothing carries between bytes.
+        let not_digits = (digits.wrapping_add(splat(0x76) & !separator_mask) | digits) & splat(0x80);
+        if word & separator_mask != separators || not_digits != 0 {
+            return None;
+        }
+        // Byte i becomes 10 × digit i + digit i + 1 (at most 99, so no carry either).
+        pairs[index] = digits.wrapping_mul(10).wrapping_add(digits >> 8);
     }
-    let number = |range: std::ops::Range<usize>| digits[range].iter().fold(0i64, |n, &d| n * 10 + i64::from(d));
-    let (year, month, day) = (number(0..4), number(4..6), number(6..8));
-    let (hour, minute, second, millis) = (number(8..10), number(10..12), number(12..14), number(14..17));
+    let byte = |word: u64, at: u32| ((word >> (8 * at)) & 0xFF) as i64;
+    let year = byte(pairs[0], 0) * 100 + byte(pairs[0], 2);
+    let (month, day) = (byte(pairs[0], 5), byte(pairs[1], 0));
+    let (hour, minute, second) = (byte(pairs[1], 3), byte(pairs[1], 6), byte(pairs[2], 1));
+    let millis = byte(w2, 4) * 100 + byte(pairs[2], 5);
     if !(1..=12).contains(&month)
         || day < 1
         || day > days_in_month(year, month)
@@ -217,6 +212,20 @@ fn parse_utc_millis_layout(text: &[u8]) -> Option<i64> {
     }
     let seconds = days_from_civil(year, month, day) * 86_400 + hour * 3_600 + minute * 60 + second;
     Some(seconds * 1_000_000 + millis * 1_000)
+}
+
+/// A word holding `byte ^ '0'` at each given position and zero elsewhere, and the mask of
+/// those positions.
+const fn separator_bytes<const N: usize>(separators: [(u32, u8); N]) -> (u64, u64) {
+    let (mut word, mut mask) = (0, 0);
+    let mut index = 0;
+    while index < N {
+        let (at, byte) = separators[index];
+        word |= ((byte ^ b'0') as u64) << (8 * at);
+        mask |= 0xFF << (8 * at);
+        index += 1;
+    }
+    (word, mask)
 }
 
 /// Nothing (UTC), `Z`, or `±HH`, `±HHMM`, `±HH:MM`, as seconds east of UTC.
@@ -330,6 +339,22 @@ mod tests {
             assert_eq!(parse_timestamp_micros(text.as_bytes()), parse_timestamp_micros(general.as_bytes()), "{text}");
         }
         assert_eq!(parse_timestamp_micros(b"2024-05-06T07:08:09.123Z"), Some(1_714_979_289_123_000));
+        // Every byte of the fixed layout replaced by every other byte: the word-at-a-time path
+        // never disagrees with the byte-at-a-time parser, and with digits where digits belong
+        // it decides alone (the general parser also takes `t`, ` `, `z`, offsets).
+        let valid = *b"2024-02-29T23:59:59.999Z";
+        for at in 0..valid.len() {
+            for byte in 0..=u8::MAX {
+                let mut text = valid;
+                text[at] = byte;
+                let (fast, general) = (parse_utc_millis_layout(&text), parse_any_timestamp(&text));
+                let shown = String::from_utf8_lossy(&text).into_owned();
+                assert!(fast.is_none() || fast == general, "{shown}");
+                if byte.is_ascii_digit() && valid[at].is_ascii_digit() {
+                    assert_eq!(fast, general, "{shown}");
+                }
+            }
+        }
         for text in [
             "2023-02-29T00:00:00.000Z",
             "2024-13-01T00:00:00.000Z",

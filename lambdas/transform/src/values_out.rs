@@ -287,10 +287,11 @@ impl Strings<'_> {
     #[inline]
     fn prefix(&self, index: usize) -> u64 {
         let value = self.get(index);
-        let mut bytes = [0; 8];
-        let length = value.len().min(8);
-        bytes[..length].copy_from_slice(&value[..length]);
-        u64::from_be_bytes(bytes)
+        match value.first_chunk::<8>() {
+            Some(&bytes) => u64::from_be_bytes(bytes),
+            // Short values byte by byte: a copy of a variable length is a call to `memcpy`.
+            None => value.iter().enumerate().fold(0, |prefix, (at, &byte)| prefix | u64::from(byte) << (56 - 8 * at)),
+        }
     }
 }
 
