@@ -11,7 +11,7 @@ use memchr::{memchr, memchr2};
 use crate::error::TransformError;
 use crate::input::InputBuffer;
 use crate::record::{Batch, Cell, CellKind, RecordSource};
-use crate::scan::{bytes_equal, first_marked, splat, word_at};
+use crate::scan::masks16;
 
 /// How CSV text is delimited.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -231,37 +231,36 @@ fn parse_record(
     parse_quoted_record(data, start, at_eof, options, cells, scratch)
 }
 
-/// Splits the record at `data[start..]` at delimiters up to its newline, eight bytes at a time
+/// Splits the record at `data[start..]` at delimiters up to its newline, 16 bytes at a time
 /// (delimiters, quote and newline found in one pass, with no call per field or line); returns
 /// where the record ends, after its newline. `None` if the record has a quote or its newline is
-/// not within the whole words left in `data`: the general parser decides then.
+/// not within the whole blocks left in `data`: the general parser decides then.
 #[inline]
 fn split_unquoted_record(data: &[u8], start: usize, options: CsvOptions, cells: &mut Vec<Cell>) -> Option<usize> {
-    let (delimiters, quotes, newlines) = (splat(options.delimiter), splat(options.quote), splat(b'\n'));
+    let searched = [options.delimiter, options.quote, b'\n'];
     let mut field_start = start;
-    let mut word_start = start;
-    while word_start + 8 <= data.len() {
-        let word = word_at(data, word_start);
-        let newline = bytes_equal(word, newlines);
+    let mut block_start = start;
+    while block_start + 16 <= data.len() {
+        let [delimiters, quotes, newlines] = masks16(data, block_start, searched);
         // The bits of the bytes before the first newline (all of them without one).
-        let before_newline = (newline & newline.wrapping_neg()).wrapping_sub(1);
-        if bytes_equal(word, quotes) & before_newline != 0 {
+        let before_newline = (newlines & newlines.wrapping_neg()).wrapping_sub(1);
+        if quotes & before_newline != 0 {
             return None;
         }
-        let mut found = bytes_equal(word, delimiters) & before_newline;
+        let mut found = delimiters & before_newline;
         while found != 0 {
-            let at = word_start + first_marked(found);
+            let at = block_start + found.trailing_zeros() as usize;
             cells.push(text_cell(field_start, at));
             field_start = at + 1;
             found &= found - 1;
         }
-        if newline != 0 {
-            let at = word_start + first_marked(newline);
+        if newlines != 0 {
+            let at = block_start + newlines.trailing_zeros() as usize;
             let field_end = if at > field_start && data[at - 1] == b'\r' { at - 1 } else { at };
             cells.push(text_cell(field_start, field_end));
             return Some(at + 1);
         }
-        word_start += 8;
+        block_start += 16;
     }
     None
 }
