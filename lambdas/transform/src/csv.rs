@@ -372,7 +372,10 @@ fn parse_quoted_record(
 mod tests {
     use super::*;
 
-    fn cells_of(result: Result<Parsed, Malformed>, cells: &[Cell]) -> Option<(usize, Vec<(CellKind, u32, u32)>)> {
+    /// Where a parsed record ends, and its cells as (kind, start, end).
+    type Parse = Option<(usize, Vec<(CellKind, u32, u32)>)>;
+
+    fn cells_of(result: Result<Parsed, Malformed>, cells: &[Cell]) -> Parse {
         match result {
             Ok(Parsed::Record(end)) => Some((end, cells.iter().map(|c| (c.kind, c.start, c.end)).collect())),
             _ => None,
