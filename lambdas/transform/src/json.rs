@@ -14,7 +14,7 @@ use memchr::{memchr, memchr2};
 use crate::error::TransformError;
 use crate::input::InputBuffer;
 use crate::record::{Batch, Cell, CellKind, RecordSource};
-use crate::scan::find_either;
+use crate::scan::{find_either, leading_digits};
 
 /// The most distinct keys made into columns when inferring a schema.
 const MAX_COLUMNS: usize = 10_000;
@@ -82,7 +82,7 @@ impl KeyIndex {
 
     /// The slot of `key`; `likely` is tried first because records tend to repeat one key order.
     #[inline]
-    fn slot(&mut self, key: &[u8], likely: usize) -> Result<Option<usize>, Failure> {
+    fn slot(&mut self, key: &[u8], likely: usize) -> Result<Option<usize>, Stop> {
         if let Some(name) = self.names.get(likely)
             && same_bytes(name.as_bytes(), key)
         {
@@ -99,7 +99,7 @@ impl KeyIndex {
             return Ok(None);
         }
         if self.names.len() >= MAX_COLUMNS {
-            return Err(Failure::TooManyColumns);
+            return Err(Stop::TooManyColumns);
         }
         let slot = self.names.len();
         self.lookup.insert(key.into(), slot);
@@ -121,6 +121,16 @@ pub(crate) struct JsonReader<R> {
     returned_len: usize,
     /// An error found after the records of the batch last returned, reported next.
     pending_error: Option<TransformError>,
+}
+
+/// Why the object parser stopped: one byte, so that a parsed cell comes back in registers
+/// rather than through memory (written in parts and read whole, that stalled a load per value).
+/// Where and what for `Invalid` are in the parser.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stop {
+    Incomplete,
+    Invalid,
+    TooManyColumns,
 }
 
 /// Why an object could not be parsed from the bytes at hand.
@@ -183,17 +193,23 @@ impl<R: Read> JsonReader<R> {
             cells: &mut self.cells,
             base,
             scratch: &mut self.scratch,
+            what: "",
+            last: Cell::NULL,
         };
         let parsed = parser.parse_object(&mut self.keys);
-        let pos = parser.pos;
+        let (pos, what) = (parser.pos, parser.what);
         match parsed {
             Ok(()) => {
                 self.record_starts.push(start as u32);
                 Ok(pos)
             }
-            Err(failure) => {
+            Err(stop) => {
                 self.cells.truncate(base);
-                Err(failure)
+                Err(match stop {
+                    Stop::Incomplete => Failure::Incomplete,
+                    Stop::Invalid => Failure::Invalid { at: pos, what },
+                    Stop::TooManyColumns => Failure::TooManyColumns,
+                })
             }
         }
     }
@@ -397,16 +413,22 @@ struct ObjectParser<'a> {
     cells: &'a mut Vec<Cell>,
     base: usize,
     scratch: &'a mut Vec<u8>,
+    /// Why the parser stopped at `pos`, after `Stop::Invalid`.
+    what: &'static str,
+    /// The cell of the last key, or of a value whose key is not a column.
+    last: Cell,
 }
 
 impl ObjectParser<'_> {
-    fn invalid<T>(&self, what: &'static str) -> Result<T, Failure> {
-        Err(Failure::Invalid { at: self.pos, what })
+    /// Stops at `pos` for the reason `what`.
+    fn invalid<T>(&mut self, what: &'static str) -> Result<T, Stop> {
+        self.what = what;
+        Err(Stop::Invalid)
     }
 
     #[inline]
-    fn peek(&self) -> Result<u8, Failure> {
-        self.data.get(self.pos).copied().ok_or(Failure::Incomplete)
+    fn peek(&self) -> Result<u8, Stop> {
+        self.data.get(self.pos).copied().ok_or(Stop::Incomplete)
     }
 
     #[inline]
@@ -424,7 +446,7 @@ impl ObjectParser<'_> {
     }
 
     /// The object at `pos` (which holds `{`), one cell per known key.
-    fn parse_object(&mut self, keys: &mut KeyIndex) -> Result<(), Failure> {
+    fn parse_object(&mut self, keys: &mut KeyIndex) -> Result<(), Stop> {
         self.pos += 1;
         self.skip_whitespace();
         if self.peek()? == b'}' {
@@ -443,7 +465,8 @@ impl ObjectParser<'_> {
                     Some(likely_slot)
                 }
                 None => {
-                    let key = self.parse_string(CellKind::JsonText)?;
+                    self.parse_string_into(CellKind::JsonText, None)?;
+                    let key = self.last;
                     let key_bytes = if key.in_scratch {
                         &self.scratch[key.start as usize..key.end as usize]
                     } else {
@@ -458,15 +481,15 @@ impl ObjectParser<'_> {
             }
             self.pos += 1;
             self.skip_whitespace();
-            let value = self.parse_value()?;
-            if let Some(slot) = slot {
+            let index = slot.map(|slot| {
                 let index = self.base + slot;
                 if index >= self.cells.len() {
                     self.cells.resize(index + 1, Cell::NULL);
                 }
-                self.cells[index] = value;
                 likely_slot = slot + 1;
-            }
+                index
+            });
+            self.parse_value_into(index)?;
             self.skip_whitespace();
             match self.peek()? {
                 b',' => self.pos += 1,
@@ -479,50 +502,69 @@ impl ObjectParser<'_> {
         }
     }
 
-    /// A top-level value of the object.
-    fn parse_value(&mut self) -> Result<Cell, Failure> {
+    /// Stores a value's cell at `index` of the batch's cells, or (for a key that is not a
+    /// column, and for keys themselves) in `last`. Called where each cell is made: a cell handed
+    /// back from several branches was built in memory in parts and read whole, which stalled a
+    /// load per value.
+    #[inline(always)]
+    fn put(&mut self, index: Option<usize>, cell: Cell) {
+        match index {
+            Some(index) => self.cells[index] = cell,
+            None => self.last = cell,
+        }
+    }
+
+    /// A top-level value of the object, stored with [`Self::put`].
+    #[inline(always)]
+    fn parse_value_into(&mut self, index: Option<usize>) -> Result<(), Stop> {
         let start = self.pos;
         match self.peek()? {
-            b'"' => self.parse_string(CellKind::JsonText),
+            b'"' => return self.parse_string_into(CellKind::JsonText, index),
             b'-' | b'0'..=b'9' => {
                 self.skip_number()?;
-                Ok(Cell::new(CellKind::Number, start, self.pos))
+                self.put(index, Cell::new(CellKind::Number, start, self.pos));
             }
             b't' => {
                 self.expect_literal(b"true")?;
-                Ok(Cell::new(CellKind::True, start, self.pos))
+                self.put(index, Cell::new(CellKind::True, start, self.pos));
             }
             b'f' => {
                 self.expect_literal(b"false")?;
-                Ok(Cell::new(CellKind::False, start, self.pos))
+                self.put(index, Cell::new(CellKind::False, start, self.pos));
             }
             b'n' => {
                 self.expect_literal(b"null")?;
-                Ok(Cell::NULL)
+                self.put(index, Cell::NULL);
             }
             b'{' | b'[' => {
                 self.skip_value(0)?;
-                Ok(Cell::new(CellKind::Nested, start, self.pos))
+                self.put(index, Cell::new(CellKind::Nested, start, self.pos));
             }
-            _ => self.invalid("expected a value"),
+            _ => return self.invalid("expected a value"),
         }
+        Ok(())
     }
 
-    /// The string at `pos` (which holds `"`); escaped strings are decoded into the scratch.
-    #[inline]
-    fn parse_string(&mut self, kind: CellKind) -> Result<Cell, Failure> {
+    /// The string at `pos` (which holds `"`), stored with [`Self::put`]; escaped strings are
+    /// decoded into the scratch.
+    #[inline(always)]
+    fn parse_string_into(&mut self, kind: CellKind, index: Option<usize>) -> Result<(), Stop> {
         let start = self.pos + 1;
         let Some(stop) = find_either(self.data, start, b'"', b'\\') else {
-            return Err(Failure::Incomplete);
+            return Err(Stop::Incomplete);
         };
         if self.data[stop] == b'"' {
             self.pos = stop + 1;
-            return Ok(Cell::new(kind, start, stop));
+            self.put(index, Cell::new(kind, start, stop));
+        } else {
+            let cell = self.decode_escaped_string(kind, start, stop)?;
+            self.put(index, cell);
         }
-        self.decode_escaped_string(kind, start, stop)
+        Ok(())
     }
 
-    fn decode_escaped_string(&mut self, kind: CellKind, start: usize, first_backslash: usize) -> Result<Cell, Failure> {
+    #[cold]
+    fn decode_escaped_string(&mut self, kind: CellKind, start: usize, first_backslash: usize) -> Result<Cell, Stop> {
         let scratch_start = self.scratch.len();
         self.scratch.extend_from_slice(&self.data[start..first_backslash]);
         self.pos = first_backslash;
@@ -555,7 +597,7 @@ impl ObjectParser<'_> {
                 self.scratch.push(decoded);
             }
             let Some(found) = memchr2(b'"', b'\\', &self.data[self.pos..]) else {
-                return Err(Failure::Incomplete);
+                return Err(Stop::Incomplete);
             };
             let stop = self.pos + found;
             self.scratch.extend_from_slice(&self.data[self.pos..stop]);
@@ -568,13 +610,13 @@ impl ObjectParser<'_> {
     }
 
     /// The four hex digits after `\u` (and a second `\uXXXX` for a surrogate pair).
-    fn parse_unicode_escape(&mut self) -> Result<char, Failure> {
+    fn parse_unicode_escape(&mut self) -> Result<char, Stop> {
         let escape_start = self.pos - 2;
         let high = self.hex4()?;
         let code = if (0xD800..0xDC00).contains(&high) {
             if self.data.get(self.pos..self.pos + 2) != Some(b"\\u") {
                 if self.pos + 2 > self.data.len() {
-                    return Err(Failure::Incomplete);
+                    return Err(Stop::Incomplete);
                 }
                 self.pos = escape_start;
                 return self.invalid("unpaired UTF-16 surrogate in a \\u escape");
@@ -598,9 +640,9 @@ impl ObjectParser<'_> {
         }
     }
 
-    fn hex4(&mut self) -> Result<u32, Failure> {
+    fn hex4(&mut self) -> Result<u32, Stop> {
         let Some(digits) = self.data.get(self.pos..self.pos + 4) else {
-            return Err(Failure::Incomplete);
+            return Err(Stop::Incomplete);
         };
         let mut value = 0;
         for &digit in digits {
@@ -618,7 +660,7 @@ impl ObjectParser<'_> {
 
     /// `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`
     #[inline]
-    fn skip_number(&mut self) -> Result<(), Failure> {
+    fn skip_number(&mut self) -> Result<(), Stop> {
         match self.plain_decimal_end() {
             Some(end) => {
                 self.pos = end;
@@ -634,7 +676,18 @@ impl ObjectParser<'_> {
     #[inline]
     fn plain_decimal_end(&self) -> Option<usize> {
         let data = self.data;
-        let digits_end = |from: usize| from + data[from..].iter().take_while(|b| b.is_ascii_digit()).count();
+        let digits_end = |from: usize| {
+            // Eight bytes at a time while they are there (a number is rarely longer).
+            let mut end = from;
+            while end + 8 <= data.len() {
+                let digits = leading_digits(data, end);
+                end += digits;
+                if digits < 8 {
+                    return end;
+                }
+            }
+            end + data[end..].iter().take_while(|b| b.is_ascii_digit()).count()
+        };
         let start = self.pos + usize::from(data.get(self.pos) == Some(&b'-'));
         let mut end = digits_end(start);
         let integer_ok = end == start + 1 || (end > start + 1 && data[start] != b'0');
@@ -654,7 +707,7 @@ impl ObjectParser<'_> {
         }
     }
 
-    fn skip_number_in_full(&mut self) -> Result<(), Failure> {
+    fn skip_number_in_full(&mut self) -> Result<(), Stop> {
         if self.peek()? == b'-' {
             self.pos += 1;
         }
@@ -683,28 +736,28 @@ impl ObjectParser<'_> {
         Ok(())
     }
 
-    fn skip_digits(&mut self) -> Result<(), Failure> {
+    fn skip_digits(&mut self) -> Result<(), Stop> {
         let digits = self.data[self.pos..].iter().take_while(|b| b.is_ascii_digit()).count();
         self.pos += digits;
         // A number that runs to the end of the bytes at hand may go on.
-        if self.pos == self.data.len() { Err(Failure::Incomplete) } else { Ok(()) }
+        if self.pos == self.data.len() { Err(Stop::Incomplete) } else { Ok(()) }
     }
 
-    fn expect_literal(&mut self, literal: &'static [u8]) -> Result<(), Failure> {
+    fn expect_literal(&mut self, literal: &'static [u8]) -> Result<(), Stop> {
         let available = &self.data[self.pos..];
         let compared = available.len().min(literal.len());
         if available[..compared] != literal[..compared] {
             return self.invalid("invalid literal (expected true, false or null)");
         }
         if compared < literal.len() {
-            return Err(Failure::Incomplete);
+            return Err(Stop::Incomplete);
         }
         self.pos += literal.len();
         Ok(())
     }
 
     /// Checks a nested value and moves past it.
-    fn skip_value(&mut self, depth: usize) -> Result<(), Failure> {
+    fn skip_value(&mut self, depth: usize) -> Result<(), Stop> {
         if depth > MAX_DEPTH {
             return self.invalid("nested more than 128 levels deep");
         }
@@ -771,11 +824,11 @@ impl ObjectParser<'_> {
     }
 
     /// Moves past the string at `pos`, checking its escapes.
-    fn skip_string(&mut self) -> Result<(), Failure> {
+    fn skip_string(&mut self) -> Result<(), Stop> {
         self.pos += 1;
         loop {
             let Some(found) = memchr2(b'"', b'\\', &self.data[self.pos..]) else {
-                return Err(Failure::Incomplete);
+                return Err(Stop::Incomplete);
             };
             self.pos += found;
             if self.data[self.pos] == b'"' {

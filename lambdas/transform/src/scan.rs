@@ -21,6 +21,7 @@ pub(crate) fn word_at(data: &[u8], at: usize) -> u64 {
 
 /// 0x80 in each byte of `word` that equals the byte repeated in `splat`, 0 elsewhere (exact:
 /// no false positives, unlike the shorter `haszero` trick).
+#[cfg(any(test, not(target_arch = "x86_64")))]
 #[inline]
 pub(crate) fn bytes_equal(word: u64, splat: u64) -> u64 {
     let x = word ^ splat;
@@ -63,24 +64,38 @@ pub(crate) fn masks16_portable(data: &[u8], at: usize, values: [u8; 3]) -> [u32;
 #[cfg(not(target_arch = "x86_64"))]
 pub(crate) use masks16_portable as masks16;
 
-/// How far the word-at-a-time search goes before handing over to `memchr2`.
-const SHORT_SEARCH: usize = 32;
+/// How far the 16-bytes-a-step search goes before handing over to `memchr2`, whose vector
+/// setup only pays off on longer input.
+const SHORT_SEARCH: usize = 64;
 
 /// The position of the first `a` or `b` at or after `from`.
 #[inline]
 pub(crate) fn find_either(data: &[u8], from: usize, a: u8, b: u8) -> Option<usize> {
-    let (splat_a, splat_b) = (splat(a), splat(b));
     let mut pos = from;
     let short_end = data.len().min(from + SHORT_SEARCH);
-    while pos + 8 <= short_end {
-        let word = word_at(data, pos);
-        let found = bytes_equal(word, splat_a) | bytes_equal(word, splat_b);
+    while pos + 16 <= short_end {
+        let [found_a, found_b, _] = masks16(data, pos, [a, b, b]);
+        let found = found_a | found_b;
         if found != 0 {
-            return Some(pos + first_marked(found));
+            return Some(pos + found.trailing_zeros() as usize);
         }
-        pos += 8;
+        pos += 16;
     }
     memchr2(a, b, &data[pos..]).map(|at| pos + at)
+}
+
+/// The number of ASCII digits at the start of the eight bytes at `data[at..]` (8 when all are).
+#[inline]
+pub(crate) fn leading_digits(data: &[u8], at: usize) -> usize {
+    first_marked(non_digit_marks(word_at(data, at) ^ splat(b'0')))
+}
+
+/// 0x80 in each byte of `word` (bytes already `^ b'0'`) that was not an ASCII digit, exactly:
+/// a digit reads 0..=9, and adding 0x76 to the low seven bits sets the high bit only above 9,
+/// with no carry into the next byte.
+#[inline]
+pub(crate) fn non_digit_marks(word: u64) -> u64 {
+    (((word & LOW_SEVEN_BITS).wrapping_add(splat(0x76))) | word) & splat(0x80)
 }
 
 #[cfg(test)]
@@ -100,6 +115,20 @@ mod tests {
         assert_eq!(bytes_equal(word_at(b"a,b,c,d,", 0), splat(b',')), 0x8000_8000_8000_8000);
         // Exact: a byte that differs only in its high bit, or by one, is not a match.
         assert_eq!(bytes_equal(word_at(b"\xAC-+\x2C\x2C\x2C\x2C\x2C", 0), splat(b',')), 0x8080_8080_8000_0000);
+    }
+
+    #[test]
+    fn digits_are_counted_a_word_at_a_time() {
+        for text in [&b"12345678"[..], b"1234567x", b"x", b"0/9:", b"9\xB0", b"\xB9", b"007."] {
+            let mut padded = text.to_vec();
+            padded.resize(8, b' ');
+            let expected = padded.iter().take_while(|b| b.is_ascii_digit()).count();
+            assert_eq!(leading_digits(&padded, 0), expected, "{text:?}");
+        }
+        for byte in 0..=u8::MAX {
+            let word = u64::from_le_bytes([byte ^ b'0'; 8]);
+            assert_eq!(non_digit_marks(word) == 0, byte.is_ascii_digit(), "{byte}");
+        }
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Text → typed value parsers, shared by inference and conversion. Hand-written because they
 //! run once per cell and the generic routines (and chrono) cost more than the rest of a row.
 
-use crate::scan::splat;
+use crate::scan::{non_digit_marks, splat};
 
 /// An optionally signed decimal integer that fits in i64.
 pub(crate) fn parse_i64(text: &[u8]) -> Option<i64> {
@@ -188,9 +188,7 @@ fn parse_utc_millis_layout(text: &[u8]) -> Option<i64> {
     let mut pairs = [0u64; 3];
     for (index, (word, (separators, separator_mask))) in [w0, w1, w2].into_iter().zip(SEPARATORS).enumerate() {
         let digits = word & !separator_mask;
-        // A digit reads 0..=9: adding 0x76 sets no high bit, and nothing carries between bytes.
-        let not_digits = (digits.wrapping_add(splat(0x76) & !separator_mask) | digits) & splat(0x80);
-        if word & separator_mask != separators || not_digits != 0 {
+        if word & separator_mask != separators || non_digit_marks(digits) != 0 {
             return None;
         }
         // Byte i becomes 10 × digit i + digit i + 1 (at most 99, so no carry either).
