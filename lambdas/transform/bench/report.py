@@ -1,6 +1,6 @@
 """Prints bench/run.sh's results as one table per data shape.
 
-Usage: report.py <results.jsonl>
+Usage: report.py <results.jsonl> [load.txt]
 
 Speeds are input megabytes per second of the process's CPU time (which other processes on a
 shared machine do not inflate) and of wall time; "sdlf ×" is sdlf-transform's CPU-time speed as
@@ -39,5 +39,16 @@ def main() -> None:
                     )
 
 
+def print_load(path: str) -> None:
+    """The one-minute load average as each shape started, and at the end."""
+    samples = [line.split() for line in open(path) if line.strip()]
+    if samples:
+        cores = samples[0][2]
+        shown = ", ".join(f"{when} {load}" for when, load, _ in samples)
+        print(f"\nload average (1 min) on {cores} cores: {shown}")
+
+
 if __name__ == "__main__":
     main()
+    if len(sys.argv) > 2:
+        print_load(sys.argv[2])

@@ -64,7 +64,12 @@ print(json.dumps(best))' "$shape"
 
 results="$data/results.jsonl"
 : > "$results"
+# Other processes inflate CPU time far less than wall time, yet somewhat (they share caches and
+# memory bandwidth): the load they put on the machine is recorded beside the figures.
+load_log="$data/load.txt"
+: > "$load_log"
 for shape in $shapes; do
+  echo "$shape $(cut -d' ' -f1 /proc/loadavg) $(nproc)" >> "$load_log"
   csv="$data/$shape-${megabytes}mb.csv"
   jsonl="$data/$shape-${megabytes}mb.jsonl"
   if [ ! -s "$csv" ] || [ ! -s "$jsonl" ]; then
@@ -86,4 +91,5 @@ for shape in $shapes; do
   done
 done
 
-python3 "$here/report.py" "$results"
+echo "end $(cut -d' ' -f1 /proc/loadavg) $(nproc)" >> "$load_log"
+python3 "$here/report.py" "$results" "$load_log"

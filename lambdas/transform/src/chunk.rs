@@ -26,7 +26,7 @@ use parquet::schema::types::ColumnDescPtr;
 use crate::columns::{ColumnBuffer, ColumnValues};
 use crate::error::TransformError;
 use crate::hybrid;
-use crate::values_out::{Booleans, Bounds, Doubles, Numbers, Strings, Values};
+use crate::values_out::{Booleans, Bounds, DictionaryOrder, Doubles, Numbers, Strings, Values};
 
 /// A data page holds at most this many rows (the parquet crate's default) ...
 const PAGE_ROWS: usize = 20_000;
@@ -118,6 +118,10 @@ impl ChunkEncoder {
         let mut offsets = OffsetIndexBuilder::new();
         let mut column_index = ColumnIndexBuilder::new(descr.physical_type());
         let mut chunk_bounds = Bounds::default();
+        let order = match &dictionary {
+            Some(entries) if !V::FLOATING => Some(DictionaryOrder::new(values, entries)),
+            _ => None,
+        };
         let (mut row, mut value) = (0, 0);
         while row < levels.len() {
             let (rows, values_range) = page_extent(values, levels, row, value, bit_width.is_some());
@@ -126,7 +130,10 @@ impl ChunkEncoder {
             totals.add(&spec);
             offsets.append_offset_and_size(spec.offset as i64, spec.compressed_size as i32);
             offsets.append_row_count(rows.len() as i64);
-            let bounds = values.bounds(values_range.clone());
+            let bounds = match &order {
+                Some(order) => order.bounds(&self.dictionary_ids[values_range.clone()]),
+                None => values.bounds(values_range.clone()),
+            };
             append_page_index(&mut column_index, values, bounds, rows.len() - values_range.len());
             chunk_bounds = chunk_bounds.merge(bounds, |a, b| values.less(a, b));
             (row, value) = (rows.end, values_range.end);

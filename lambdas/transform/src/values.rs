@@ -96,13 +96,28 @@ pub(crate) fn looks_like_decimal_number(text: &[u8]) -> bool {
 
 /// `true` or `false` in any letter case.
 pub(crate) fn parse_bool(text: &[u8]) -> Option<bool> {
-    if text.eq_ignore_ascii_case(b"true") {
-        Some(true)
-    } else if text.eq_ignore_ascii_case(b"false") {
-        Some(false)
-    } else {
-        None
+    // A capital differs from its lowercase letter only in bit 0x20, and only those two bytes
+    // give a lowercase letter with that bit set: one comparison per word, no call.
+    let lowercase = |word: u64| word | 0x2020_2020_2020_2020;
+    match text {
+        &[a, b, c, d] => (lowercase(u64::from_le_bytes([a, b, c, d, 0, 0, 0, 0])) == word(b"true")).then_some(true),
+        &[a, b, c, d, e] => {
+            (lowercase(u64::from_le_bytes([a, b, c, d, e, 0, 0, 0])) == word(b"false")).then_some(false)
+        }
+        _ => None,
     }
+}
+
+/// A word holding `text` (at most 8 bytes) with the unused bytes 0x20, as `parse_bool`'s
+/// lowercase words have them.
+const fn word(text: &[u8]) -> u64 {
+    let mut bytes = [0x20; 8];
+    let mut index = 0;
+    while index < text.len() {
+        bytes[index] = text[index];
+        index += 1;
+    }
+    u64::from_le_bytes(bytes)
 }
 
 /// `YYYY-MM-DD` as days since 1970-01-01.
@@ -368,6 +383,19 @@ mod tests {
         assert_eq!(parse_bool(b"TRUE"), Some(true));
         assert_eq!(parse_bool(b"False"), Some(false));
         assert_eq!(parse_bool(b"yes"), None);
+        // Every one-byte change of the two words: only case changes are taken.
+        for text in [&b"true"[..], b"false"] {
+            for at in 0..text.len() {
+                for byte in 0..=u8::MAX {
+                    let mut changed = text.to_vec();
+                    changed[at] = byte;
+                    let expected = changed.eq_ignore_ascii_case(text).then_some(text == b"true");
+                    assert_eq!(parse_bool(&changed), expected, "{changed:?}");
+                }
+            }
+        }
+        assert_eq!(parse_bool(b"tru"), None);
+        assert_eq!(parse_bool(b"falsey"), None);
         assert_eq!(parse_f64(b"1.5e3"), Some(1500.0));
         assert!(looks_like_decimal_number(b"-1.5e3"));
         // The short-decimal fast path rounds exactly like the standard parser.

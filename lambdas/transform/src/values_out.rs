@@ -97,6 +97,53 @@ impl Bounds {
     }
 }
 
+/// The sort order of a chunk's dictionary entries, so that a page's bounds are found from its
+/// dictionary ids with integer comparisons (strings would take one comparison each, often a
+/// call to `memcmp`). For types without NaN, where every entry is ordered; entries are distinct
+/// values, so there are no ties and the bounds are the values `Values::bounds` finds.
+pub(crate) struct DictionaryOrder {
+    /// Per dictionary id, its place in sort order.
+    rank: Vec<u32>,
+    /// Per place in sort order, that entry's value index.
+    sorted: Vec<usize>,
+}
+
+impl DictionaryOrder {
+    /// `entries[id]` is the value index of dictionary entry `id`.
+    pub(crate) fn new<V: Values>(values: &V, entries: &[usize]) -> Self {
+        let mut ids: Vec<usize> = (0..entries.len()).collect();
+        ids.sort_unstable_by(|&a, &b| {
+            let (a, b) = (entries[a], entries[b]);
+            if values.less(a, b) {
+                std::cmp::Ordering::Less
+            } else if values.less(b, a) {
+                std::cmp::Ordering::Greater
+            } else {
+                std::cmp::Ordering::Equal
+            }
+        });
+        let mut rank = vec![0; entries.len()];
+        for (place, &id) in ids.iter().enumerate() {
+            rank[id] = place as u32;
+        }
+        DictionaryOrder { rank, sorted: ids.iter().map(|&id| entries[id]).collect() }
+    }
+
+    /// The least and greatest of the values with these dictionary ids.
+    pub(crate) fn bounds(&self, ids: &[u32]) -> Bounds {
+        let (mut low, mut high) = (u32::MAX, 0);
+        for &id in ids {
+            let place = self.rank[id as usize];
+            low = low.min(place);
+            high = high.max(place);
+        }
+        if ids.is_empty() {
+            return Bounds::default();
+        }
+        Bounds { min: Some(self.sorted[low as usize]), max: Some(self.sorted[high as usize]), nans: 0 }
+    }
+}
+
 /// A fixed-width integer that Parquet stores little-endian: INT64 or INT32 (dates).
 pub(crate) trait Integer: Copy + Ord + std::hash::Hash {
     const WIDTH: usize;
@@ -357,5 +404,32 @@ impl Values for Strings<'_> {
     fn statistics(&self, min: Option<usize>, max: Option<usize>, nulls: u64, _nans: u64) -> Statistics {
         let value = |index: usize| ByteArray::from(self.get(index).to_vec());
         Statistics::from(ValueStatistics::new(min.map(value), max.map(value), None, Some(nulls), false))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn page_bounds_from_the_dictionary_order_are_the_values_bounds() {
+        let words = ["pear", "apple", "fig", "apple", "", "plum", "fig", "apricot", "pear", "zz", "a"];
+        let (mut bytes, mut ends) = (Vec::new(), Vec::new());
+        for word in words {
+            bytes.extend_from_slice(&(word.len() as u32).to_le_bytes());
+            bytes.extend_from_slice(word.as_bytes());
+            ends.push(bytes.len());
+        }
+        let strings = Strings { bytes: &bytes, ends: &ends };
+        let mut ids = Vec::new();
+        let entries = strings.dictionary(1 << 20, &mut ids).expect("dictionary");
+        let order = DictionaryOrder::new(&strings, &entries);
+        for start in 0..words.len() {
+            for end in start..=words.len() {
+                let (expected, found) = (strings.bounds(start..end), order.bounds(&ids[start..end]));
+                let text = |index: Option<usize>| index.map(|index| strings.get(index).to_vec());
+                assert_eq!((text(found.min), text(found.max)), (text(expected.min), text(expected.max)));
+            }
+        }
     }
 }
