@@ -99,11 +99,9 @@ pub(crate) fn parse_bool(text: &[u8]) -> Option<bool> {
     // A capital differs from its lowercase letter only in bit 0x20, and only those two bytes
     // give a lowercase letter with that bit set: one comparison per word, no call.
     let lowercase = |word: u64| word | 0x2020_2020_2020_2020;
-    match text {
-        &[a, b, c, d] => (lowercase(u64::from_le_bytes([a, b, c, d, 0, 0, 0, 0])) == word(b"true")).then_some(true),
-        &[a, b, c, d, e] => {
-            (lowercase(u64::from_le_bytes([a, b, c, d, e, 0, 0, 0])) == word(b"false")).then_some(false)
-        }
+    match *text {
+        [a, b, c, d] => (lowercase(u64::from_le_bytes([a, b, c, d, 0, 0, 0, 0])) == word(b"true")).then_some(true),
+        [a, b, c, d, e] => (lowercase(u64::from_le_bytes([a, b, c, d, e, 0, 0, 0])) == word(b"false")).then_some(false),
         _ => None,
     }
 }
