@@ -76,13 +76,13 @@ impl ColumnBuffer {
                 }
                 Ok(())
             }
-            ColumnValues::Int64(column) => push_parsed(batch, slot, levels, column, |kind, bytes| {
-                if text_or_number(kind) { values::parse_i64(bytes) } else { None }
+            ColumnValues::Int64(column) => push_parsed(batch, slot, levels, column, |kind, bytes, tail| {
+                if text_or_number(kind) { values::parse_i64_at(tail, bytes.len()) } else { None }
             }),
-            ColumnValues::Double(column) => push_parsed(batch, slot, levels, column, |kind, bytes| {
-                if text_or_number(kind) { values::parse_f64(bytes) } else { None }
+            ColumnValues::Double(column) => push_parsed(batch, slot, levels, column, |kind, bytes, tail| {
+                if text_or_number(kind) { values::parse_f64_at(tail, bytes.len()) } else { None }
             }),
-            ColumnValues::Boolean(column) => push_parsed(batch, slot, levels, column, |kind, bytes| match kind {
+            ColumnValues::Boolean(column) => push_parsed(batch, slot, levels, column, |kind, bytes, _| match kind {
                 CellKind::True => Some(true),
                 CellKind::False => Some(false),
                 CellKind::Text | CellKind::JsonText => values::parse_bool(bytes),
@@ -94,12 +94,12 @@ impl ColumnBuffer {
                     slot,
                     levels,
                     column,
-                    |kind, bytes| {
+                    |kind, bytes, _| {
                         if is_text(kind) { values::parse_date(bytes) } else { None }
                     },
                 )
             }
-            ColumnValues::Timestamp(column) => push_parsed(batch, slot, levels, column, |kind, bytes| {
+            ColumnValues::Timestamp(column) => push_parsed(batch, slot, levels, column, |kind, bytes, _| {
                 if is_text(kind) { values::parse_timestamp_micros(bytes) } else { None }
             }),
         }
@@ -133,7 +133,8 @@ impl ColumnBuffer {
     }
 }
 
-/// Appends a non-string column's cells, parsed by `parse`. Empty text (`""` in CSV) is a null
+/// Appends a non-string column's cells, parsed by `parse` (from the cell's kind, bytes, and
+/// bytes onward). Empty text (`""` in CSV) is a null
 /// in every column but a string one.
 #[inline(always)]
 fn push_parsed<T>(
@@ -141,17 +142,19 @@ fn push_parsed<T>(
     slot: usize,
     levels: &mut Vec<u8>,
     column: &mut Vec<T>,
-    parse: impl Fn(CellKind, &[u8]) -> Option<T>,
+    parse: impl Fn(CellKind, &[u8], &[u8]) -> Option<T>,
 ) -> Result<(), usize> {
     column.reserve(batch.records());
     for record in 0..batch.records() {
         let cell = batch.cells[record * batch.slots + slot];
-        let bytes = batch.bytes_of(cell);
+        // The value's bytes, and (for parsers that read whole words) what follows them.
+        let tail = batch.bytes_from(cell);
+        let bytes = &tail[..(cell.end - cell.start) as usize];
         if cell.kind == CellKind::Null || bytes.is_empty() {
             levels.push(0);
             continue;
         }
-        match parse(cell.kind, bytes) {
+        match parse(cell.kind, bytes, tail) {
             Some(value) => {
                 column.push(value);
                 levels.push(1);

@@ -66,8 +66,15 @@ impl<'a> Batch<'a> {
     /// The bytes of a cell of this batch.
     #[inline]
     pub(crate) fn bytes_of(&self, cell: Cell) -> &'a [u8] {
+        &self.bytes_from(cell)[..(cell.end - cell.start) as usize]
+    }
+
+    /// The bytes from a cell's start to the end of its source: the cell's, then what follows,
+    /// which lets a parser read whole words past a short value.
+    #[inline]
+    pub(crate) fn bytes_from(&self, cell: Cell) -> &'a [u8] {
         let source = if cell.in_scratch { self.scratch } else { self.bytes };
-        &source[cell.start as usize..cell.end as usize]
+        &source[cell.start as usize..]
     }
 
     /// One record's cells, one per slot.

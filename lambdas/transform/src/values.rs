@@ -1,7 +1,7 @@
 //! Text → typed value parsers, shared by inference and conversion. Hand-written because they
 //! run once per cell and the generic routines (and chrono) cost more than the rest of a row.
 
-use crate::scan::{non_digit_marks, splat};
+use crate::scan::{first_marked, leading_digits, non_digit_marks, splat, word_at};
 
 /// An optionally signed decimal integer that fits in i64.
 pub(crate) fn parse_i64(text: &[u8]) -> Option<i64> {
@@ -33,6 +33,67 @@ pub(crate) fn parse_i64(text: &[u8]) -> Option<i64> {
         }
     }
     if negative { Some(value) } else { value.checked_neg() }
+}
+
+/// [`parse_i64`] of the first `len` bytes of `tail`, which goes on past them as the input
+/// buffer does: up to eight digits without a sign are read as one word.
+#[inline]
+pub(crate) fn parse_i64_at(tail: &[u8], len: usize) -> Option<i64> {
+    match short_unsigned(tail, 0, len) {
+        Some(value) => Some(value as i64),
+        None => parse_i64(&tail[..len]),
+    }
+}
+
+/// [`parse_f64`] of the first `len` bytes of `tail` (as for [`parse_i64_at`]): the usual
+/// `-123.45` is read a word per side of the point.
+#[inline]
+pub(crate) fn parse_f64_at(tail: &[u8], len: usize) -> Option<f64> {
+    short_decimal_at(tail, len).or_else(|| parse_f64(&tail[..len]))
+}
+
+/// `-?D.F` or `-?D` with 1–8 digits on each side and at most 15 in all: the two digit runs are
+/// words, and the value is [`parse_short_decimal`]'s (the same exact division).
+#[inline]
+fn short_decimal_at(tail: &[u8], len: usize) -> Option<f64> {
+    let sign = usize::from(tail.first() == Some(&b'-'));
+    if tail.len() < len + 8 || len <= sign {
+        return None;
+    }
+    let integer_len = leading_digits(tail, sign);
+    let integer = short_unsigned(tail, sign, integer_len)?;
+    let fraction_len = (len - sign).checked_sub(integer_len + 1);
+    let value = match fraction_len {
+        None if integer_len == len - sign => integer as f64,
+        Some(fraction_len @ 1..=8) if tail[sign + integer_len] == b'.' && integer_len + fraction_len <= 15 => {
+            let fraction = short_unsigned(tail, sign + integer_len + 1, fraction_len)?;
+            let scale = EXACT_POWERS_OF_TEN[fraction_len];
+            (integer * scale as u64 + fraction) as f64 / scale
+        }
+        _ => return None,
+    };
+    Some(if sign == 1 { -value } else { value })
+}
+
+/// The `len` (1–8) ASCII digits at `tail[at..]` as a number, read as one word: `None` unless
+/// they are all digits and `tail` has eight bytes there.
+#[inline]
+fn short_unsigned(tail: &[u8], at: usize, len: usize) -> Option<u64> {
+    if !(1..=8).contains(&len) || tail.len() < at + 8 {
+        return None;
+    }
+    let digits = word_at(tail, at) ^ splat(b'0');
+    if first_marked(non_digit_marks(digits)) < len {
+        return None;
+    }
+    // The digits moved to the top bytes, zeros before them; then pairs, then the four pairs
+    // combined by two multiplications (each product's upper half sums two of them).
+    let digits = digits << (8 * (8 - len));
+    let pairs = digits.wrapping_mul(10).wrapping_add(digits >> 8);
+    const LOW_BYTES: u64 = 0x0000_00FF_0000_00FF;
+    let high = (pairs & LOW_BYTES).wrapping_mul(100 + (1_000_000 << 32));
+    let low = ((pairs >> 16) & LOW_BYTES).wrapping_mul(1 + (10_000 << 32));
+    Some(high.wrapping_add(low) >> 32)
 }
 
 /// A float as Rust reads it (decimal, exponent, `inf`, `NaN`).
@@ -410,6 +471,38 @@ mod tests {
             assert_eq!(parse_f64(text.as_bytes()), text.parse().ok(), "{text}");
         }
         assert!(!looks_like_decimal_number(b"inf"));
+    }
+
+    #[test]
+    fn numbers_read_a_word_at_a_time_match_the_general_parsers() {
+        let alphabet = b"0123456789-.+e,x";
+        let mut state: u64 = 99;
+        let mut next = |below: usize| {
+            state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            (state >> 33) as usize % below
+        };
+        for round in 0..200_000 {
+            let len = next(20);
+            // Mostly digits with one point, sometimes any of the alphabet.
+            let mut text: Vec<u8> = (0..len).map(|_| b'0' + next(10) as u8).collect();
+            if len > 1 && round % 2 == 0 {
+                text[next(len)] = b'.';
+            }
+            if len > 0 && round % 3 == 0 {
+                text[next(len)] = alphabet[next(alphabet.len())];
+            }
+            if len > 0 && round % 5 == 0 {
+                text[0] = b'-';
+            }
+            let mut tail = text.clone();
+            tail.extend((0..next(12)).map(|_| alphabet[next(alphabet.len())]));
+            assert_eq!(parse_i64_at(&tail, len), parse_i64(&text), "{:?}", String::from_utf8_lossy(&tail));
+            let (word_read, general) = (parse_f64_at(&tail, len), parse_f64(&text));
+            assert_eq!(word_read.map(f64::to_bits), general.map(f64::to_bits), "{:?}", String::from_utf8_lossy(&tail));
+        }
+        assert_eq!(short_unsigned(b"12345678", 0, 8), Some(12_345_678));
+        assert_eq!(short_unsigned(b"00000001........", 0, 8), Some(1));
+        assert_eq!(short_unsigned(b"9,......", 0, 1), Some(9));
         assert!(!looks_like_decimal_number(b"-"));
     }
 }
