@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The project's test command (what CI runs): tests/run-all.sh, from any directory.
 #
-#   1. tools     install/refresh the pinned Python tools (tests/support/tools.sh ensure)
+#   1. tools     install/refresh the pinned Python tools, checkov in its own venv (tests/support/tools.sh ensure)
 #   2. fmt       cargo fmt --all -- --check
 #      clippy    cargo clippy --workspace --all-targets --locked -- -D warnings
 #   3. codegen   the generated CloudFormation types are up to date (sdlf-cfn-codegen generate --check)
@@ -11,6 +11,7 @@
 # Stops at the first failing step and names it. Exported for the tests:
 #   PATH                   the tools venv's bin first (cfn-lint, ministack, cargo-lambda, zig via python3 -m ziglang, moto_server)
 #   SDLF_CFN_LINT          absolute path of cfn-lint
+#   SDLF_CHECKOV           absolute path of checkov (its own venv, not on PATH)
 #   SDLF_MINISTACK_SCRIPT  absolute path of tests/support/ministack.sh; a test that needs
 #                          MiniStack runs `$SDLF_MINISTACK_SCRIPT start --port 0` itself (and stops it)
 #   SDLF_TOOLS_DIR         where the venv lives, so nested tools.sh calls share it
@@ -42,6 +43,8 @@ tools_env=$("$SUPPORT/tools.sh" env)
 eval "$tools_env"
 SDLF_CFN_LINT=$("$SUPPORT/tools.sh" path cfn-lint)
 export SDLF_CFN_LINT
+SDLF_CHECKOV=$("$SUPPORT/tools.sh" path checkov)
+export SDLF_CHECKOV
 export SDLF_MINISTACK_SCRIPT="$SUPPORT/ministack.sh"
 
 step fmt cargo fmt --all -- --check

@@ -6,7 +6,8 @@ use std::collections::BTreeMap;
 use sdlf_lake::quality::{Condition, Rule, Values};
 use sdlf_lake::{
     Batch, Column, ColumnType, Crawler, Dataset, Environment, GlueJob, HeavyTransform, InputFormat, Lake,
-    LightTransform, OnQualityFailure, Pipeline, Quality, Schedule, TargetFormat, Team, WorkerType,
+    LightTransform, OnQualityFailure, Pipeline, Quality, Schedule, Subnet, TargetFormat, Team, Vpc, VpcEndpoints,
+    WorkerType,
 };
 
 /// The example lake: organisation `anycompany`, domain `datalake`; team `engineering` runs
@@ -103,6 +104,26 @@ fn campaigns() -> Dataset {
     }
 }
 
+/// The example lake with `dev` in a VPC of its account (two subnets in two zones, one security
+/// group) and the lake creating the VPC endpoints it needs there: how the VPC option reads, and
+/// what the tests synthesize, lint and scan in VPC mode.
+pub fn vpc_lake() -> Lake {
+    let mut lake = lake();
+    let vpc = Vpc {
+        subnets: vec![
+            Subnet::new("subnet-0a1b2c3d4e5f60718", "us-east-1a"),
+            Subnet::new("subnet-0b1c2d3e4f5a60718", "us-east-1b"),
+        ],
+        security_group_ids: vec!["sg-0c1d2e3f4a5b60718".into()],
+        endpoints: VpcEndpoints::Create {
+            vpc_id: "vpc-0d1e2f3a4b5c60718".into(),
+            route_table_ids: vec!["rtb-0e1f2a3b4c5d60718".into(), "rtb-0f1a2b3c4d5e60718".into()],
+        },
+    };
+    lake.environments[0] = Environment::aws("dev", "111111111111", "us-east-1").in_vpc(vpc);
+    lake
+}
+
 /// A synthetic lake of `teams` teams, each with `pipelines` pipelines and `datasets`
 /// datasets spread over them: for benchmarks and scale tests of synthesis.
 pub fn generated_lake(teams: usize, pipelines: usize, datasets: usize) -> Lake {
@@ -129,6 +150,16 @@ mod tests {
     #[test]
     fn the_example_lake_is_valid() {
         assert_eq!(sdlf_lake::names::validate(&super::lake()), Ok(()));
+    }
+
+    #[test]
+    fn the_vpc_lake_is_valid_and_differs_from_the_example_only_in_dev_s_vpc() {
+        let (vpc, example) = (super::vpc_lake(), super::lake());
+        assert_eq!(sdlf_lake::names::validate(&vpc), Ok(()));
+        assert!(vpc.environments[0].vpc.is_some());
+        let mut without = vpc.clone();
+        without.environments[0].vpc = None;
+        assert_eq!(without, example);
     }
 
     #[test]

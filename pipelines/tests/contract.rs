@@ -11,7 +11,7 @@ use sdlf_lake::output::synth_environment;
 use sdlf_lambda_core::contract::config::{ConfigResource, DatasetConfig, PipelineConfig, RowKind};
 use sdlf_lambda_core::contract::env::{
     CatalogEnv, ConfigEnv, EnvError, ErrorEnv, RedriveEnv, RoutingEnv, StageARoutingEnv, StageATransformEnv,
-    StageBHeavyEnv, StageBPostupdateEnv, StageBRoutingEnv,
+    StageBHeavyEnv, StageBPostupdateEnv, StageBPublishEnv, StageBRoutingEnv,
 };
 use sdlf_lambda_core::handler::Handler;
 use serde_json::{Map, Value};
@@ -43,6 +43,7 @@ fn read_env(handler: Handler, vars: &Map<String, Value>) -> Result<(), EnvError>
         Handler::StageATransform => StageATransformEnv::from_vars(var).map(drop),
         Handler::StageBRouting => StageBRoutingEnv::from_vars(var).map(drop),
         Handler::StageBHeavy => StageBHeavyEnv::from_vars(var).map(drop),
+        Handler::StageBPublish => StageBPublishEnv::from_vars(var).map(drop),
         Handler::StageBPostupdate => StageBPostupdateEnv::from_vars(var).map(drop),
         Handler::Error => ErrorEnv::from_vars(var).map(drop),
         Handler::Redrive => RedriveEnv::from_vars(var).map(drop),
@@ -110,8 +111,9 @@ fn every_function_environment_reads_back_with_its_handlers_type() {
     }
     // Per environment: catalog, routing and config; per pipeline (two) routing, transform,
     // error and redrive of stage A, and routing, post-update, error and redrive of stage B;
-    // and in `local`, whose datasets run on DataFusion, each pipeline's heavy function.
-    assert_eq!(functions, 4 * (3 + 2 * 8) + 2);
+    // and each pipeline's heavy function in `local`, whose datasets run on DataFusion, or its
+    // publish function in the three AWS environments, where they run on Glue.
+    assert_eq!(functions, 4 * (3 + 2 * 8) + 2 + 3 * 2);
 }
 
 #[test]

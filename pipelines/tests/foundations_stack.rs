@@ -140,12 +140,12 @@ fn buckets_are_encrypted_private_and_tls_only() {
         assert_eq!(first["Effect"], "Deny", "{id}");
     }
     let versioned = |id: &str| resource(&body, id)["Properties"].get("VersioningConfiguration").is_some();
-    for id in ["RawBucket", "StageBucket", "AnalyticsBucket", "ArtifactsBucket"] {
+    // The access logs too: they are the record of what happened to the data.
+    for id in ["RawBucket", "StageBucket", "AnalyticsBucket", "ArtifactsBucket", "AccessLogsBucket"] {
         assert!(versioned(id), "{id}");
     }
-    for id in ["AthenaBucket", "AccessLogsBucket"] {
-        assert!(!versioned(id), "{id}");
-    }
+    // Query results are written again by running the query (the baseline waives checkov's check).
+    assert!(!versioned("AthenaBucket"));
 }
 
 #[test]

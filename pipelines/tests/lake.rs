@@ -1,28 +1,47 @@
 //! The example lake as a whole: every stack of every environment synthesizes, passes
-//! cfn-lint without a single finding, keeps to the security baseline, deploys in an order
-//! derived from its imports, and is pinned by snapshots.
+//! cfn-lint without a single finding and checkov without a failed check (every skip with the
+//! baseline's reason), keeps to the security baseline, deploys in an order derived from its
+//! imports, and is pinned by snapshots. The example's `dev` in VPC mode
+//! ([`sdlf_pipelines::vpc_lake`]) goes through both scanners too.
 
 use std::collections::BTreeSet;
 
 use sdlf_cfn::SpecLookup;
 use sdlf_cfn_types::Registry;
+use sdlf_lake::Lake;
 use sdlf_lake::assets::StandInFingerprints;
 use sdlf_lake::output::{EnvironmentOutput, synth_environment};
-use sdlf_lake::stacks::{baseline, synthesize};
+use sdlf_lake::stacks::baseline::{self, SCANNER_WAIVERS, Scanner};
+use sdlf_lake::stacks::synthesize;
 
 fn env(name: &str) -> EnvironmentOutput {
     synth_environment(&sdlf_pipelines::lake(), name, &StandInFingerprints).expect("the example lake synthesizes")
 }
 
+/// The `dev` environment of [`sdlf_pipelines::vpc_lake`].
+fn vpc_dev() -> EnvironmentOutput {
+    synth_environment(&sdlf_pipelines::vpc_lake(), "dev", &StandInFingerprints).expect("the VPC lake synthesizes")
+}
+
 const ENVIRONMENTS: [&str; 4] = ["dev", "test", "prod", "local"];
 
-#[test]
-fn every_stack_of_every_environment_passes_cfn_lint_without_findings() {
-    let outputs: Vec<EnvironmentOutput> = ENVIRONMENTS.iter().map(|e| env(e)).collect();
-    let named: Vec<(String, &str)> = outputs
+/// `(name, body)` of every template of `outputs`, each name prefixed with `label` and the
+/// environment so that templates of several environments can share one directory.
+fn named_templates<'o>(label: &str, outputs: &'o [EnvironmentOutput]) -> Vec<(String, &'o str)> {
+    outputs
         .iter()
-        .flat_map(|o| o.stacks.iter().map(move |s| (format!("{}-{}", o.environment, s.template_file), s.body.as_str())))
-        .collect();
+        .flat_map(|o| {
+            o.stacks.iter().map(move |s| (format!("{label}{}-{}", o.environment, s.template_file), s.body.as_str()))
+        })
+        .collect()
+}
+
+#[test]
+fn every_stack_of_every_environment_and_of_vpc_mode_passes_cfn_lint_without_findings() {
+    let outputs: Vec<EnvironmentOutput> = ENVIRONMENTS.iter().map(|e| env(e)).collect();
+    let vpc = [vpc_dev()];
+    let mut named = named_templates("", &outputs);
+    named.extend(named_templates("vpc-", &vpc));
     let refs: Vec<(&str, &str)> = named.iter().map(|(n, b)| (n.as_str(), *b)).collect();
     let findings = sdlf_testkit::cfn_lint(&refs);
     assert!(
@@ -30,6 +49,75 @@ fn every_stack_of_every_environment_passes_cfn_lint_without_findings() {
         "cfn-lint findings:\n{}",
         findings.iter().map(|f| format!("{f:?}\n")).collect::<String>()
     );
+}
+
+#[test]
+fn dev_prod_and_vpc_mode_pass_checkov_and_every_skip_is_a_baseline_waiver_with_its_reason() {
+    let outputs = [env("dev"), env("prod")];
+    let vpc = [vpc_dev()];
+    let mut named = named_templates("", &outputs);
+    named.extend(named_templates("vpc-", &vpc));
+    let refs: Vec<(&str, &str)> = named.iter().map(|(n, b)| (n.as_str(), *b)).collect();
+    // One run over all of them: checkov takes seconds to start.
+    let report = sdlf_testkit::checkov(&refs);
+    assert!(report.parsing_errors.is_empty(), "checkov could not read: {:?}", report.parsing_errors);
+    let list = |results: &[sdlf_testkit::CheckovResult]| results.iter().map(|r| format!("  {r}\n")).collect::<String>();
+    assert!(report.failed.is_empty(), "checkov failed checks:\n{}", list(&report.failed));
+    let waived: BTreeSet<(&str, &str)> =
+        SCANNER_WAIVERS.iter().filter(|w| w.scanner == Scanner::Checkov).map(|w| (w.check, w.reason)).collect();
+    let unexplained: Vec<_> =
+        report.skipped.iter().filter(|r| !waived.contains(&(r.check.as_str(), r.comment.as_str()))).cloned().collect();
+    assert!(unexplained.is_empty(), "skips that are not the baseline's waivers:\n{}", list(&unexplained));
+    // The waivers are real: without them these checks fail.
+    assert!(
+        report.skipped.len() > 100 && report.passed > 1000,
+        "{} skipped, {} passed",
+        report.skipped.len(),
+        report.passed
+    );
+}
+
+/// Every `(scanner, check, reason)` the templates of `lake`'s environments carry in their
+/// resources' `Metadata`.
+fn waivers_in_templates(lake: &Lake, environments: &[&str], into: &mut BTreeSet<(String, String)>) {
+    for e in environments {
+        for stack in &synthesize(lake, e, &StandInFingerprints).unwrap().stacks {
+            let template = sdlf_cfn::to_json_value(&stack.template);
+            for resource in template["Resources"].as_object().unwrap().values() {
+                let json = &resource["Metadata"];
+                for skip in json["checkov"]["skip"].as_array().into_iter().flatten() {
+                    into.insert((
+                        skip["id"].as_str().unwrap().to_owned(),
+                        skip["comment"].as_str().unwrap().to_owned(),
+                    ));
+                }
+                for rule in json["cfn-lint"]["config"]["ignore_checks"].as_array().into_iter().flatten() {
+                    into.insert((rule.as_str().unwrap().to_owned(), String::new()));
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn every_scanner_waiver_is_needed_by_some_stack_and_listed_in_the_readme() {
+    let mut used = BTreeSet::new();
+    waivers_in_templates(&sdlf_pipelines::lake(), &ENVIRONMENTS, &mut used);
+    waivers_in_templates(&sdlf_pipelines::vpc_lake(), &["dev"], &mut used);
+    let readme = std::fs::read_to_string(sdlf_testkit::repo_root().join("README.md")).unwrap();
+    for w in SCANNER_WAIVERS {
+        let reason = match w.scanner {
+            Scanner::Checkov => w.reason.to_owned(),
+            Scanner::CfnLint => String::new(),
+        };
+        assert!(used.contains(&(w.check.to_owned(), reason)), "no stack needs the waiver {w:?}");
+        assert!(
+            readme.contains(&format!("| `{}`", w.check)) && readme.contains(w.reason),
+            "README.md does not list the waiver of {} with its reason: {}",
+            w.check,
+            w.reason
+        );
+    }
 }
 
 #[test]
@@ -69,11 +157,11 @@ fn the_stacks_deploy_foundations_first_then_each_team_before_its_pipelines_and_d
 
 #[test]
 fn every_iam_wildcard_is_on_the_allowlist_and_every_allowlist_entry_is_needed() {
-    let lake = sdlf_pipelines::lake();
     let allow = baseline::allowlist();
     let mut used = BTreeSet::new();
-    for e in ENVIRONMENTS {
-        for stack in &synthesize(&lake, e, &StandInFingerprints).unwrap().stacks {
+    let lakes = [(sdlf_pipelines::lake(), &ENVIRONMENTS[..]), (sdlf_pipelines::vpc_lake(), &["dev"][..])];
+    for (lake, e) in lakes.iter().flat_map(|(lake, envs)| envs.iter().map(move |e| (lake, *e))) {
+        for stack in &synthesize(lake, e, &StandInFingerprints).unwrap().stacks {
             let report = sdlf_policy::audit(&stack.template, &allow);
             assert!(report.is_clean(), "{e}: {report}");
             for a in &report.accepted {

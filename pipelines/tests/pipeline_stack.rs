@@ -164,7 +164,7 @@ fn stage_a_runs_catalog_transform_catalog_hand_over_with_errors_to_the_dead_lett
 }
 
 #[test]
-fn stage_b_runs_glue_crawler_quality_post_update_and_notifies() {
+fn stage_b_on_glue_evaluates_the_pending_output_then_publishes_crawls_and_notifies() {
     let b = build("dev", "engineering");
     let def = definition(&b.json, "StageB");
     let states: Vec<&String> = def["States"].as_object().unwrap().keys().collect();
@@ -177,18 +177,26 @@ fn stage_b_runs_glue_crawler_quality_post_update_and_notifies() {
             "GetGlueJobRun",
             "GlueJobDone",
             "GlueJobFailed",
+            "HasQualityRuleset",
+            "DescribePending",
+            "HasPendingTable",
+            "CreatePendingTable",
+            "UpdatePendingTable",
+            "RegisterPendingPartitions",
+            "EvaluateQuality",
+            "ReadQualityResult",
+            "DropPendingTable",
+            "DropPendingTableAfterError",
+            "PublishBatch",
+            "IsPublished",
             "StartCrawler",
             "WaitForCrawler",
             "GetCrawler",
             "CrawlerReady",
-            "HasQualityRuleset",
-            "EvaluateQuality",
-            "ReadQualityResult",
             "PostUpdate",
-            "AfterPostUpdate",
-            "GlueQualityPassed",
-            "Notify",
-            "NotifyGlueQualityFailed",
+            "QualityPassed",
+            "NotifyTransformed",
+            "NotifyQualityFailed",
             "Done",
             "HandleError",
             "Failed"
@@ -198,53 +206,86 @@ fn stage_b_runs_glue_crawler_quality_post_update_and_notifies() {
     // Started and polled (the same definition runs on the local emulator, which has no `.sync`).
     assert_eq!(s["RunGlueJob"]["Resource"], "arn:aws:states:::aws-sdk:glue:startJobRun");
     assert_eq!(s["WaitForGlueJob"]["Seconds"], 30);
-    assert_eq!(s["GlueJobDone"]["Choices"][0]["Next"], "StartCrawler");
+    assert_eq!(s["GlueJobDone"]["Choices"][0]["Next"], "HasQualityRuleset");
     assert_eq!(s["GlueJobDone"]["Choices"][1]["Next"], "GlueJobFailed");
     assert_eq!(s["GlueJobDone"]["Choices"][1]["Or"].as_array().unwrap().len(), 5);
     assert_eq!(s["GlueJobDone"]["Default"], "WaitForGlueJob");
     // A failed run is an error like any other: the error function dead-letters the batch.
     assert_eq!(s["GlueJobFailed"]["ResultPath"], "$.error");
     assert_eq!(s["GlueJobFailed"]["Next"], "HandleError");
+    // No ruleset: published as it is.
+    assert_eq!(
+        s["HasQualityRuleset"]["Choices"],
+        json!([
+            {"Variable": "$.quality_ruleset", "IsPresent": false, "Next": "PublishBatch"},
+            {"Variable": "$.quality_ruleset", "StringEquals": "", "Next": "PublishBatch"}
+        ])
+    );
+    assert_eq!(s["HasQualityRuleset"]["Default"], "DescribePending");
+    // The pending output as a table, by the publish function (the heavy package).
+    let publish = &b.json["Resources"]["StageBPublishFunction"]["Properties"];
+    assert_eq!(publish["Handler"], "stage-b-publish");
+    let subs = &b.json["Resources"]["StageBStateMachine"]["Properties"]["DefinitionSubstitutions"];
+    let placeholder = |v: &Value| v.as_str().unwrap().trim_start_matches("${").trim_end_matches('}').to_owned();
+    for (state, step) in [("DescribePending", "describe"), ("PublishBatch", "publish")] {
+        let parameters = &s[state]["Parameters"];
+        assert_eq!(parameters["Payload"], json!({"step": step, "input.$": "$"}), "{state}");
+        assert_eq!(subs[placeholder(&parameters["FunctionName"])], json!({"Fn::GetAtt": ["StageBPublishFunction", "Arn"]}));
+    }
+    assert_eq!(s["DescribePending"]["ResultPath"], "$.pending");
+    assert_eq!(
+        s["HasPendingTable"]["Choices"],
+        json!([{"Variable": "$.pending.table", "IsNull": true, "Next": "PublishBatch"}])
+    );
+    assert_eq!(s["CreatePendingTable"]["Parameters"]["TableInput.$"], "$.pending.table");
+    assert_eq!(s["CreatePendingTable"]["Catch"][0]["Next"], "UpdatePendingTable");
+    assert_eq!(s["RegisterPendingPartitions"]["ItemsPath"], "$.pending.partition_calls");
+    assert_eq!(s["RegisterPendingPartitions"]["ItemSelector"]["table.$"], "$.pending.table.Name");
+    // Glue Data Quality evaluates the pending table, before anything is published.
+    assert_eq!(s["EvaluateQuality"]["Resource"], "arn:aws:states:::glue:startDataQualityRulesetEvaluationRun.sync");
+    assert_eq!(s["EvaluateQuality"]["Parameters"]["DataSource"]["GlueTable"]["TableName.$"], "$.pending.table.Name");
+    assert_eq!(
+        subs[placeholder(&s["EvaluateQuality"]["Parameters"]["Role"])],
+        import_ref(&b.stack, "/sdlf/dev/team/engineering/GlueJobRoleArn")
+    );
+    assert_eq!(s["EvaluateQuality"]["Next"], "ReadQualityResult");
+    assert_eq!(s["ReadQualityResult"]["Resource"], "arn:aws:states:::aws-sdk:glue:getDataQualityResult");
+    assert_eq!(s["ReadQualityResult"]["ResultPath"], "$.glue_quality");
+    assert_eq!(s["ReadQualityResult"]["Next"], "DropPendingTable");
+    assert_eq!(s["DropPendingTable"]["Resource"], "arn:aws:states:::aws-sdk:glue:deleteTable");
+    assert_eq!(s["DropPendingTable"]["Next"], "PublishBatch");
+    // Once the pending table exists, an error drops it before the batch is dead-lettered,
+    // keeping the error that led there.
+    for state in ["CreatePendingTable", "UpdatePendingTable", "RegisterPendingPartitions", "EvaluateQuality", "ReadQualityResult"] {
+        let catch = s[state]["Catch"].as_array().unwrap().last().unwrap();
+        assert_eq!(catch["Next"], "DropPendingTableAfterError", "{state}");
+    }
+    assert_eq!(s["DropPendingTableAfterError"]["Next"], "HandleError");
+    assert_eq!(s["DropPendingTableAfterError"]["Catch"][0]["ResultPath"], "$.drop_error");
+    // Published or quarantined by the result; only published output is crawled.
+    assert_eq!(s["PublishBatch"]["ResultPath"], "$.transformed");
+    assert_eq!(
+        s["IsPublished"]["Choices"],
+        json!([
+            {"Variable": "$.transformed.quarantined", "BooleanEquals": true, "Next": "PostUpdate"},
+            {"Variable": "$.transformed.rows", "NumericEquals": 0, "Next": "PostUpdate"}
+        ])
+    );
+    assert_eq!(s["IsPublished"]["Default"], "StartCrawler");
     assert_eq!(s["StartCrawler"]["Retry"][0]["ErrorEquals"], json!(["Glue.CrawlerRunningException"]));
     // Not READY: wait and look again.
     assert_eq!(
         s["CrawlerReady"]["Choices"][0],
-        json!({"Variable": "$.crawler_state.State", "StringEquals": "READY", "Next": "HasQualityRuleset"})
+        json!({"Variable": "$.crawler_state.State", "StringEquals": "READY", "Next": "PostUpdate"})
     );
     assert_eq!(s["CrawlerReady"]["Default"], "WaitForCrawler");
     assert_eq!(s["WaitForCrawler"]["Next"], "GetCrawler");
-    // No ruleset: straight to the post-update.
+    assert_eq!(s["PostUpdate"]["Next"], "QualityPassed");
+    assert_eq!(s["QualityPassed"]["Default"], "NotifyQualityFailed");
+    assert_eq!(s["NotifyTransformed"]["Resource"], "arn:aws:states:::sns:publish");
     assert_eq!(
-        s["HasQualityRuleset"]["Choices"],
-        json!([
-            {"Variable": "$.quality_ruleset", "IsPresent": false, "Next": "PostUpdate"},
-            {"Variable": "$.quality_ruleset", "StringEquals": "", "Next": "PostUpdate"}
-        ])
-    );
-    assert_eq!(s["HasQualityRuleset"]["Default"], "EvaluateQuality");
-    assert_eq!(s["EvaluateQuality"]["Resource"], "arn:aws:states:::glue:startDataQualityRulesetEvaluationRun.sync");
-    assert_eq!(s["EvaluateQuality"]["Parameters"]["DataSource"]["GlueTable"]["TableName.$"], "$.table");
-    // The results are read back for the post-update to record.
-    assert_eq!(s["EvaluateQuality"]["Next"], "ReadQualityResult");
-    assert_eq!(s["ReadQualityResult"]["Resource"], "arn:aws:states:::aws-sdk:glue:getDataQualityResult");
-    assert_eq!(s["ReadQualityResult"]["ResultPath"], "$.glue_quality");
-    assert_eq!(s["ReadQualityResult"]["Next"], "PostUpdate");
-    assert_eq!(
-        s["AfterPostUpdate"]["Choices"],
-        json!([{"Variable": "$.glue_quality", "IsPresent": true, "Next": "GlueQualityPassed"}])
-    );
-    assert_eq!(s["AfterPostUpdate"]["Default"], "Notify");
-    assert_eq!(s["GlueQualityPassed"]["Default"], "NotifyGlueQualityFailed");
-    assert_eq!(s["Notify"]["Resource"], "arn:aws:states:::sns:publish");
-    let subs = &b.json["Resources"]["StageBStateMachine"]["Properties"]["DefinitionSubstitutions"];
-    let placeholder = |v: &Value| v.as_str().unwrap().trim_start_matches("${").trim_end_matches('}').to_owned();
-    assert_eq!(
-        subs[placeholder(&s["Notify"]["Parameters"]["TopicArn"])],
+        subs[placeholder(&s["NotifyTransformed"]["Parameters"]["TopicArn"])],
         import_ref(&b.stack, "/sdlf/dev/team/engineering/TopicArn")
-    );
-    assert_eq!(
-        subs[placeholder(&s["EvaluateQuality"]["Parameters"]["Role"])],
-        import_ref(&b.stack, "/sdlf/dev/team/engineering/GlueJobRoleArn")
     );
 }
 
@@ -252,24 +293,14 @@ fn stage_b_runs_glue_crawler_quality_post_update_and_notifies() {
 fn local_stage_b_runs_datafusion_registers_the_table_and_notifies_by_quality() {
     let b = build("local", "engineering");
     let def = definition(&b.json, "StageB");
-    assert_eq!(def["StartAt"], "ChooseEngine");
+    // Every dataset runs on DataFusion in `local`: no Glue path, no publish function.
+    assert_eq!(def["StartAt"], "RunHeavyTransform");
+    assert!(def["States"].get("RunGlueJob").is_none() && def["States"].get("StartCrawler").is_none());
+    assert!(b.json["Resources"].get("StageBPublishFunction").is_none());
     let s = &def["States"];
     assert_eq!(
-        s["ChooseEngine"]["Choices"],
-        json!([{"Variable": "$.heavy.engine", "StringEquals": "datafusion", "Next": "RunHeavyTransform"}])
-    );
-    assert_eq!(
         happy_path(def),
-        [
-            "ChooseEngine",
-            "RunHeavyTransform",
-            "HasTable",
-            "PostUpdate",
-            "AfterPostUpdate",
-            "QualityPassed",
-            "NotifyTransformed",
-            "Done"
-        ]
+        ["RunHeavyTransform", "HasTable", "PostUpdate", "QualityPassed", "NotifyTransformed", "Done"]
     );
     // The heavy function is this pipeline's, from its own package.
     let heavy = &b.json["Resources"]["StageBHeavyFunction"]["Properties"];
@@ -293,25 +324,59 @@ fn local_stage_b_runs_datafusion_registers_the_table_and_notifies_by_quality() {
 }
 
 #[test]
-fn every_task_catches_into_handle_error_which_fails_the_execution() {
+fn a_pipeline_with_both_engines_chooses_per_batch() {
+    let mut lake = sdlf_pipelines::lake();
+    let team = lake.teams.iter_mut().find(|t| t.name == "marketing").unwrap();
+    let mut small = team.datasets[0].clone();
+    small.name = "small".into();
+    small.heavy_transform.engine = sdlf_lake::Engine::DataFusion;
+    team.datasets.push(small);
+    let b = try_build(&lake, "dev", "marketing", "main").unwrap();
+    let def = definition(&b.json, "StageB");
+    assert_eq!(def["StartAt"], "ChooseEngine");
+    let s = &def["States"];
+    assert_eq!(
+        s["ChooseEngine"]["Choices"],
+        json!([{"Variable": "$.heavy.engine", "StringEquals": "datafusion", "Next": "RunHeavyTransform"}])
+    );
+    assert_eq!(s["ChooseEngine"]["Default"], "RunGlueJob");
+    // On AWS the crawler registers what either engine published.
+    assert_eq!(s["RunHeavyTransform"]["Next"], "IsPublished");
+    assert_eq!(s["PublishBatch"]["Next"], "IsPublished");
+    for function in ["StageBHeavyFunction", "StageBPublishFunction"] {
+        assert!(b.json["Resources"].get(function).is_some(), "{function}");
+    }
+}
+
+#[test]
+fn every_task_catches_every_error_on_its_way_to_handle_error_which_fails_the_execution() {
     let b = build("prod", "marketing");
     for machine in ["StageA", "StageB"] {
         let def = definition(&b.json, machine);
+        let states = &def["States"];
         let mut tasks = 0;
-        for (name, state) in def["States"].as_object().unwrap() {
+        for (name, state) in states.as_object().unwrap() {
             if state["Type"] != "Task" || name == "HandleError" {
                 continue;
             }
             tasks += 1;
-            assert_eq!(
-                state["Catch"],
-                json!([{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "HandleError"}]),
-                "{machine}.{name}"
-            );
+            let catch = state["Catch"].as_array().and_then(|c| c.last()).unwrap_or_else(|| panic!("{machine}.{name}"));
+            assert_eq!(catch["ErrorEquals"], json!(["States.ALL"]), "{machine}.{name}");
+            // Straight there, or through dropping a Glue batch's pending table first, which
+            // keeps the error that led there.
+            let to = catch["Next"].as_str().unwrap();
+            let (expected_next, result_path) = match name.as_str() {
+                "DropPendingTableAfterError" => ("HandleError", "$.drop_error"),
+                _ => (if to == "DropPendingTableAfterError" { to } else { "HandleError" }, "$.error"),
+            };
+            assert_eq!((to, catch["ResultPath"].as_str().unwrap()), (expected_next, result_path), "{machine}.{name}");
+            if to != "HandleError" {
+                assert_eq!(states[to]["Next"], "HandleError", "{machine}.{name}");
+            }
         }
         assert!(tasks >= 4, "{machine} has its tasks");
-        assert_eq!(def["States"]["HandleError"]["Next"], "Failed");
-        assert!(def["States"]["HandleError"].get("Catch").is_none(), "no loop through the error handler");
+        assert_eq!(states["HandleError"]["Next"], "Failed");
+        assert!(states["HandleError"].get("Catch").is_none(), "no loop through the error handler");
     }
 }
 
@@ -393,8 +458,8 @@ fn the_glue_script_is_an_asset_at_its_content_key() {
     let location = &b.json["Resources"]["GlueJobLegislators"]["Properties"]["Command"]["ScriptLocation"];
     let artifacts = import_ref(&b.stack, "/sdlf/test/storage/ArtifactsBucket");
     assert_eq!(location, &json!({"Fn::Join": ["", ["s3://", artifacts, format!("/{key}")]]}));
-    // Every function ships the one package (built for Lambda, not this machine) and names its
-    // handler.
+    // Every function ships a package built for Lambda (not this machine) and names its
+    // handler: the Glue path's publish step is in the DataFusion package, which reads Parquet.
     let packages: Vec<&str> = b
         .stack
         .assets()
@@ -404,7 +469,7 @@ fn the_glue_script_is_an_asset_at_its_content_key() {
             AssetSource::HostBinary(_) | AssetSource::File(_) => None,
         })
         .collect();
-    assert_eq!(packages, [sdlf_lambda_core::handler::PACKAGE]);
+    assert_eq!(packages, [sdlf_lambda_core::handler::PACKAGE, sdlf_lambda_core::handler::HEAVY_PACKAGE]);
     let mut handlers: Vec<&str> = resources_of(&b.json, "AWS::Lambda::Function")
         .into_iter()
         .map(|(_, f)| f["Properties"]["Handler"].as_str().unwrap())
@@ -420,6 +485,7 @@ fn the_glue_script_is_an_asset_at_its_content_key() {
             "stage-a-routing",
             "stage-a-transform",
             "stage-b-postupdate",
+            "stage-b-publish",
             "stage-b-routing"
         ]
     );
@@ -430,7 +496,7 @@ fn every_role_has_the_team_boundary_and_functions_follow_the_definition() {
     let b = build("dev", "engineering");
     let boundary = import_ref(&b.stack, "/sdlf/dev/team/engineering/PermissionsBoundaryArn");
     let roles = resources_of(&b.json, "AWS::IAM::Role");
-    assert_eq!(roles.len(), 8, "one role per function");
+    assert_eq!(roles.len(), 9, "one role per function");
     for (id, role) in roles {
         assert_eq!(role["Properties"]["PermissionsBoundary"], boundary, "{id}");
     }
@@ -444,6 +510,7 @@ fn every_role_has_the_team_boundary_and_functions_follow_the_definition() {
         ("sdlf-engineering-main-error-a", 128, 30),
         ("sdlf-engineering-main-redrive-a", 256, 300),
         ("sdlf-engineering-main-routing-b", 256, 120),
+        ("sdlf-engineering-main-publish-b", 512, 900),
         ("sdlf-engineering-main-postupdate-b", 256, 300),
         ("sdlf-engineering-main-error-b", 128, 30),
         ("sdlf-engineering-main-redrive-b", 256, 300),
@@ -498,7 +565,7 @@ fn alarms_watch_dead_letters_functions_and_executions_and_go_to_the_team_topic()
     for m in ["StageAStateMachine", "StageBStateMachine"] {
         assert!(watched.contains(&("ExecutionsFailed".into(), format!(r#"{{"Ref":"{m}"}}"#))), "{m}");
     }
-    assert_eq!(alarms.len(), 8 + 2 + 2);
+    assert_eq!(alarms.len(), 9 + 2 + 2);
 }
 
 #[test]
@@ -572,4 +639,68 @@ fn an_arm64_environment_runs_every_function_on_arm64_from_its_own_package() {
     let body = arm.json.to_string();
     let findings = sdlf_testkit::cfn_lint(&[("grav", body.as_str())]);
     assert!(findings.is_empty(), "{findings:#?}");
+}
+
+#[test]
+fn stage_a_functions_have_the_definition_s_concurrency_and_its_queue_is_capped_at_the_routing_limit() {
+    let mut lake = sdlf_pipelines::lake();
+    let stage_a = &mut lake.teams[0].pipelines[0].stage_a;
+    (stage_a.transform_concurrency, stage_a.routing_concurrency) = (7, 3);
+    let b = try_build(&lake, "dev", "engineering", "main").unwrap();
+    let reserved = |id: &str| b.json["Resources"][id]["Properties"]["ReservedConcurrentExecutions"].clone();
+    assert_eq!(reserved("StageATransformFunction"), json!(7));
+    assert_eq!(reserved("StageARoutingFunction"), json!(3));
+    let trigger = &b.json["Resources"]["StageARoutingTrigger"]["Properties"];
+    assert_eq!(trigger["ScalingConfig"], json!({"MaximumConcurrency": 3}));
+    // Only where a flood of objects could take the account's pool.
+    for (id, _) in resources_of(&b.json, "AWS::Lambda::Function") {
+        if !["StageATransformFunction", "StageARoutingFunction"].contains(&id.as_str()) {
+            assert_eq!(reserved(id), Value::Null, "{id}");
+        }
+    }
+}
+
+#[test]
+fn the_scheduled_routing_function_dead_letters_failed_invocations_to_a_queue_of_its_own() {
+    let b = build("dev", "engineering");
+    let r = &b.json["Resources"];
+    assert_eq!(
+        r["StageBRoutingFunction"]["Properties"]["DeadLetterConfig"],
+        json!({"TargetArn": {"Fn::GetAtt": ["StageBRoutingDeadLetterQueue", "Arn"]}})
+    );
+    let queue = &r["StageBRoutingDeadLetterQueue"]["Properties"];
+    assert_eq!(queue["QueueName"], "sdlf-engineering-main-routing-b-dlq");
+    assert_eq!(queue["KmsMasterKeyId"], import_ref(&b.stack, "/sdlf/dev/team/engineering/KeyArn"));
+    assert!(r["StageBRoutingDeadLetterQueuePolicy"].is_object(), "TLS only, like every queue");
+    let statements = r["StageBRoutingRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"].to_string();
+    assert!(statements.contains(r#"{"Effect":"Allow","Action":"sqs:SendMessage","Resource":{"Fn::GetAtt":["StageBRoutingDeadLetterQueue","Arn"]}}"#), "{statements}");
+    // The others are invoked synchronously or fed by queues: their failures go elsewhere.
+    let with_dlq: Vec<&String> = resources_of(&b.json, "AWS::Lambda::Function")
+        .into_iter()
+        .filter(|(_, f)| f["Properties"]["DeadLetterConfig"].is_object())
+        .map(|(id, _)| id)
+        .collect();
+    assert_eq!(with_dlq, ["StageBRoutingFunction"]);
+}
+
+#[test]
+fn every_function_carries_the_baseline_s_checkov_waivers_for_how_it_is_invoked() {
+    let b = build("dev", "engineering");
+    let skipped = |id: &str| -> Vec<String> {
+        b.json["Resources"][id]["Metadata"]["checkov"]["skip"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{id} has no checkov waivers"))
+            .iter()
+            .map(|s| s["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    // Fed by a queue, reserved: no dead-letter or concurrency waiver beyond the queue's own.
+    assert_eq!(skipped("StageARoutingFunction"), ["CKV_AWS_116", "CKV_AWS_117", "CKV_AWS_45"]);
+    assert_eq!(skipped("StageATransformFunction"), ["CKV_AWS_116", "CKV_AWS_117", "CKV_AWS_45"]);
+    assert_eq!(skipped("StageAErrorFunction"), ["CKV_AWS_116", "CKV_AWS_115", "CKV_AWS_117", "CKV_AWS_45"]);
+    // Scheduled: its dead-letter queue is real, so only the concurrency waiver.
+    assert_eq!(skipped("StageBRoutingFunction"), ["CKV_AWS_115", "CKV_AWS_117", "CKV_AWS_45"]);
+    assert_eq!(skipped("StageBRedriveFunction"), ["CKV_AWS_116", "CKV_AWS_115", "CKV_AWS_117", "CKV_AWS_45"]);
+    let reason = &b.json["Resources"]["StageBRedriveFunction"]["Metadata"]["checkov"]["skip"][0]["comment"];
+    assert!(reason.as_str().unwrap().contains("`sdlf redrive`"), "{reason}");
 }

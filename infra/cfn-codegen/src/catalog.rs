@@ -91,6 +91,7 @@ pub const TYPES: &[TypeEntry] = &[
             },
         ],
     ),
+    t("AWS::EC2::VPCEndpoint"),
     t("AWS::Events::Rule"),
     p(
         "AWS::Glue::Database",
@@ -100,6 +101,7 @@ pub const TYPES: &[TypeEntry] = &[
             string_map("/definitions/DatabaseInput/properties/Parameters"),
         ],
     ),
+    t("AWS::Glue::Connection"),
     p("AWS::Glue::Crawler", &[string_map("/properties/Tags")]),
     p("AWS::Glue::DataQualityRuleset", &[string_map("/properties/Tags")]),
     p(

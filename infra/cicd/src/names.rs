@@ -55,6 +55,11 @@ impl<'a> CicdNames<'a> {
         format!("{}-cicd-{}-{}", self.base(), env.region(), env.account())
     }
 
+    /// The artifacts bucket's server access logs.
+    pub fn access_logs_bucket(&self, env: &Environment) -> String {
+        format!("{}-cicd-logs-{}-{}", self.base(), env.region(), env.account())
+    }
+
     pub fn project(&self, project: Project) -> String {
         format!("{}-cicd-{}", self.base(), project.as_str())
     }
@@ -111,6 +116,7 @@ mod tests {
         let n = CicdNames::new(&lake);
         let env = Environment::aws("abcdefgh", "123456789012", "ap-southeast-2");
         assert!(n.artifacts_bucket(&env).len() <= 63, "{}", n.artifacts_bucket(&env));
+        assert!(n.access_logs_bucket(&env).len() <= 63, "{}", n.access_logs_bucket(&env));
         assert!(n.connection("bitbucket").len() <= 32);
         for p in Project::ALL {
             assert!(n.build_role(p).len() <= 64);

@@ -11,9 +11,10 @@
 use sdlf_cfn::{Expr, Handle};
 use sdlf_cfn_types::{codebuild, codecommit, codeconnections, codepipeline, events, iam, logs, s3, sns};
 use sdlf_lake::assets::StandInFingerprints;
+use sdlf_lake::stacks::baseline::{self, Scanned};
 use sdlf_lake::stacks::constructs::{self, KeySpec};
 use sdlf_lake::stacks::{BuildError, Ctx};
-use sdlf_lake::{Environment, Lake, Stack};
+use sdlf_lake::{Environment, Lake, Layer, Stack};
 use sdlf_policy::{Condition, PolicyDocument, Principal, Statement};
 
 use crate::buildspec::Buildspec;
@@ -90,6 +91,68 @@ fn same_account(home: &Environment, target: &Environment) -> bool {
     home.account() == target.account()
 }
 
+/// The access-logs bucket and its policy.
+struct AccessLogs {
+    bucket: Handle<s3::Bucket>,
+    policy: Handle<s3::BucketPolicy>,
+}
+
+/// Days the artifacts bucket's access logs are kept.
+const ACCESS_LOG_DAYS: i64 = 365;
+
+/// The artifacts bucket's server access logs, as the lake keeps its buckets' (SSE-S3, which S3
+/// requires of a log target; versioned; TLS only; S3's log delivery writes under the artifacts
+/// bucket's prefix only). Its own access is not logged: the baseline waives that check.
+fn access_logs_bucket(
+    stack: &mut Stack,
+    ctx: &Ctx,
+    names: &CicdNames,
+    artifacts_bucket: &str,
+) -> Result<AccessLogs, BuildError> {
+    let name = names.access_logs_bucket(ctx.env);
+    let rule =
+        |id: &str| s3::bucket::Rule { id: Some(id.into()), ..s3::bucket::Rule::new(s3::bucket::RuleStatus::Enabled) };
+    let bucket = stack.template.add_with(
+        "AccessLogsBucket",
+        s3::Bucket {
+            bucket_name: Some(name.clone().into()),
+            bucket_encryption: Some(constructs::bucket_encryption(None)),
+            versioning_configuration: Some(s3::bucket::VersioningConfiguration::new(
+                s3::bucket::VersioningConfigurationStatus::Enabled,
+            )),
+            lifecycle_configuration: Some(s3::bucket::LifecycleConfiguration::new(vec![
+                s3::bucket::Rule {
+                    expiration_in_days: Some(ACCESS_LOG_DAYS.into()),
+                    noncurrent_version_expiration: Some(s3::bucket::NoncurrentVersionExpiration::new(ARTIFACT_DAYS)),
+                    ..rule("ExpireLogs")
+                },
+                s3::bucket::Rule {
+                    expired_object_delete_marker: Some(true.into()),
+                    ..rule("RemoveExpiredDeleteMarkers")
+                },
+            ])),
+            ..constructs::private_bucket()
+        },
+        baseline::with_scanner_waivers(ctx.stateful(), Scanned::Bucket(Layer::AccessLogs)),
+    );
+    let arn = |suffix: &str| Expr::sub(format!("arn:${{AWS::Partition}}:s3:::{name}{suffix}"));
+    let delivery = Statement::allow()
+        .sid("S3ServerAccessLogsDelivery")
+        .principal(Principal::service("logging.s3.amazonaws.com"))
+        .action("s3:PutObject")
+        .resource(arn(&format!("/{artifacts_bucket}/*")))
+        .condition(Condition::string_equals("aws:SourceAccount", Expr::sub("${AWS::AccountId}")))
+        .condition(Condition::arn_like(
+            "aws:SourceArn",
+            Expr::sub(format!("arn:${{AWS::Partition}}:s3:::{artifacts_bucket}")),
+        ));
+    let doc =
+        PolicyDocument::new().statement(Statement::deny_insecure_transport([arn(""), arn("/*")])).statement(delivery);
+    let doc = constructs::document(stack, "AccessLogsBucketPolicy", doc)?;
+    let policy = stack.template.add("AccessLogsBucketPolicy", s3::BucketPolicy::new(bucket.reference(), doc));
+    Ok(AccessLogs { bucket, policy })
+}
+
 fn base(stack: &mut Stack, ctx: &Ctx, names: &CicdNames) -> Result<Base, BuildError> {
     let key = constructs::key(
         stack,
@@ -105,6 +168,7 @@ fn base(stack: &mut Stack, ctx: &Ctx, names: &CicdNames) -> Result<Base, BuildEr
     )?;
     let key_arn = key.arn();
     let bucket_name = names.artifacts_bucket(ctx.env);
+    let access_logs = access_logs_bucket(stack, ctx, names, &bucket_name)?;
     let rule =
         |id: &str| s3::bucket::Rule { id: Some(id.into()), ..s3::bucket::Rule::new(s3::bucket::RuleStatus::Enabled) };
     let bucket = stack.template.add_with(
@@ -126,9 +190,16 @@ fn base(stack: &mut Stack, ctx: &Ctx, names: &CicdNames) -> Result<Base, BuildEr
                     ..rule("AbortIncompleteUploads")
                 },
             ])),
+            // What the lake deploys comes from here: who read and wrote it is worth keeping.
+            logging_configuration: Some(s3::bucket::LoggingConfiguration {
+                destination_bucket_name: Some(access_logs.bucket.reference().into()),
+                log_file_prefix: Some(format!("{bucket_name}/").into()),
+                ..Default::default()
+            }),
             ..constructs::private_bucket()
         },
-        ctx.stateful(),
+        // S3 checks the log target's policy when logging is set.
+        ctx.stateful().depends_on(&access_logs.policy),
     );
     let arn = |suffix: &str| Expr::sub(format!("arn:${{AWS::Partition}}:s3:::{bucket_name}{suffix}"));
     let doc = PolicyDocument::new().statement(Statement::deny_insecure_transport([arn(""), arn("/*")]));

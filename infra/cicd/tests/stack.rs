@@ -25,30 +25,48 @@ fn cicd_with(settings: Settings, home: &str) -> EnvironmentOutput {
     synth(&Request { lake: &lake, home, targets, settings: &settings }).unwrap()
 }
 
+/// Every CI/CD template the options make: each source (with the review's webhook where there
+/// is one), the trust stack and the local pipeline, named.
+fn every_option() -> Vec<(String, EnvironmentOutput)> {
+    let mut outputs: Vec<(String, EnvironmentOutput)> =
+        SOURCES.iter().map(|s| (s.replace([':', '/'], "-"), cicd(s, "dev"))).collect();
+    outputs.extend(SOURCES[1..3].iter().map(|s| (format!("{}-webhook", s.replace([':', '/'], "-")), with_webhook(s))));
+    let lake = sdlf_pipelines::lake();
+    outputs.push(("trust-prod".into(), synth_trust(&lake, lake.environment("prod").unwrap(), "111111111111").unwrap()));
+    outputs.push(("local".into(), cicd("codecommit", "local")));
+    outputs
+}
+
+fn bodies(outputs: &[(String, EnvironmentOutput)]) -> Vec<(&str, &str)> {
+    outputs.iter().map(|(name, o)| (name.as_str(), o.stacks[0].body.as_str())).collect()
+}
+
 #[test]
 fn every_source_option_is_lint_clean() {
-    let outputs: Vec<(String, EnvironmentOutput)> =
-        SOURCES.iter().map(|s| (s.replace([':', '/'], "-"), cicd(s, "dev"))).collect();
-    let lake = sdlf_pipelines::lake();
-    let trust = synth_trust(&lake, lake.environment("prod").unwrap(), "111111111111").unwrap();
-    let local = cicd("codecommit", "local");
-    let webhooks: Vec<(String, EnvironmentOutput)> =
-        SOURCES[1..3].iter().map(|s| (format!("{}-webhook", s.replace([':', '/'], "-")), with_webhook(s))).collect();
-    let mut templates: Vec<(String, &str)> =
-        outputs.iter().chain(&webhooks).map(|(name, o)| (name.clone(), o.stacks[0].body.as_str())).collect();
-    templates.push(("trust-prod".into(), &trust.stacks[0].body));
-    templates.push(("local".into(), &local.stacks[0].body));
-    let refs: Vec<(&str, &str)> = templates.iter().map(|(n, b)| (n.as_str(), *b)).collect();
-    let findings = sdlf_testkit::cfn_lint(&refs);
+    let outputs = every_option();
+    let findings = sdlf_testkit::cfn_lint(&bodies(&outputs));
     assert!(
         findings.is_empty(),
         "cfn-lint:\n{}",
         findings.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n")
     );
-    for (name, o) in &outputs {
+    for (name, o) in outputs.iter().filter(|(name, _)| SOURCES.iter().any(|s| *name == s.replace([':', '/'], "-"))) {
         assert!(!o.stacks[0].needs_upload, "{name}: the CI/CD template must fit inline (its bucket comes with it)");
         assert!(o.stacks[0].left_out.is_empty(), "{name}");
     }
+}
+
+#[test]
+fn every_option_passes_checkov_and_every_skip_has_a_reason() {
+    let outputs = every_option();
+    let report = sdlf_testkit::checkov(&bodies(&outputs));
+    let list = |results: &[sdlf_testkit::CheckovResult]| results.iter().map(|r| format!("  {r}\n")).collect::<String>();
+    assert!(report.parsing_errors.is_empty(), "checkov could not read: {:?}", report.parsing_errors);
+    assert!(report.failed.is_empty(), "checkov failed checks:\n{}", list(&report.failed));
+    let bare: Vec<_> =
+        report.skipped.iter().filter(|r| r.comment == sdlf_testkit::CHECKOV_NO_COMMENT).cloned().collect();
+    assert!(bare.is_empty(), "skips without a reason:\n{}", list(&bare));
+    assert!(report.passed > 100, "{} passed", report.passed);
 }
 
 /// Indented for review (the deployed body of a large template is compact; same JSON).

@@ -1,8 +1,9 @@
 """Stage B's heavy transform on Apache Spark: the one script every dataset's Glue job runs.
 
 The dataset's SQL (from the lake definition) runs over the batch, registered as the view
-`batch`, and its answer is written as Parquet to the dataset's analytics prefix, partitioned
-as declared. The same SQL runs on DataFusion in the `local` environment (crate sdlf-heavy),
+`batch`, and its answer is written as Parquet to the batch's pending folder, partitioned as
+declared; the stage B state machine publishes it from there to the dataset's analytics prefix
+once its data-quality rules passed (or to the dataset's quarantine). The same SQL runs on DataFusion in the `local` environment (crate sdlf-heavy),
 which does what this script does: column names in lower case on the way in and out, Snappy
 Parquet, Hive-style partition folders.
 
@@ -13,7 +14,9 @@ parse_known_args, and the script runs the same on plain Spark (the parity test d
 Arguments:
   --SOURCE_KEYS   the batch: comma-separated URIs of Parquet objects, or the URI of a JSON
                   manifest (a list of such URIs) whose name ends in `.json`
-  --TARGET        where to write: s3://{analytics bucket}/{team}/{dataset}/
+  --TARGET        where to write: the batch's own pending folder,
+                  s3://{analytics bucket}/{team}/_pending/{dataset}/{execution}/, replaced
+                  whole (a redriven batch does not add to what an earlier attempt wrote)
   --SQL           the query over `batch`
   --PARTITION_BY  comma-separated output columns to partition by; empty for none
   --TEAM, --DATASET  for the logs
@@ -73,7 +76,7 @@ def main(argv):
             f"the heavy transform partitions by {', '.join(missing)}, which its query does not return "
             f"(it returns: {', '.join(result.columns)})"
         )
-    writer = result.write.mode("append").option("compression", "snappy")
+    writer = result.write.mode("overwrite").option("compression", "snappy")
     if partition_by:
         writer = writer.partitionBy(*partition_by)
     writer.parquet(args.TARGET)

@@ -22,6 +22,58 @@ pub struct Environment {
     /// `[a-z][a-z0-9]{1,7}`: dev, test, prod, local.
     pub name: String,
     pub target: Target,
+    /// Runs the functions and Glue jobs in subnets of a VPC the account already has
+    /// ([`Environment::in_vpc`]); AWS environments only. `None`: they reach AWS's APIs over
+    /// AWS's network, with IAM and TLS.
+    pub vpc: Option<Vpc>,
+    /// How many invocations each of the lake's queue-fed functions (`catalog`, `routing`) may
+    /// run at once (2–1,000): their reserved concurrency and their queues' maximum concurrency.
+    pub catalog_concurrency: u32,
+}
+
+/// Concurrent catalog and routing invocations by default: ten batches of ten S3 events at once
+/// keep up with thousands of objects a second, and leave the account's pool to the rest.
+pub const DEFAULT_CATALOG_CONCURRENCY: u32 = 10;
+
+/// An environment's functions and Glue jobs in subnets of a VPC that exists already. The lake
+/// creates no networking — subnets, route tables, gateways and security groups are the
+/// account's — only, when asked ([`VpcEndpoints::Create`]), the VPC endpoints it needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Vpc {
+    /// Where the functions' and Glue jobs' network interfaces go (1–16, Lambda's limit): two or
+    /// more in different Availability Zones keep the lake running when a zone is not.
+    pub subnets: Vec<Subnet>,
+    /// Attached to those interfaces (1–5, Lambda's limit). One must allow all TCP from itself
+    /// (Glue's requirement for its workers), which also lets the functions reach interface
+    /// endpoints that carry the same groups; all must allow outbound HTTPS.
+    pub security_group_ids: Vec<String>,
+    pub endpoints: VpcEndpoints,
+}
+
+/// A subnet and its Availability Zone (a Glue network connection names both).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Subnet {
+    /// `subnet-…`.
+    pub id: String,
+    /// E.g. `eu-west-1a`: in the environment's region.
+    pub availability_zone: String,
+}
+
+impl Subnet {
+    pub fn new(id: &str, availability_zone: &str) -> Subnet {
+        Subnet { id: id.into(), availability_zone: availability_zone.into() }
+    }
+}
+
+/// The VPC endpoints the lake needs in a VPC (`sdlf_lake::stacks::network::REQUIRED_ENDPOINTS`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum VpcEndpoints {
+    /// The VPC has them already (shared by other workloads, say); the README lists them.
+    Existing,
+    /// The foundations stack creates them in `vpc_id`: gateway endpoints on `route_table_ids`
+    /// (the route tables of the subnets), interface endpoints in the subnets with the security
+    /// groups and private DNS (the VPC needs DNS support and DNS hostnames on).
+    Create { vpc_id: String, route_table_ids: Vec<String> },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,30 +110,41 @@ pub const LOCAL_ACCOUNT: &str = "000000000000";
 impl Environment {
     /// An AWS account; its functions run on x86_64.
     pub fn aws(name: &str, account: &str, region: &str) -> Environment {
-        Environment {
-            name: name.into(),
-            target: Target::Aws {
+        Environment::with_target(
+            name,
+            Target::Aws {
                 account: account.into(),
                 region: region.into(),
                 lambda_architecture: LambdaArchitecture::X86_64,
             },
-        }
+        )
     }
 
     /// An AWS account whose functions run on arm64 (Graviton).
     pub fn aws_arm64(name: &str, account: &str, region: &str) -> Environment {
-        Environment {
-            name: name.into(),
-            target: Target::Aws {
+        Environment::with_target(
+            name,
+            Target::Aws {
                 account: account.into(),
                 region: region.into(),
                 lambda_architecture: LambdaArchitecture::Arm64,
             },
-        }
+        )
     }
 
     pub fn local(name: &str) -> Environment {
-        Environment { name: name.into(), target: Target::Local { region: "us-east-1".into() } }
+        Environment::with_target(name, Target::Local { region: "us-east-1".into() })
+    }
+
+    fn with_target(name: &str, target: Target) -> Environment {
+        Environment { name: name.into(), target, vpc: None, catalog_concurrency: DEFAULT_CATALOG_CONCURRENCY }
+    }
+
+    /// The same environment with its functions and Glue jobs in `vpc` (refused for `local`:
+    /// the emulator runs functions as processes of this machine, without VPC networking).
+    pub fn in_vpc(mut self, vpc: Vpc) -> Environment {
+        self.vpc = Some(vpc);
+        self
     }
 
     pub fn account(&self) -> &str {
@@ -135,6 +198,13 @@ pub struct StageA {
     pub transform_timeout_seconds: u32,
     /// Receives of a stage A message before it goes to the dead-letter queue (1–1,000).
     pub max_receive_count: u32,
+    /// Light transforms running at once at most (at least 1): the function's reserved
+    /// concurrency, so a flood of objects cannot take the account's whole pool. A transform
+    /// over the limit is retried by the state machine and, still throttled, dead-lettered.
+    pub transform_concurrency: u32,
+    /// Invocations of the routing function at once (2–1,000): its reserved concurrency and
+    /// queue A's maximum concurrency.
+    pub routing_concurrency: u32,
 }
 
 /// Not 1 (the original framework's value, which dead-lettered a message on a single throttled
@@ -147,6 +217,8 @@ impl Default for StageA {
             transform_memory_mb: 1536,
             transform_timeout_seconds: 600,
             max_receive_count: DEFAULT_MAX_RECEIVE_COUNT,
+            transform_concurrency: 50,
+            routing_concurrency: 5,
         }
     }
 }

@@ -12,6 +12,7 @@ pub mod parallel;
 pub mod portable;
 pub mod protection;
 pub mod quality;
+pub mod settings;
 pub mod stack;
 pub mod stacks;
 

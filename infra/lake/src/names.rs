@@ -260,14 +260,12 @@ pub fn validate(lake: &Lake) -> Result<(), Vec<DefinitionError>> {
     check(&DOMAIN, "", &lake.domain, &mut errors);
     for env in &lake.environments {
         check(&ENV, "", &env.name, &mut errors);
-        if let crate::definition::Target::Aws { account, .. } = &env.target
-            && (account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()))
-        {
-            errors.push(DefinitionError::BadSetting {
-                what: format!("environment `{}`", env.name),
-                problem: format!("account `{account}` must be 12 digits"),
-            });
-        }
+        let what = format!("environment `{}`", env.name);
+        errors.extend(
+            crate::settings::environment_problems(env)
+                .into_iter()
+                .map(|problem| DefinitionError::BadSetting { what: what.clone(), problem }),
+        );
     }
     // Team, pipeline and dataset resources are named `sdlf-{team}-...` without the environment
     // (IAM and Lambda names are short), so two environments in one account would collide.
@@ -293,24 +291,11 @@ pub fn validate(lake: &Lake) -> Result<(), Vec<DefinitionError>> {
         for p in &team.pipelines {
             check(&PIPELINE, &ctx, &p.name, &mut errors);
             let what = format!("pipeline `{}` of team `{}`", p.name, team.name);
-            if !(128..=10_240).contains(&p.stage_a.transform_memory_mb) {
-                errors.push(DefinitionError::BadSetting {
-                    what: what.clone(),
-                    problem: format!("stage A memory {} MB must be 128 to 10240", p.stage_a.transform_memory_mb),
-                });
-            }
-            if !(1..=1000).contains(&p.stage_a.max_receive_count) {
-                errors.push(DefinitionError::BadSetting {
-                    what: what.clone(),
-                    problem: format!("stage A max receive count {} must be 1 to 1000", p.stage_a.max_receive_count),
-                });
-            }
-            if !(1..=900).contains(&p.stage_a.transform_timeout_seconds) {
-                errors.push(DefinitionError::BadSetting {
-                    what,
-                    problem: format!("stage A timeout {} s must be 1 to 900", p.stage_a.transform_timeout_seconds),
-                });
-            }
+            errors.extend(
+                crate::settings::stage_a_problems(&p.stage_a)
+                    .into_iter()
+                    .map(|problem| DefinitionError::BadSetting { what: what.clone(), problem }),
+            );
         }
         for d in &team.datasets {
             check(&DATASET, &ctx, &d.name, &mut errors);

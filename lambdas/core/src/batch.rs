@@ -32,7 +32,7 @@
 use std::collections::HashSet;
 
 use crate::contract::config::{BatchBounds, DatasetConfig};
-use crate::contract::layout::manifest_prefix;
+use crate::contract::layout::{DatasetRef, manifest_prefix};
 use crate::messages::{Glue, GlueArguments, HeavyInput, QueueBMessage, ScheduleInput, StageBInput};
 
 /// Longest inline `--SOURCE_KEYS`. Glue caps a run's arguments at 260 KB in total
@@ -191,6 +191,7 @@ pub fn build(context: &BatchContext<'_>, messages: &[QueueBMessage]) -> Result<S
     if uris.is_empty() {
         return Ok(batch);
     }
+    let dataset = DatasetRef { team: config.team.clone(), dataset: config.dataset.clone() };
     let inline = uris.join(",");
     let (source_keys, manifest) =
         if inline.len() <= INLINE_SOURCE_KEYS_MAX_BYTES && !uris.iter().any(|uri| uri.contains(',')) {
@@ -213,7 +214,7 @@ pub fn build(context: &BatchContext<'_>, messages: &[QueueBMessage]) -> Result<S
                 job_name: config.glue_job.clone(),
                 arguments: GlueArguments {
                     source_keys,
-                    target: format!("s3://{}/{}/{}/", context.analytics_bucket, config.team, config.dataset),
+                    target: format!("s3://{}/{}", context.analytics_bucket, dataset.pending_prefix(context.execution_id)),
                     team: config.team.clone(),
                     dataset: config.dataset.clone(),
                 },
@@ -234,6 +235,7 @@ pub fn build(context: &BatchContext<'_>, messages: &[QueueBMessage]) -> Result<S
             crawler_state: None,
             transformed: None,
             glue_quality: None,
+            pending: None,
         },
         manifest,
     });

@@ -102,6 +102,19 @@ pub struct PartitionInput {
     pub storage_descriptor: StorageDescriptor,
 }
 
+/// What names a pending table as one (see [`pending_table_name`]).
+pub const PENDING_TABLE_INFIX: &str = "_pending_";
+
+/// The temporary table Glue Data Quality evaluates a Glue batch's pending output as:
+/// `{table}_pending_{execution}`, the execution id in lower-case letters, digits and `_` (all
+/// a Glue or Athena table name may hold). One per execution, so two batches of a dataset
+/// evaluated at once do not share it, and a redriven one finds its own again.
+pub fn pending_table_name(table: &str, execution: &str) -> String {
+    let execution: String =
+        execution.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '_' }).collect();
+    format!("{table}{PENDING_TABLE_INFIX}{execution}")
+}
+
 /// `partitions` in calls of at most [`PARTITIONS_PER_CALL`].
 pub fn partition_calls(partitions: Vec<PartitionInput>) -> Vec<Vec<PartitionInput>> {
     let mut calls = Vec::new();
@@ -136,6 +149,13 @@ mod tests {
         let json = serde_json::to_value(&partition).unwrap();
         assert_eq!(json["Values"], serde_json::json!(["f"]));
         assert_eq!(json["StorageDescriptor"]["Columns"][0]["Name"], "id");
+    }
+
+    #[test]
+    fn pending_tables_are_named_by_execution_in_characters_a_table_name_may_hold() {
+        let name = pending_table_name("legislators", "B7C1F3A2-0d4e-8f5a");
+        assert_eq!(name, "legislators_pending_b7c1f3a2_0d4e_8f5a");
+        assert_ne!(name, pending_table_name("legislators", "b7c1f3a2-0d4e-8f5b"));
     }
 
     #[test]

@@ -8,7 +8,8 @@
 //!
 //! The DataFusion heavy transform is the exception: it has a package of its own
 //! ([`HEAVY_PACKAGE`]), so the query engine adds nothing to the light functions' size and
-//! init time.
+//! init time. That package also serves the Glue engine's publish step, which reads Parquet
+//! footers and schemas with the same code.
 
 use std::fmt;
 
@@ -34,6 +35,9 @@ pub enum Handler {
     StageBRouting,
     /// The heavy transform on DataFusion, with the quality rules (its own package).
     StageBHeavy,
+    /// A Glue batch's output: its pending table described for Glue Data Quality, then
+    /// published or quarantined by the result (the heavy package: it reads Parquet).
+    StageBPublish,
     /// Catalog rows for the heavy transform's output.
     StageBPostupdate,
     /// A failed execution's input → the stage's dead-letter queue.
@@ -43,7 +47,7 @@ pub enum Handler {
 }
 
 impl Handler {
-    pub const ALL: [Handler; 10] = [
+    pub const ALL: [Handler; 11] = [
         Handler::Catalog,
         Handler::Routing,
         Handler::Config,
@@ -51,6 +55,7 @@ impl Handler {
         Handler::StageATransform,
         Handler::StageBRouting,
         Handler::StageBHeavy,
+        Handler::StageBPublish,
         Handler::StageBPostupdate,
         Handler::Error,
         Handler::Redrive,
@@ -66,6 +71,7 @@ impl Handler {
             Handler::StageATransform => "stage-a-transform",
             Handler::StageBRouting => "stage-b-routing",
             Handler::StageBHeavy => "stage-b-heavy",
+            Handler::StageBPublish => "stage-b-publish",
             Handler::StageBPostupdate => "stage-b-postupdate",
             Handler::Error => "error",
             Handler::Redrive => "redrive",
@@ -75,7 +81,7 @@ impl Handler {
     /// The package (binary) that serves this handler.
     pub const fn package(self) -> &'static str {
         match self {
-            Handler::StageBHeavy => HEAVY_PACKAGE,
+            Handler::StageBHeavy | Handler::StageBPublish => HEAVY_PACKAGE,
             _ => PACKAGE,
         }
     }

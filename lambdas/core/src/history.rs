@@ -97,7 +97,7 @@ pub fn record_status(id: &str, status: &str, now_epoch_millis: i64) -> Condition
     }
 }
 
-/// The execution-history attributes of a stage B batch on DataFusion.
+/// The execution-history attributes of a stage B batch.
 pub mod stage_b_attribute {
     pub const ROWS: &str = "rows";
     pub const OBJECTS: &str = "objects";
@@ -110,18 +110,23 @@ pub mod stage_b_attribute {
     pub const PARTITIONS: &str = "partitions";
 }
 
-/// What a stage B batch on DataFusion did: status `published` or `quarantined`, the rows and
-/// objects written, every quality rule's result with its score, and the Glue table
-/// (`{database}.{table}`) it was published to: what `sdlf local` shows per batch.
+/// What a stage B batch did, on either engine: status `published` or `quarantined`, the rows
+/// and objects written, every quality rule's result with its score, and the Glue table
+/// (`{database}.{table}`) it was published to, with the partitions registered when the stage
+/// registered them itself (`local`): what `sdlf local` and `sdlf status --batches` show.
 pub fn record_stage_b(id: &str, outcome: &HeavyOutput, glue_table: &str, now_epoch_millis: i64) -> ConditionalUpdate {
     use stage_b_attribute as a;
     let status = if outcome.quarantined { status::QUARANTINED } else { status::PUBLISHED };
     let mut row = record_status(id, status, now_epoch_millis);
+    if !outcome.quarantined && !outcome.objects.is_empty() {
+        row.update.push_str(", #glue_table = :glue_table");
+        row.names.extend(names(&[a::GLUE_TABLE]));
+        row.values.insert(format!(":{}", a::GLUE_TABLE), AttrValue::s(glue_table));
+    }
     if outcome.table.is_some() {
         let partitions: usize = outcome.partition_calls.iter().map(Vec::len).sum();
-        row.update.push_str(", #glue_table = :glue_table, #partitions = :partitions");
-        row.names.extend(names(&[a::GLUE_TABLE, a::PARTITIONS]));
-        row.values.insert(format!(":{}", a::GLUE_TABLE), AttrValue::s(glue_table));
+        row.update.push_str(", #partitions = :partitions");
+        row.names.extend(names(&[a::PARTITIONS]));
         row.values.insert(format!(":{}", a::PARTITIONS), AttrValue::n(partitions));
     }
     row.update.push_str(", #rows = :rows, #objects = :objects");
@@ -129,12 +134,6 @@ pub fn record_stage_b(id: &str, outcome: &HeavyOutput, glue_table: &str, now_epo
     row.values.insert(":rows".to_owned(), AttrValue::n(outcome.rows));
     row.values.insert(":objects".to_owned(), AttrValue::n(outcome.objects.len()));
     with_quality(row, &outcome.quality)
-}
-
-/// A Glue batch once Glue Data Quality evaluated its dataset's ruleset: status `published`
-/// (the Spark job publishes) with every rule's result and the score.
-pub fn record_glue_quality(id: &str, report: &QualityReport, now_epoch_millis: i64) -> ConditionalUpdate {
-    with_quality(record_status(id, status::PUBLISHED, now_epoch_millis), report)
 }
 
 /// `row` also setting the quality attributes of `report`.

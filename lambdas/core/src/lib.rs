@@ -9,7 +9,8 @@
 //! | `stage-a-routing` | [`messages::StageAInput`], [`history::record_start`] |
 //! | `stage-b-routing` | [`batch`], [`contract::config`] |
 //! | `stage-b-heavy` | [`messages::StageBInput`], [`messages::HeavyOutput`], [`glue_table`], [`quality`] |
-//! | `stage-b-postupdate` | [`catalog::mark_stage_b`], [`history::record_stage_b`], [`history::record_glue_quality`] |
+//! | `stage-b-publish` | [`messages::PublishRequest`], [`messages::PendingTable`], [`glue_table::pending_table_name`], [`quality::QualityReport::not_evaluated`] |
+//! | `stage-b-postupdate` | [`catalog::mark_stage_b`], [`history::record_stage_b`] |
 //! | `error` | [`messages::ErrorInput`] |
 //! | `config` | [`config_row`], [`messages::CustomResourceRequest`], [`messages::CustomResourceResponse`] |
 //!

@@ -95,7 +95,8 @@ pub struct GlueArguments {
     /// (see [`crate::batch`]).
     #[serde(rename = "--SOURCE_KEYS")]
     pub source_keys: String,
-    /// `s3://{analytics}/{team}/{dataset}/`.
+    /// The batch's pending folder, `s3://{analytics}/{team}/_pending/{dataset}/{execution}/`:
+    /// the output stays there until its quality is known (see [`PublishStep`]).
     #[serde(rename = "--TARGET")]
     pub target: String,
     #[serde(rename = "--TEAM")]
@@ -152,7 +153,8 @@ pub struct OutputObject {
     pub rows: u64,
 }
 
-/// What the DataFusion function returns (`transformed` in the stage B state machine).
+/// A batch's outcome (`transformed` in the stage B state machine): what the DataFusion
+/// function returns, and what the publish step returns for a Glue batch.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct HeavyOutput {
     pub rows: u64,
@@ -171,6 +173,23 @@ pub struct HeavyOutput {
     /// Its partitions, in calls Glue accepts (see [`crate::glue_table::partition_calls`]).
     #[serde(default)]
     pub partition_calls: Vec<Vec<PartitionInput>>,
+}
+
+impl HeavyOutput {
+    /// The outcome of a batch whose output is now `objects`, with its rules' results: rows
+    /// counted from the objects, the state machine's fields derived, no table to register.
+    pub fn new(objects: Vec<OutputObject>, quarantined: bool, quality: QualityReport) -> HeavyOutput {
+        HeavyOutput {
+            rows: objects.iter().map(|o| o.rows).sum(),
+            objects,
+            quarantined,
+            passed: quality.passed(),
+            failures: quality.failure_lines(),
+            quality,
+            table: None,
+            partition_calls: Vec::new(),
+        }
+    }
 }
 
 /// One rule's result as Glue Data Quality's `GetDataQualityResult` returns it.
@@ -245,6 +264,51 @@ pub struct StageBInput {
     /// Added by the state machine after Glue Data Quality evaluated the dataset's ruleset.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub glue_quality: Option<GlueQuality>,
+    /// Added by the state machine after the publish step described a Glue batch's output.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pending: Option<PendingTable>,
+}
+
+/// What the publish step (`stage-b-publish`) does with a Glue batch: the Spark job writes to
+/// the batch's pending folder, Glue Data Quality can only evaluate a catalog table, and the
+/// output may reach the dataset's prefix only once its rules passed (or only warn).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PublishStep {
+    /// Describe the pending output as a table for the quality run ([`PendingTable`]).
+    Describe,
+    /// Move the pending output to the dataset's prefix or its quarantine, by the quality
+    /// result ([`HeavyOutput`]).
+    Publish,
+}
+
+impl PublishStep {
+    /// The step's name in the request.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            PublishStep::Describe => "describe",
+            PublishStep::Publish => "publish",
+        }
+    }
+}
+
+/// The publish step's input: `{"step", "input"}`, the input being the execution's.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PublishRequest {
+    pub step: PublishStep,
+    pub input: StageBInput,
+}
+
+/// A Glue batch's pending output as a temporary table Glue Data Quality evaluates
+/// (`pending` in the state machine), dropped once the result is read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingTable {
+    /// `None` when the job wrote no rows: there is no schema, so nothing to evaluate.
+    #[serde(default)]
+    pub table: Option<TableInput>,
+    /// Its partitions, in calls Glue accepts.
+    #[serde(default)]
+    pub partition_calls: Vec<Vec<PartitionInput>>,
 }
 
 /// What `postupdate-b` returns.

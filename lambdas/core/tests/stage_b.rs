@@ -1,4 +1,4 @@
-//! What stage B's post-update writes after a DataFusion batch: the raw objects' catalog rows
+//! What stage B's post-update writes after a batch (on either engine): the raw objects' catalog rows
 //! (processed, or failed with the rules that failed when the batch was quarantined) and the
 //! execution's history row with every rule's result.
 
@@ -15,20 +15,8 @@ fn output(passed: bool, quarantined: bool) -> HeavyOutput {
     let metrics = [("Column.spend.ColumnValues.Compliance".to_owned(), if passed { 1.0 } else { 0.5 })].into();
     let rule = RuleResult { rule: "ColumnValues \"spend\" >= 0".into(), outcome, message: String::new(), metrics };
     let quality = QualityReport { results: vec![rule] };
-    HeavyOutput {
-        rows: 4,
-        objects: vec![OutputObject {
-            key: "marketing/campaigns/x-00000.parquet".into(),
-            partition: String::new(),
-            rows: 4,
-        }],
-        quarantined,
-        passed,
-        failures: quality.failure_lines(),
-        quality,
-        table: None,
-        partition_calls: Vec::new(),
-    }
+    let object = OutputObject { key: "marketing/campaigns/x-00000.parquet".into(), partition: String::new(), rows: 4 };
+    HeavyOutput::new(vec![object], quarantined, quality)
 }
 
 fn value<'a>(update: &'a ConditionalUpdate, attribute: &str) -> Option<&'a AttrValue> {
@@ -119,7 +107,11 @@ fn glue_data_quality_results_read_as_the_local_evaluator_reports_them() {
         report.failure_lines(),
         "FAIL ColumnValues \"spend\" >= 0: Value: -120.0 does not meet the constraint requirement! (Column.spend.Minimum = -120)"
     );
-    let row = sdlf_lambda_core::history::record_glue_quality("exec-3", &report, 0);
-    assert_eq!(text(&row, "status"), "published");
+    // Published by the publish step (the dataset only warns): recorded as a DataFusion batch is.
+    let object = OutputObject { key: "marketing/campaigns/e-00000.parquet".into(), partition: String::new(), rows: 4 };
+    let row = record_stage_b("exec-3", &HeavyOutput::new(vec![object], false, report), "db.campaigns", 0);
+    assert_eq!((text(&row, "status"), text(&row, "glue_table")), ("published".into(), "db.campaigns".into()));
     assert_eq!(value(&row, "score"), Some(&AttrValue::N("0.5".into())));
+    assert_eq!(value(&row, "rows"), Some(&AttrValue::N("4".into())));
+    assert!(value(&row, "partitions").is_none(), "the crawler registers a Glue batch's partitions");
 }

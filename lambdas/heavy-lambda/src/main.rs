@@ -1,5 +1,7 @@
-//! The `bootstrap` of the stage B DataFusion function (`stage-b-heavy`): the state machine's
-//! input in, [`sdlf_heavy::stage::run_stage_b`] over S3, its output back.
+//! The `bootstrap` of the heavy package's functions, picked by the function's `Handler`
+//! setting: `stage-b-heavy` (the state machine's input in, [`sdlf_heavy::stage::run_stage_b`]
+//! over S3, its output back) and `stage-b-publish` (a Glue batch's pending output described,
+//! then published: [`sdlf_heavy::glue_batch`]).
 
 use std::sync::Arc;
 
@@ -7,8 +9,9 @@ use lambda_runtime::{Error, LambdaEvent, service_fn};
 use object_store::ObjectStore;
 use object_store::aws::AmazonS3Builder;
 use sdlf_heavy::{Limits, context};
-use sdlf_lambda_core::contract::env::StageBHeavyEnv;
-use sdlf_lambda_core::messages::StageBInput;
+use sdlf_lambda_core::contract::env::{StageBHeavyEnv, StageBPublishEnv};
+use sdlf_lambda_core::handler::{HEAVY_PACKAGE, Handler};
+use sdlf_lambda_core::messages::{PublishRequest, PublishStep, StageBInput};
 use serde_json::Value;
 use tracing::info;
 
@@ -38,7 +41,7 @@ fn s3_store(bucket: &str) -> sdlf_heavy::stage::Result<Arc<dyn ObjectStore>> {
     Ok(Arc::new(store))
 }
 
-async fn handle(env: &StageBHeavyEnv, event: LambdaEvent<Value>) -> Result<Value, Error> {
+async fn heavy(env: &StageBHeavyEnv, event: LambdaEvent<Value>) -> Result<Value, Error> {
     let input: StageBInput = serde_json::from_value(event.payload).map_err(|e| format!("not a stage B input: {e}"))?;
     let memory_mb = std::env::var(MEMORY_VAR).ok().and_then(|m| m.parse().ok()).unwrap_or(1024);
     let ctx = context(&Limits::lambda(memory_mb, HEADROOM_MB))?;
@@ -55,11 +58,74 @@ async fn handle(env: &StageBHeavyEnv, event: LambdaEvent<Value>) -> Result<Value
     Ok(serde_json::to_value(output)?)
 }
 
+async fn publish(env: &StageBPublishEnv, event: LambdaEvent<Value>) -> Result<Value, Error> {
+    let request: PublishRequest =
+        serde_json::from_value(event.payload).map_err(|e| format!("not a stage B publish request: {e}"))?;
+    let input = &request.input;
+    let store = s3_store(&env.analytics_bucket)?;
+    let dataset = format!("{}/{}", input.team, input.dataset);
+    match request.step {
+        PublishStep::Describe => {
+            let pending = sdlf_heavy::glue_batch::describe(&store, &env.analytics_bucket, input).await?;
+            let partitions: usize = pending.partition_calls.iter().map(Vec::len).sum();
+            info!(execution = %input.execution_id, %dataset, table = pending.table.is_some(), partitions, "pending output described");
+            Ok(serde_json::to_value(pending)?)
+        }
+        PublishStep::Publish => {
+            let output = sdlf_heavy::glue_batch::publish_batch(&store, input).await?;
+            info!(
+                execution = %input.execution_id,
+                %dataset,
+                rows = output.rows,
+                objects = output.objects.len(),
+                passed = output.passed,
+                quarantined = output.quarantined,
+                "stage B batch published"
+            );
+            Ok(serde_json::to_value(output)?)
+        }
+    }
+}
+
+/// What this process serves.
+enum App {
+    Heavy(StageBHeavyEnv),
+    Publish(StageBPublishEnv),
+}
+
+impl App {
+    fn init() -> Result<App, String> {
+        let var = |name: &str| std::env::var(name).ok();
+        let name = std::env::var("_HANDLER").unwrap_or_default();
+        match Handler::from_name(&name) {
+            Some(Handler::StageBHeavy) => Ok(App::Heavy(StageBHeavyEnv::from_vars(var).map_err(|e| e.to_string())?)),
+            Some(Handler::StageBPublish) => {
+                Ok(App::Publish(StageBPublishEnv::from_vars(var).map_err(|e| e.to_string())?))
+            }
+            _ => {
+                let known: Vec<&str> =
+                    Handler::ALL.iter().filter(|h| h.package() == HEAVY_PACKAGE).map(|h| h.name()).collect();
+                Err(format!(
+                    "unknown handler `{name}` (the function's Handler setting); this package serves {}",
+                    known.join(", ")
+                ))
+            }
+        }
+    }
+
+    async fn handle(&self, event: LambdaEvent<Value>) -> Result<Value, Error> {
+        match self {
+            App::Heavy(env) => heavy(env, event).await,
+            App::Publish(env) => publish(env, event).await,
+        }
+    }
+}
+
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     // JSON when the function's LoggingConfig says so (the stacks set JSON), text otherwise.
     lambda_runtime::tracing::init_default_subscriber();
-    let env = StageBHeavyEnv::from_vars(|name| std::env::var(name).ok()).map_err(|e| e.to_string())?;
-    let env = &env;
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move { handle(env, event).await })).await
+    let app = App::init()?;
+    let app = &app;
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move { app.handle(event).await })).await
 }

@@ -14,7 +14,8 @@ use sdlf_lambda_core::contract::config::OnQualityFailure;
 use sdlf_lambda_core::contract::layout::{DatasetRef, Layer};
 use sdlf_lambda_core::quality::{QualityReport, Rule};
 
-use crate::publish::{Published, clear, publish};
+use crate::publish::{clear, publish};
+use sdlf_lambda_core::messages::OutputObject;
 use crate::quality::evaluate;
 use crate::transform::{HeavySql, output_schema, register_batch, register_output, run};
 
@@ -35,7 +36,7 @@ pub struct BatchOutcome {
     /// Rows the transform wrote.
     pub rows: u64,
     /// Its objects, where they now are.
-    pub objects: Vec<Published>,
+    pub objects: Vec<OutputObject>,
     /// Kept out of the analytics layer: a rule failed and the dataset fails on that.
     pub quarantined: bool,
     pub quality: QualityReport,

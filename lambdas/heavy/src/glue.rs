@@ -5,7 +5,7 @@ use datafusion::arrow::datatypes::{DataType, Schema};
 use datafusion::error::{DataFusionError, Result};
 use sdlf_lambda_core::glue_table::{GlueColumn, PartitionInput, TableInput};
 
-use crate::publish::Published;
+use sdlf_lambda_core::messages::OutputObject;
 
 /// The Hive type Glue records for an Arrow type, as a crawler of Spark's Parquet writes it.
 fn hive_type(data_type: &DataType) -> Option<String> {
@@ -62,7 +62,7 @@ pub fn table(name: &str, schema: &Schema, partition_by: &[String], location: Str
 }
 
 /// The partitions `objects` were published into, once each, in key order.
-pub fn partitions(table: &TableInput, objects: &[Published]) -> Result<Vec<PartitionInput>> {
+pub fn partitions(table: &TableInput, objects: &[OutputObject]) -> Result<Vec<PartitionInput>> {
     let mut paths: Vec<&str> = objects.iter().map(|o| o.partition.as_str()).filter(|p| !p.is_empty()).collect();
     paths.sort_unstable();
     paths.dedup();
@@ -121,8 +121,8 @@ mod tests {
 
     use super::*;
 
-    fn published(key: &str, partition: &str) -> Published {
-        Published { key: key.into(), partition: partition.into(), rows: 1 }
+    fn published(key: &str, partition: &str) -> OutputObject {
+        OutputObject { key: key.into(), partition: partition.into(), rows: 1 }
     }
 
     #[test]

@@ -6,7 +6,9 @@
 //! that outgrows one machine, running the same SQL.
 
 pub mod batch;
+mod distinct;
 pub mod glue;
+pub mod glue_batch;
 pub mod publish;
 pub mod quality;
 pub mod session;

@@ -9,6 +9,8 @@ use datafusion::execution::memory_pool::FairSpillPool;
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::prelude::{SessionConfig, SessionContext};
 
+use crate::distinct::DistinctToGroupBy;
+
 /// How much the session may use.
 #[derive(Debug, Clone)]
 pub struct Limits {
@@ -41,5 +43,7 @@ pub fn context(limits: &Limits) -> Result<SessionContext> {
         .with_temp_file_path(&limits.spill_dir)
         .build_arc()?;
     let config = SessionConfig::new().with_target_partitions(limits.partitions.max(1)).with_information_schema(false);
-    Ok(SessionContext::new_with_config_rt(config, runtime))
+    let ctx = SessionContext::new_with_config_rt(config, runtime);
+    ctx.add_optimizer_rule(Arc::new(DistinctToGroupBy));
+    Ok(ctx)
 }

@@ -12,7 +12,7 @@ use sdlf_lambda_core::batch::stage_uris;
 use sdlf_lambda_core::contract::config::Engine;
 use sdlf_lambda_core::contract::layout::{DatasetRef, Layer};
 use sdlf_lambda_core::glue_table::partition_calls;
-use sdlf_lambda_core::messages::{HeavyOutput, OutputObject, StageBInput};
+use sdlf_lambda_core::messages::{HeavyOutput, StageBInput};
 
 use crate::batch::{BatchRun, run_batch};
 use crate::glue;
@@ -72,17 +72,8 @@ pub async fn run_stage_b(
         (Some(table), partitions)
     };
     Ok(HeavyOutput {
-        rows: outcome.rows,
-        objects: outcome
-            .objects
-            .iter()
-            .map(|o| OutputObject { key: o.key.clone(), partition: o.partition.clone(), rows: o.rows })
-            .collect(),
-        quarantined: outcome.quarantined,
-        passed: outcome.quality.passed(),
-        failures: outcome.quality.failure_lines(),
-        quality: outcome.quality,
         table,
         partition_calls: partition_calls(partitions),
+        ..HeavyOutput::new(outcome.objects, outcome.quarantined, outcome.quality)
     })
 }

@@ -17,6 +17,7 @@ use datafusion::arrow::datatypes::DataType;
 use datafusion::dataframe::DataFrameWriteOptions;
 use datafusion::prelude::SessionContext;
 use sdlf_heavy::transform::{HeavySql, register_batch, register_output, run};
+use sdlf_heavy::{Limits, context};
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
@@ -292,7 +293,8 @@ async fn spark_and_datafusion_agree_row_for_row() {
     for (n, case) in cases.iter().enumerate() {
         assert_eq!(spark[n]["ok"], true, "{}: Spark failed: {}", case.name, spark[n]["error"]);
         let files = &inputs.iter().find(|(name, _)| *name == case.input).unwrap().1;
-        let ctx = SessionContext::new();
+        // Stage B's own session: its memory pool and its planning of DISTINCT aggregates.
+        let ctx = context(&Limits::lambda(512, 0)).unwrap();
         register_batch(&ctx, files).await.unwrap();
         let output = format!("file://{}/datafusion/{n}/", dir.path().display());
         run(&ctx, HeavySql { sql: &case.sql, partition_by: &case.partition_by }, &output).await.unwrap();

@@ -9,7 +9,8 @@ use datafusion::prelude::SessionContext;
 use object_store::ObjectStore;
 use object_store::local::LocalFileSystem;
 use object_store::path::Path;
-use sdlf_heavy::publish::{Published, clear, publish};
+use sdlf_heavy::publish::{clear, publish};
+use sdlf_lambda_core::messages::OutputObject;
 use sdlf_heavy::quality::evaluate;
 use sdlf_heavy::transform::{HeavySql, register_batch, register_output, run};
 use sdlf_lambda_core::quality::{Condition, Rule};
@@ -70,7 +71,7 @@ async fn the_batch_is_transformed_partitioned_checked_and_published() {
     assert!(
         published
             .iter()
-            .all(|Published { key, partition, .. }| key.starts_with(&format!("analytics/team/ds/{partition}/exec-1-"))
+            .all(|OutputObject { key, partition, .. }| key.starts_with(&format!("analytics/team/ds/{partition}/exec-1-"))
                 && key.ends_with(".parquet"))
     );
     assert!(

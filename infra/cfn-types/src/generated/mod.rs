@@ -8,6 +8,7 @@ pub mod codecommit;
 pub mod codeconnections;
 pub mod codepipeline;
 pub mod dynamodb;
+pub mod ec2;
 pub mod events;
 pub mod glue;
 pub mod iam;

@@ -3,7 +3,7 @@
 use sdlf_cfn::ResourceSpec;
 
 /// What CloudFormation knows about each generated type, sorted by type name.
-pub(crate) static SPECS: [ResourceSpec; 38] = [
+pub(crate) static SPECS: [ResourceSpec; 40] = [
     ResourceSpec {
         type_name: "AWS::Athena::WorkGroup",
         attributes: &[
@@ -73,10 +73,35 @@ pub(crate) static SPECS: [ResourceSpec; 38] = [
         holds_data: Some("items"),
     },
     ResourceSpec {
+        type_name: "AWS::EC2::VPCEndpoint",
+        attributes: &["CreationTimestamp", "DnsEntries", "Id", "NetworkInterfaceIds"],
+        primary_identifier: &["Id"],
+        replace_always: &[
+            "/DnsOptions/PrivateDnsPreference",
+            "/DnsOptions/PrivateDnsSpecifiedDomains",
+            "/ResourceConfigurationArn",
+            "/ServiceName",
+            "/ServiceNetworkArn",
+            "/ServiceRegion",
+            "/VpcEndpointType",
+            "/VpcId",
+        ],
+        replace_conditional: &[],
+        holds_data: None,
+    },
+    ResourceSpec {
         type_name: "AWS::Events::Rule",
         attributes: &["Arn", "RuleName"],
         primary_identifier: &["Arn"],
         replace_always: &["/EventBusName", "/Name"],
+        replace_conditional: &[],
+        holds_data: None,
+    },
+    ResourceSpec {
+        type_name: "AWS::Glue::Connection",
+        attributes: &["Name"],
+        primary_identifier: &["CatalogId", "Name"],
+        replace_always: &["/CatalogId", "/ConnectionInput/Name"],
         replace_conditional: &[],
         holds_data: None,
     },

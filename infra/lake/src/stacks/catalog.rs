@@ -32,6 +32,7 @@ use sdlf_lambda_core::contract::resources::LakeResource;
 use sdlf_policy::{Condition, Statement};
 
 use crate::stack::Stack;
+use crate::stacks::baseline::Invocation;
 use crate::stacks::constructs::{self, FunctionParts, FunctionSpec, arn};
 use crate::stacks::context::{MAX_RECEIVE_COUNT, QUEUE_FUNCTION_TIMEOUT_SECONDS};
 use crate::stacks::{BuildError, CatalogOutputs, Ctx, FoundationsOutputs};
@@ -79,9 +80,9 @@ pub fn build(ctx: &Ctx, foundations: &FoundationsOutputs) -> Result<(Stack, Cata
     let imports = Imports::of(&mut stack, foundations);
 
     let catalog = catalog_function(&mut stack, ctx, &imports)?;
-    constructs::queue_trigger(&mut stack, "Catalog", &catalog.function, imports.catalog_queue.clone(), 10);
+    constructs::queue_trigger(&mut stack, "Catalog", &catalog, imports.catalog_queue.clone(), 10);
     let routing = routing_function(&mut stack, ctx, &imports)?;
-    constructs::queue_trigger(&mut stack, "Routing", &routing.function, imports.routing_queue.clone(), 10);
+    constructs::queue_trigger(&mut stack, "Routing", &routing, imports.routing_queue.clone(), 10);
     let config = config_function(&mut stack, ctx, &imports)?;
 
     let config_function_arn = stack.publish(
@@ -119,6 +120,10 @@ fn lake_function(
             key_arn: imports.key_arn.clone(),
             artifacts_bucket: imports.artifacts.clone(),
             permissions_boundary: None,
+            invoked_by: spec.invoked_by,
+            // The queue-fed functions' concurrency is the environment's: a flood of S3 events
+            // must not take the account's whole pool.
+            reserved_concurrency: (spec.invoked_by == Invocation::Queue).then_some(ctx.env.catalog_concurrency),
         },
     )
 }
@@ -126,6 +131,7 @@ fn lake_function(
 /// What differs between the lake's functions.
 struct LakeFunction {
     id: &'static str,
+    invoked_by: Invocation,
     resource: LakeResource,
     description: &'static str,
     memory_mb: i64,
@@ -150,6 +156,7 @@ fn catalog_function(stack: &mut Stack, ctx: &Ctx, im: &Imports) -> Result<Functi
         im,
         LakeFunction {
             id: "Catalog",
+            invoked_by: Invocation::Queue,
             resource: LakeResource::CatalogFunction,
             description: "Records every object of the data buckets in the catalog table; forwards new raw objects \
                           to the routing queue",
@@ -203,6 +210,7 @@ fn routing_function(stack: &mut Stack, ctx: &Ctx, im: &Imports) -> Result<Functi
         im,
         LakeFunction {
             id: "Routing",
+            invoked_by: Invocation::Queue,
             resource: LakeResource::RoutingFunction,
             description: "Routes new raw objects to their pipeline's stage A queue",
             memory_mb: 256,
@@ -228,6 +236,7 @@ fn config_function(stack: &mut Stack, ctx: &Ctx, im: &Imports) -> Result<Functio
         im,
         LakeFunction {
             id: "Config",
+            invoked_by: Invocation::CustomResource,
             resource: LakeResource::ConfigFunction,
             description: "Custom resource provider: writes and deletes rows of the dataset and pipeline config tables",
             memory_mb: 128,

@@ -15,7 +15,9 @@ use crate::assets::AssetSource;
 use crate::definition::LambdaArchitecture;
 use crate::stack::Stack;
 use crate::stacks::BuildError;
+use crate::stacks::baseline::{self, Invocation, Scanned};
 use crate::stacks::context::{Ctx, LOG_RETENTION_DAYS};
+use crate::stacks::network;
 
 /// `arn:${AWS::Partition}:{service}:${AWS::Region}:${AWS::AccountId}:{resource}` as `Fn::Sub`;
 /// `resource` may itself hold `${...}` references.
@@ -164,7 +166,8 @@ pub fn queue_with_dlq(stack: &mut Stack, spec: QueueSpec) -> Result<Queues, Buil
 
 /// A Rust function (`provided.al2023`, on the environment's architecture) with
 /// its own role and its own encrypted log group. JSON logs, as the functions log with
-/// `tracing`'s JSON formatter.
+/// `tracing`'s JSON formatter. In a VPC environment it runs in the VPC's subnets. Its checkov
+/// waivers come from the baseline, by how it is invoked.
 pub struct FunctionSpec<'s> {
     pub id: &'s str,
     pub name: String,
@@ -181,12 +184,19 @@ pub struct FunctionSpec<'s> {
     /// Bucket holding the package (the artifacts bucket).
     pub artifacts_bucket: Expr,
     pub permissions_boundary: Option<Expr>,
+    /// Who invokes it: a scheduled function gets a dead-letter queue of its own (`{name}-dlq`,
+    /// on `key_arn`) for the invocations that fail every retry.
+    pub invoked_by: Invocation,
+    /// Its reserved concurrency; a queue that feeds it is capped at the same number
+    /// ([`queue_trigger`]), so the queue is never throttled into its dead-letter queue.
+    pub reserved_concurrency: Option<u32>,
 }
 
 pub struct FunctionParts {
     pub function: Handle<lambda::Function>,
     pub role: Handle<iam::Role>,
     pub log_group: Handle<logs::LogGroup>,
+    pub reserved_concurrency: Option<u32>,
 }
 
 pub fn function(stack: &mut Stack, ctx: &Ctx, spec: FunctionSpec) -> Result<FunctionParts, BuildError> {
@@ -208,30 +218,33 @@ pub fn function(stack: &mut Stack, ctx: &Ctx, spec: FunctionSpec) -> Result<Func
         },
         ctx.stateful(),
     );
-    let role_id = format!("{}Role", spec.id);
-    let mut permissions = PolicyDocument::new().statement(
-        Statement::allow()
-            .sid("WriteOwnLogs")
-            .actions(["logs:CreateLogStream", "logs:PutLogEvents"])
-            .resource(log_group.arn()),
-    );
-    permissions = permissions.statements(spec.statements);
-    let trust = document(stack, &role_id, PolicyDocument::assume_role("lambda.amazonaws.com"))?;
-    let permissions = document(stack, &role_id, permissions)?;
-    let role = stack.template.add(
-        role_id,
-        iam::Role {
-            description: Some(format!("Runs function {}", spec.name).into()),
-            permissions_boundary: spec.permissions_boundary.map(Into::into),
-            policies: Some(vec![iam::role::Policy::new(permissions, "function")]),
-            ..iam::Role::new(trust)
-        },
-    );
+    let dead_letter = match spec.invoked_by {
+        // A function name is at most 64 characters, so `{name}-dlq` fits SQS's 80.
+        Invocation::Schedule => Some(terminal_queue(
+            stack,
+            &format!("{}DeadLetter", spec.id),
+            format!("{}-dlq", spec.name),
+            spec.key_arn.clone(),
+        )?),
+        _ => None,
+    };
+    let mut statements = spec.statements;
+    if let Some(queue) = &dead_letter {
+        statements.extend(send_to_queue(queue.arn(), spec.key_arn.clone()));
+    }
+    statements.extend(network::network_interface_statements(ctx));
+    let role = function_role(stack, spec.id, &spec.name, &log_group, statements, spec.permissions_boundary)?;
     let mut variables = indexmap::IndexMap::new();
     for (k, v) in spec.env.vars {
         variables.insert(k.to_owned(), v.into());
     }
-    let function = stack.template.add(
+    let scanned = Scanned::Function {
+        invoked_by: spec.invoked_by,
+        reserved_concurrency: spec.reserved_concurrency.is_some(),
+        in_vpc: ctx.env.vpc.is_some(),
+    };
+    let options = baseline::with_scanner_waivers(ResourceOptions::new(), scanned);
+    let function = stack.template.add_with(
         format!("{}Function", spec.id),
         lambda::Function {
             function_name: Some(spec.name.into()),
@@ -254,6 +267,10 @@ pub fn function(stack: &mut Stack, ctx: &Ctx, spec: FunctionSpec) -> Result<Func
                 log_group: Some(log_group.reference().into()),
                 ..Default::default()
             }),
+            dead_letter_config: dead_letter
+                .map(|q| lambda::function::DeadLetterConfig { target_arn: Some(q.arn().into()) }),
+            reserved_concurrent_executions: spec.reserved_concurrency.map(|n| i64::from(n).into()),
+            vpc_config: network::function_vpc_config(ctx),
             ..lambda::Function::new(
                 lambda::function::Code {
                     s3_bucket: Some(spec.artifacts_bucket.into()),
@@ -263,28 +280,84 @@ pub fn function(stack: &mut Stack, ctx: &Ctx, spec: FunctionSpec) -> Result<Func
                 role.arn(),
             )
         },
+        options,
     );
-    Ok(FunctionParts { function, role, log_group })
+    Ok(FunctionParts { function, role, log_group, reserved_concurrency: spec.reserved_concurrency })
+}
+
+/// A function's role: writes its own log group, and whatever `statements` allow.
+fn function_role(
+    stack: &mut Stack,
+    id: &str,
+    name: &str,
+    log_group: &Handle<logs::LogGroup>,
+    statements: Vec<Statement>,
+    permissions_boundary: Option<Expr>,
+) -> Result<Handle<iam::Role>, BuildError> {
+    let role_id = format!("{id}Role");
+    let permissions = PolicyDocument::new()
+        .statement(
+            Statement::allow()
+                .sid("WriteOwnLogs")
+                .actions(["logs:CreateLogStream", "logs:PutLogEvents"])
+                .resource(log_group.arn()),
+        )
+        .statements(statements);
+    let trust = document(stack, &role_id, PolicyDocument::assume_role("lambda.amazonaws.com"))?;
+    let permissions = document(stack, &role_id, permissions)?;
+    Ok(stack.template.add(
+        role_id,
+        iam::Role {
+            description: Some(format!("Runs function {name}").into()),
+            permissions_boundary: permissions_boundary.map(Into::into),
+            policies: Some(vec![iam::role::Policy::new(permissions, "function")]),
+            ..iam::Role::new(trust)
+        },
+    ))
+}
+
+/// An encrypted queue without a dead-letter queue of its own (it is one), TLS only.
+pub fn terminal_queue(stack: &mut Stack, id: &str, name: String, key: Expr) -> Result<Handle<sqs::Queue>, BuildError> {
+    let queue = stack.template.add(
+        format!("{id}Queue"),
+        sqs::Queue {
+            queue_name: Some(name.into()),
+            kms_master_key_id: Some(key.into()),
+            // The maximum, to leave time to look at a failure and redrive it.
+            message_retention_period: Some(DEAD_LETTER_RETENTION_SECONDS.into()),
+            ..sqs::Queue::default()
+        },
+    );
+    let policy_id = format!("{id}QueuePolicy");
+    let doc = PolicyDocument::new().statement(Statement::deny_insecure_transport_of(["sqs:*"], [queue.arn()]));
+    let doc = document(stack, &policy_id, doc)?;
+    stack.template.add(policy_id, sqs::QueuePolicy::new(doc, vec![queue.reference().into()]));
+    Ok(queue)
 }
 
 /// Feeds a queue to a function in batches; failed messages are reported one by one
-/// (`ReportBatchItemFailures`), so one bad message does not send its whole batch back.
+/// (`ReportBatchItemFailures`), so one bad message does not send its whole batch back. The
+/// queue invokes the function at most as often at once as the function's reserved concurrency
+/// allows (AWS's advice: a reserved limit alone would throttle receives, which count towards
+/// the queue's receive limit).
 pub fn queue_trigger(
     stack: &mut Stack,
     id: &str,
-    function: &Handle<lambda::Function>,
+    function: &FunctionParts,
     queue: Expr,
     batch_size: i64,
 ) -> Handle<lambda::EventSourceMapping> {
+    use lambda::event_source_mapping::{FunctionResponseType, ScalingConfig};
     stack.template.add_with(
         format!("{id}Trigger"),
         lambda::EventSourceMapping {
             event_source_arn: Some(queue.into()),
             batch_size: Some(batch_size.into()),
-            function_response_types: Some(vec![
-                lambda::event_source_mapping::FunctionResponseType::ReportBatchItemFailures.into(),
-            ]),
-            ..lambda::EventSourceMapping::new(function.reference())
+            function_response_types: Some(vec![FunctionResponseType::ReportBatchItemFailures.into()]),
+            scaling_config: function
+                .reserved_concurrency
+                .map(|n| ScalingConfig { maximum_concurrency: Some(i64::from(n).into()) }),
+            ..lambda::EventSourceMapping::new(function.function.reference())
         },
         ResourceOptions::new(),
     )

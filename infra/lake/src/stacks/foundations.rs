@@ -52,9 +52,10 @@ use sdlf_policy::{Condition, PolicyDocument, Principal, Statement};
 
 use crate::names::Layer;
 use crate::stack::Stack;
+use crate::stacks::baseline::{self, Scanned};
 use crate::stacks::constructs::{self, KeySpec, QueueSpec, Queues, arn};
 use crate::stacks::context::{MAX_RECEIVE_COUNT, QUEUE_FUNCTION_TIMEOUT_SECONDS};
-use crate::stacks::{BuildError, Ctx, FoundationsOutputs};
+use crate::stacks::{BuildError, Ctx, FoundationsOutputs, network};
 
 const NONCURRENT_VERSION_DAYS: i64 = 90;
 const ABORT_MULTIPART_DAYS: i64 = 7;
@@ -78,6 +79,7 @@ pub fn build(ctx: &Ctx) -> Result<(Stack, FoundationsOutputs), BuildError> {
     let tables = tables(&mut stack, ctx, &key_arn);
     let data_access_role = data_access_role(&mut stack, &buckets, &key_arn)?;
     register_data_buckets(&mut stack, ctx, &buckets, &data_access_role);
+    network::endpoints(&mut stack, ctx);
     let made = Made { key_arn, buckets, tables, catalog_queue, routing_queue, data_access_role };
     let outputs = publish(&mut stack, ctx, &made);
     Ok((stack, outputs))
@@ -139,26 +141,44 @@ fn logged_layers() -> impl Iterator<Item = Layer> {
 
 /// Server access logs: S3 cannot deliver them to a bucket whose default encryption is
 /// SSE-KMS, so this one bucket is SSE-S3 (AES256). It holds request metadata, no data.
+/// Versioned: the logs are the record of who did what to the lake's objects, so a deleted or
+/// overwritten log stays recoverable for as long as other buckets keep old versions.
 fn access_logs_bucket(stack: &mut Stack, ctx: &Ctx) -> Result<AccessLogs, BuildError> {
     let n = &ctx.names;
     let logs_name = n.bucket(Layer::AccessLogs);
+    let enabled = || s3::bucket::Rule::new(s3::bucket::RuleStatus::Enabled);
     let bucket = stack.template.add_with(
         bucket_id(Layer::AccessLogs),
         s3::Bucket {
             bucket_name: Some(logs_name.clone().into()),
             bucket_encryption: Some(constructs::bucket_encryption(None)),
-            lifecycle_configuration: Some(s3::bucket::LifecycleConfiguration::new(vec![s3::bucket::Rule {
-                id: Some("InfrequentAccessThenExpire".into()),
-                transitions: Some(vec![s3::bucket::Transition {
-                    transition_in_days: Some(ACCESS_LOGS_INFREQUENT_DAYS.into()),
-                    ..s3::bucket::Transition::new(s3::bucket::NoncurrentVersionTransitionStorageClass::StandardIa)
-                }]),
-                expiration_in_days: Some(ACCESS_LOGS_EXPIRE_DAYS.into()),
-                ..s3::bucket::Rule::new(s3::bucket::RuleStatus::Enabled)
-            }])),
+            versioning_configuration: Some(s3::bucket::VersioningConfiguration::new(
+                s3::bucket::VersioningConfigurationStatus::Enabled,
+            )),
+            lifecycle_configuration: Some(s3::bucket::LifecycleConfiguration::new(vec![
+                s3::bucket::Rule {
+                    id: Some("InfrequentAccessThenExpire".into()),
+                    transitions: Some(vec![s3::bucket::Transition {
+                        transition_in_days: Some(ACCESS_LOGS_INFREQUENT_DAYS.into()),
+                        ..s3::bucket::Transition::new(s3::bucket::NoncurrentVersionTransitionStorageClass::StandardIa)
+                    }]),
+                    expiration_in_days: Some(ACCESS_LOGS_EXPIRE_DAYS.into()),
+                    noncurrent_version_expiration: Some(s3::bucket::NoncurrentVersionExpiration::new(
+                        NONCURRENT_VERSION_DAYS,
+                    )),
+                    ..enabled()
+                },
+                // Expiring a log leaves a delete marker; once its old version is gone too, the
+                // marker goes.
+                s3::bucket::Rule {
+                    id: Some("RemoveExpiredDeleteMarkers".into()),
+                    expired_object_delete_marker: Some(true.into()),
+                    ..enabled()
+                },
+            ])),
             ..constructs::private_bucket()
         },
-        ctx.stateful(),
+        baseline::with_scanner_waivers(ctx.stateful(), Scanned::Bucket(Layer::AccessLogs)),
     );
     let delivery = Statement::allow()
         .sid("S3ServerAccessLogsDelivery")
@@ -238,7 +258,7 @@ fn layer_bucket(
             notification_configuration: notifications,
             ..constructs::private_bucket()
         },
-        options,
+        baseline::with_scanner_waivers(options, Scanned::Bucket(layer)),
     );
     bucket_policy(stack, layer, &bucket, &name, Vec::new())?;
     Ok(bucket)

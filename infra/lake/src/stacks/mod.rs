@@ -9,6 +9,7 @@ pub mod context;
 pub mod contract;
 pub mod dataset;
 pub mod foundations;
+pub mod network;
 pub mod pipeline;
 pub mod team;
 

@@ -21,13 +21,14 @@
 
 use sdlf_cfn::{Expr, Handle};
 use sdlf_cfn_types::{athena, glue, iam, kms, sns};
+use sdlf_lambda_core::glue_table::PENDING_TABLE_INFIX;
 use sdlf_policy::{Condition, PolicyDocument, Principal, Statement};
 
 use crate::definition::Team;
 use crate::names::{Layer, team_prefix};
 use crate::stack::Stack;
 use crate::stacks::constructs::{self, KeySpec, arn, s3_arn, table_arn};
-use crate::stacks::{BuildError, Ctx, FoundationsOutputs, TeamOutputs};
+use crate::stacks::{BuildError, Ctx, FoundationsOutputs, TeamOutputs, network};
 
 /// Services that use the team key on the account's behalf (see the module doc).
 const KEY_SERVICES: [&str; 6] = [
@@ -133,6 +134,7 @@ pub fn build(ctx: &Ctx, team: &Team, foundations: &FoundationsOutputs) -> Result
     let topic = notifications_topic(&mut stack, ctx, t, &team_key)?;
     let roles = roles(&mut stack, ctx, t, &lake, &team_key, &topic, &boundary_arn)?;
     let security_configuration = glue_security_configuration(&mut stack, ctx, t, &team_key);
+    network::glue_connections(&mut stack, ctx, t);
     let workgroup = athena_workgroup(&mut stack, ctx, t, &lake, &team_key);
 
     let ssm = |what: &str| ctx.names.ssm(&format!("team/{t}/{what}"));
@@ -480,6 +482,15 @@ fn boundary(ctx: &Ctx, t: &str, lake: &Lake, team_key: Expr) -> PolicyDocument {
         .statements(boundary_data(t, lake, team_key))
         .statements(boundary_services(t))
         .statements(boundary_catalog(ctx, t, lake))
+        .statements(network_statements(ctx, t))
+}
+
+/// In a VPC environment: placing network interfaces in its subnets (the team's functions and
+/// Glue jobs) and reading the team's Glue network connections (its Glue jobs).
+fn network_statements(ctx: &Ctx, t: &str) -> Vec<Statement> {
+    let mut statements = network::network_interface_statements(ctx);
+    statements.extend(network::glue_connection_statement(ctx, t));
+    statements
 }
 
 /// The boundary's data: the team's prefixes, the artifacts, the team and lake keys.
@@ -618,7 +629,7 @@ fn crawler_statements(ctx: &Ctx, t: &str, lake: &Lake, team_key: Expr) -> Vec<St
 }
 
 fn glue_job_statements(ctx: &Ctx, t: &str, lake: &Lake, team_key: Expr) -> Vec<Statement> {
-    vec![
+    let mut statements = vec![
         Statement::allow().sid("ReadStage").action("s3:GetObject").resource(team_objects(&lake.stage, Layer::Stage, t)),
         Statement::allow()
             .sid("WriteAnalytics")
@@ -643,7 +654,9 @@ fn glue_job_statements(ctx: &Ctx, t: &str, lake: &Lake, team_key: Expr) -> Vec<S
         Statement::allow().sid("UseKeys").actions(KEY_USE).resources([team_key, lake.key.clone()]),
         get_data_access(),
         put_metrics(t),
-    ]
+    ];
+    statements.extend(network_statements(ctx, t));
+    statements
 }
 
 fn states_statements(
@@ -698,14 +711,22 @@ fn states_statements(
             .resources([team_key, lake.key.clone()]),
         deliver_execution_logs(),
     ];
-    if ctx.env.is_local() {
-        // The emulator's crawler infers nothing: stage B registers the table it wrote itself.
-        statements.push(
-            Statement::allow()
-                .sid("RegisterTeamTables")
-                .actions(["glue:GetTable", "glue:CreateTable", "glue:UpdateTable", "glue:BatchCreatePartition"])
-                .resources(team_catalog(ctx, t)),
-        );
+    // Stage B registers tables: in `local` the table it published (the emulator's crawler
+    // infers nothing), on AWS a Glue batch's pending output for its quality run.
+    statements.push(
+        Statement::allow()
+            .sid("RegisterTeamTables")
+            .actions(["glue:GetTable", "glue:CreateTable", "glue:UpdateTable", "glue:BatchCreatePartition"])
+            .resources(team_catalog(ctx, t)),
+    );
+    if !ctx.env.is_local() {
+        // ...and drops the pending table once its quality result is read: those tables only.
+        let databases = ctx.names.glue_database(t, "");
+        statements.push(Statement::allow().sid("DropPendingTables").action("glue:DeleteTable").resources([
+            arn("glue", "catalog"),
+            arn("glue", &format!("database/{databases}*")),
+            arn("glue", &format!("table/{databases}*/*{PENDING_TABLE_INFIX}*")),
+        ]));
     }
     statements
 }

@@ -222,11 +222,19 @@ function_env! {
 }
 
 function_env! {
-    /// `stage-b-postupdate`: catalog rows for the heavy transform's output.
+    /// `stage-b-publish`: a Glue batch's output in the analytics bucket, described for its
+    /// quality run, then moved to the dataset's prefix or its quarantine.
+    StageBPublishEnv serves StageBPublish {
+        analytics_bucket = "ANALYTICS_BUCKET",
+    }
+}
+
+function_env! {
+    /// `stage-b-postupdate`: the batch's outcome in the raw objects' catalog rows and the
+    /// execution history.
     StageBPostupdateEnv serves StageBPostupdate {
         catalog_table = "CATALOG_TABLE",
         execution_history_table = "EXECUTION_HISTORY_TABLE",
-        analytics_bucket = "ANALYTICS_BUCKET",
     }
 }
 

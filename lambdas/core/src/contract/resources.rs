@@ -52,6 +52,7 @@ pub enum PipelineResource {
     MachineA,
     DeadLetterB,
     HeavyB,
+    PublishB,
     PostupdateB,
     ErrorB,
     MachineB,
@@ -71,6 +72,7 @@ impl PipelineResource {
             PipelineResource::MachineA => "sm-a",
             PipelineResource::DeadLetterB => "dlq-b",
             PipelineResource::HeavyB => "heavy-b",
+            PipelineResource::PublishB => "publish-b",
             PipelineResource::PostupdateB => "postupdate-b",
             PipelineResource::ErrorB => "error-b",
             PipelineResource::MachineB => "sm-b",
@@ -96,12 +98,13 @@ impl PipelineResource {
     }
 
     /// The pipeline's Lambda functions.
-    pub const FUNCTIONS: [PipelineResource; 9] = [
+    pub const FUNCTIONS: [PipelineResource; 10] = [
         PipelineResource::TransformA,
         PipelineResource::ErrorA,
         PipelineResource::RedriveA,
         PipelineResource::RoutingA,
         PipelineResource::HeavyB,
+        PipelineResource::PublishB,
         PipelineResource::PostupdateB,
         PipelineResource::ErrorB,
         PipelineResource::RedriveB,

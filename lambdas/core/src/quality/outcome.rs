@@ -39,6 +39,20 @@ pub struct QualityReport {
 }
 
 impl QualityReport {
+    /// Every rule of `rules` as an `ERROR` saying `why` it was not evaluated.
+    pub fn not_evaluated(rules: &[super::Rule], why: &str) -> QualityReport {
+        let results = rules
+            .iter()
+            .map(|rule| RuleResult {
+                rule: rule.render(),
+                outcome: Outcome::Error,
+                message: why.to_owned(),
+                metrics: BTreeMap::new(),
+            })
+            .collect();
+        QualityReport { results }
+    }
+
     /// Every rule passed (an empty ruleset passes).
     pub fn passed(&self) -> bool {
         self.results.iter().all(|r| r.outcome == Outcome::Pass)
@@ -110,5 +124,14 @@ mod tests {
         );
         assert!((report.score() - 1.0 / 3.0).abs() < 1e-12);
         assert_eq!(QualityReport { results: vec![] }.failure_lines(), "");
+    }
+
+    #[test]
+    fn rules_not_evaluated_are_errors_that_say_why() {
+        let rules = [super::super::Rule::row_count(super::super::Condition::GreaterThan(0.0))];
+        let report = QualityReport::not_evaluated(&rules, "the batch has no rows");
+        assert!(!report.passed());
+        assert_eq!(report.failure_lines(), "ERROR RowCount > 0: the batch has no rows");
+        assert!(QualityReport::not_evaluated(&[], "why").passed());
     }
 }

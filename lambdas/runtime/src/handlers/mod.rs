@@ -44,7 +44,7 @@ impl App {
             Handler::StageATransform => App::StageATransform(stage_a_transform::StageATransform::from_env()?),
             Handler::StageBRouting => App::StageBRouting(stage_b_routing::StageBRouting::from_env()?),
             Handler::StageBPostupdate => App::StageBPostupdate(stage_b_postupdate::StageBPostupdate::from_env()?),
-            Handler::StageBHeavy => {
+            Handler::StageBHeavy | Handler::StageBPublish => {
                 return Err(format!(
                     "handler `{}` is served by the package `{}`, not this one; point the function's code at it",
                     handler.name(),

@@ -1,15 +1,15 @@
-//! `stage-b-postupdate`: after the heavy transform and the crawler (or the table's
-//! registration), marks every raw object of the batch `processed-b` with the stage B execution
-//! id — after a DataFusion batch with its quality outcome, or `failed` with the failed rules
-//! when the batch was quarantined — records the batch in the execution history (with every
-//! rule's result), and names the Glue table (from the dataset's config row) for Glue's quality
-//! run. The output objects get their own catalog rows from the analytics bucket's
+//! `stage-b-postupdate`: after the batch was published (by the DataFusion function, or by the
+//! publish step after Glue Data Quality's run) and its table crawled or registered, marks
+//! every raw object of the batch `processed-b` with the stage B execution id and its quality
+//! outcome — or `failed` with the failed rules when the batch was quarantined — records the
+//! batch in the execution history (with every rule's result), and names the Glue table (from
+//! the dataset's config row). The output objects get their own catalog rows from the analytics bucket's
 //! notifications, like every object.
 
 use lambda_runtime::Error;
-use sdlf_lambda_core::catalog::{self, StageStatus};
+use sdlf_lambda_core::catalog;
 use sdlf_lambda_core::history;
-use sdlf_lambda_core::messages::{GlueQuality, PostUpdateBOutput, StageBInput};
+use sdlf_lambda_core::messages::{PostUpdateBOutput, StageBInput};
 use serde_json::Value;
 use tracing::info;
 
@@ -36,30 +36,21 @@ impl StageBPostupdate {
         sources.sort();
         sources.dedup();
         let (pipeline, execution) = (&input.pipeline, &input.execution_id);
-        let glue_quality = input.glue_quality.as_ref().map(GlueQuality::report);
-        // The batch's rules' results and whether it was held back. The Spark job publishes
-        // before Glue's evaluation: a failed rule there can only be reported.
-        let quality = match (&input.transformed, &glue_quality) {
-            (Some(outcome), _) => Some((&outcome.quality, outcome.quarantined)),
-            (None, Some(report)) => Some((report, false)),
-            (None, None) => None,
+        // Both engines publish before this step: the DataFusion function itself, a Glue
+        // batch through the publish step after Glue Data Quality's run.
+        let Some(outcome) = &input.transformed else {
+            return Err(format!(
+                "stage B execution {execution} reached the post-update without `transformed` (the batch's outcome); \
+                 the pipeline's state machine publishes every batch first: redeploy the pipeline stack"
+            )
+            .into());
         };
         for uri in &sources {
-            let update = match quality {
-                Some((report, quarantined)) => catalog::mark_stage_b(uri, pipeline, execution, report, quarantined),
-                None => catalog::mark_status(uri, StageStatus::ProcessedB, pipeline, execution, None),
-            };
+            let update = catalog::mark_stage_b(uri, pipeline, execution, &outcome.quality, outcome.quarantined);
             dynamo::update(&clients.dynamodb, &self.catalog_table, &update).await?;
         }
-        let now = now_epoch_millis();
-        let row = match (&input.transformed, &glue_quality) {
-            (Some(outcome), _) => {
-                let table = format!("{}.{}", input.database, input.table);
-                history::record_stage_b(execution, outcome, &table, now)
-            }
-            (None, Some(report)) => history::record_glue_quality(execution, report, now),
-            (None, None) => history::record_status(execution, "transformed", now),
-        };
+        let table = format!("{}.{}", input.database, input.table);
+        let row = history::record_stage_b(execution, outcome, &table, now_epoch_millis());
         dynamo::update(&clients.dynamodb, &self.history_table, &row).await?;
         let table = input.table.clone();
         info!(execution = %input.execution_id, objects = sources.len(), %table, "stage B catalogued");

@@ -10,8 +10,9 @@
 //! **Stage B** (heavy, per batch): each dataset's schedule invokes `routing-b` with
 //! `{"team", "pipeline", "dataset"}`; it drains up to `MaxItems` messages of the dataset's
 //! queue `sdlf-{team}-{dataset}-queue-b` and, with at least `MinItems`, starts `sm-b`: the
-//! dataset's Glue job, its crawler, `postupdate-b`, the data quality ruleset and a
-//! notification. Failures go through `error-b` to the pipeline's queue `sdlf-{team}-{pipeline}-dlq-b`;
+//! dataset's heavy transform (its Glue job, or `heavy-b` on DataFusion) into the batch's
+//! pending folder, the data-quality rules, publishing (by `publish-b` for a Glue batch), the
+//! crawler, `postupdate-b` and a notification. Failures go through `error-b` to the pipeline's queue `sdlf-{team}-{pipeline}-dlq-b`;
 //! `redrive-b` (invoked by hand) starts each dead-lettered batch again, as a new execution.
 //!
 //! # Message and input shapes (the contract the functions implement)
@@ -41,11 +42,13 @@
 //! `--SOURCE_KEYS` is a comma-separated list of `s3://` URIs or, for long batches, the URI of
 //! a JSON manifest (a list of URIs) that `routing-b` writes to
 //! `s3://{stage}/pre-stage/{team}/_manifests/{pipeline}/{execution_id}.json` (outside every dataset's
-//! prefix, so no crawler sees it); `--TARGET` is `s3://{analytics}/{team}/{dataset}/`.
+//! prefix, so no crawler sees it); `--TARGET` is the batch's pending folder,
+//! `s3://{analytics}/{team}/_pending/{dataset}/{execution_id}/`.
 //! `quality_ruleset` is empty when the dataset has none (always in `local`). `crawler`,
 //! `database` and `quality_ruleset` come from the dataset config row.
 //!
-//! `postupdate-b` gets the whole input (plus `glue.run`, `crawler_state`) and returns
+//! `postupdate-b` gets the whole input (plus `glue.run`, `crawler_state`, and the batch's
+//! outcome `transformed`, see `sdlf_lambda_core::messages::HeavyOutput`) and returns
 //! `{"table": "<Glue table of the output>"}`; `error-a` / `error-b` get
 //! `{"input": <execution input>, "error": {"Error", "Cause"}, "execution": <execution ARN>}`
 //! and send `input` to their dead-letter queue (the error as message attributes).
@@ -56,14 +59,15 @@ mod stage_a;
 mod stage_b;
 
 use sdlf_cfn::{Expr, Handle};
-use sdlf_cfn_types::{lambda, sqs, stepfunctions};
+use sdlf_cfn_types::{lambda, stepfunctions};
 use sdlf_lambda_core::contract::config::{ConfigResource, PipelineConfig, RowKind};
 use sdlf_lambda_core::contract::env::FunctionVars;
 use sdlf_lambda_core::contract::resources::PipelineResource;
-use sdlf_policy::{Condition, PolicyDocument, Statement};
+use sdlf_policy::{Condition, Statement};
 
 use crate::definition::{Pipeline, Team};
 use crate::stack::Stack;
+use crate::stacks::baseline::Invocation;
 use crate::stacks::constructs::{self, FunctionParts, FunctionSpec};
 use crate::stacks::{BuildError, CatalogOutputs, Ctx, FoundationsOutputs, PipelineOutputs, TeamOutputs};
 
@@ -130,9 +134,14 @@ impl Builder<'_> {
         Ok(self.ctx.names.pipeline_resource(&self.team.name, &self.pipeline.name, what))
     }
 
-    /// A function with the team's boundary, key and the artifacts bucket; recorded for alarms.
+    /// A function with the team's boundary, key and the artifacts bucket, invoked and limited
+    /// as [`Builder::invocation`] says; recorded for alarms.
     pub fn function(&mut self, stack: &mut Stack, def: FunctionDef) -> Result<FunctionParts, BuildError> {
         let name = self.name(stack, def.what.suffix(), crate::names::longest_pipeline_function())?;
+        let (invoked_by, reserved_concurrency) = self.invocation(def.what).ok_or_else(|| BuildError::Invalid {
+            stack: stack.name().to_owned(),
+            problem: format!("`{}` is not one of the pipeline's functions", def.what.suffix()),
+        })?;
         let parts = constructs::function(
             stack,
             self.ctx,
@@ -147,10 +156,37 @@ impl Builder<'_> {
                 key_arn: self.imports.team_key.clone(),
                 artifacts_bucket: self.imports.artifacts_bucket.clone(),
                 permissions_boundary: Some(self.imports.boundary.clone()),
+                invoked_by,
+                reserved_concurrency,
             },
         )?;
         self.functions.push(Function { what: def.what.suffix(), handle: parts.function.clone() });
         Ok(parts)
+    }
+
+    /// Who invokes each of the pipeline's functions, and the reserved concurrency the
+    /// definition gives it: the one table of both for every pipeline function. `None` for a
+    /// resource that is not a function.
+    fn invocation(&self, what: PipelineResource) -> Option<(Invocation, Option<u32>)> {
+        let stage_a = &self.pipeline.stage_a;
+        Some(match what {
+            PipelineResource::RoutingA => (Invocation::Queue, Some(stage_a.routing_concurrency)),
+            // Stage A's one function whose concurrency follows the objects' arrival: a flood of
+            // objects must not take the account's whole pool.
+            PipelineResource::TransformA => (Invocation::StateMachine, Some(stage_a.transform_concurrency)),
+            PipelineResource::ErrorA
+            | PipelineResource::HeavyB
+            | PipelineResource::PublishB
+            | PipelineResource::PostupdateB
+            | PipelineResource::ErrorB => (Invocation::StateMachine, None),
+            PipelineResource::RoutingB => (Invocation::Schedule, None),
+            PipelineResource::RedriveA | PipelineResource::RedriveB => (Invocation::Operator, None),
+            PipelineResource::QueueA
+            | PipelineResource::DeadLetterA
+            | PipelineResource::DeadLetterB
+            | PipelineResource::MachineA
+            | PipelineResource::MachineB => return None,
+        })
     }
 
     /// The encrypted log group a state machine logs errors to, and the logging configuration.
@@ -221,29 +257,7 @@ pub(super) fn objects_key(lake_key: &Expr) -> Statement {
     Statement::allow().actions(["kms:Decrypt", "kms:GenerateDataKey"]).resource(lake_key.clone())
 }
 
-/// An encrypted queue without a dead-letter queue of its own (it is one), TLS only.
-pub(super) fn terminal_queue(
-    stack: &mut Stack,
-    id: &str,
-    name: String,
-    key: Expr,
-) -> Result<Handle<sqs::Queue>, BuildError> {
-    let queue = stack.template.add(
-        format!("{id}Queue"),
-        sqs::Queue {
-            queue_name: Some(name.into()),
-            kms_master_key_id: Some(key.into()),
-            // The maximum, to leave time to look at a failure and redrive it.
-            message_retention_period: Some((14 * 24 * 3600_i64).into()),
-            ..sqs::Queue::default()
-        },
-    );
-    let policy_id = format!("{id}QueuePolicy");
-    let doc = PolicyDocument::new().statement(Statement::deny_insecure_transport_of(["sqs:*"], [queue.arn()]));
-    let doc = constructs::document(stack, &policy_id, doc)?;
-    stack.template.add(policy_id, sqs::QueuePolicy::new(doc, vec![queue.reference().into()]));
-    Ok(queue)
-}
+pub(super) use crate::stacks::constructs::terminal_queue;
 
 /// A dataset name as a logical-id part: `legislators` → `Legislators`.
 pub(super) fn pascal(name: &str) -> String {

@@ -45,7 +45,7 @@ pub(super) fn build(b: &mut Builder, stack: &mut Stack) -> Result<StageA, BuildE
     recovery::redrive_function(b, stack, Stage::A, does, &dead_letter, target, back_to_queue)?;
     let machine = state_machine(b, stack, &transform, &error)?;
     let routing = routing_function(b, stack, &queue, &machine)?;
-    constructs::queue_trigger(stack, "StageARouting", &routing.function, queue.arn(), 10);
+    constructs::queue_trigger(stack, "StageARouting", &routing, queue.arn(), 10);
     Ok(StageA { queue, dead_letter, machine })
 }
 

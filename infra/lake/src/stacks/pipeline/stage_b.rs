@@ -9,8 +9,9 @@ use sdlf_cfn::{Expr, Handle, Val};
 use sdlf_cfn_types::{glue, lambda, sqs, stepfunctions};
 use sdlf_lambda_core::contract::config::Engine;
 use sdlf_lambda_core::contract::env::{
-    FunctionVars, RedriveTarget, Stage, StageBHeavyEnv, StageBPostupdateEnv, StageBRoutingEnv,
+    FunctionVars, RedriveTarget, Stage, StageBHeavyEnv, StageBPostupdateEnv, StageBPublishEnv, StageBRoutingEnv,
 };
+use sdlf_lambda_core::messages::PublishStep;
 use sdlf_lambda_core::contract::layout::manifest_prefix;
 use sdlf_lambda_core::contract::resources::{DatasetResource, PipelineResource};
 use sdlf_policy::{Condition as IamCondition, Statement};
@@ -73,11 +74,14 @@ pub(super) fn build(b: &mut Builder, stack: &mut Stack) -> Result<StageB, BuildE
     for d in &datasets {
         glue_jobs.push((d.name.clone(), glue_job(b, stack, d)?));
     }
-    let post_update = post_update_function(b, stack, &datasets)?;
-    let on_datafusion = datasets.iter().any(|d| d.heavy_transform.engine_for(b.ctx.env) == Engine::DataFusion);
+    let post_update = post_update_function(b, stack)?;
+    let runs_on = |engine| datasets.iter().any(|d| d.heavy_transform.engine_for(b.ctx.env) == engine);
+    let (on_glue, on_datafusion) = (runs_on(Engine::Glue), runs_on(Engine::DataFusion));
     let heavy = if on_datafusion { Some(heavy_function(b, stack)?) } else { None };
+    // A pipeline with no dataset yet gets the Glue path, the default engine's.
+    let publish = if on_glue || !on_datafusion { Some(publish_function(b, stack)?) } else { None };
     let error = recovery::error_function(b, stack, Stage::B, "a failed batch", &dead_letter)?;
-    let machine = state_machine(b, stack, &post_update, heavy.as_ref(), &error)?;
+    let machine = state_machine(b, stack, &post_update, heavy.as_ref(), publish.as_ref(), &error)?;
     let start = vec![Statement::allow().action("states:StartExecution").resource(machine.reference())];
     let target = RedriveTarget::StateMachine(machine.reference());
     let does = "runs dead-lettered batches again";
@@ -120,6 +124,7 @@ fn glue_job(b: &Builder, stack: &mut Stack, d: &Dataset) -> Result<Handle<glue::
             // and race on the crawler; the next batch waits in the queue.
             execution_property: Some(glue::job::ExecutionProperty { max_concurrent_runs: Some(1_i64.into()) }),
             security_configuration: Some(b.imports.glue_security_configuration.clone().into()),
+            connections: crate::stacks::network::glue_job_connections(b.ctx, team),
             ..glue::Job::new(Default::default(), b.imports.glue_job_role.clone())
         },
     ))
@@ -163,6 +168,8 @@ fn job_arguments(b: &Builder, stack: &Stack, d: &Dataset) -> Result<IndexMap<Str
 const HEAVY_MEMORY_MB: i64 = 3008;
 /// Lambda's longest run: batches that need longer belong on Glue.
 const HEAVY_TIMEOUT_SECONDS: i64 = 900;
+/// Memory of the publish step: it reads footers and moves objects, one at a time.
+const PUBLISH_MEMORY_MB: i64 = 512;
 
 /// The heavy transform on DataFusion, for the pipeline's datasets that run it there: reads the
 /// team's stage A outputs, writes the team's analytics prefixes (pending, published and
@@ -171,18 +178,10 @@ fn heavy_function(b: &mut Builder, stack: &mut Stack) -> Result<FunctionParts, B
     let (team, pipeline) = (b.team.name.clone(), b.pipeline.name.clone());
     let im = &b.imports;
     let stage_objects = format!("/{}*", team_prefix(Layer::Stage, &team));
-    let analytics = team_prefix(Layer::Analytics, &team);
-    let statements = vec![
-        Statement::allow().action("s3:GetObject").resource(s3_arn(im.stage_bucket.clone(), &stage_objects)),
-        Statement::allow()
-            .actions(["s3:GetObject", "s3:PutObject", "s3:DeleteObject"])
-            .resource(s3_arn(im.analytics_bucket.clone(), &format!("/{analytics}*"))),
-        Statement::allow()
-            .action("s3:ListBucket")
-            .resource(s3_arn(im.analytics_bucket.clone(), ""))
-            .condition(IamCondition::string_like("s3:prefix", format!("{analytics}*"))),
-        objects_key(&im.lake_key),
-    ];
+    let mut statements =
+        vec![Statement::allow().action("s3:GetObject").resource(s3_arn(im.stage_bucket.clone(), &stage_objects))];
+    statements.extend(analytics_statements(im, &team));
+    statements.push(objects_key(&im.lake_key));
     let env = FunctionVars::of(StageBHeavyEnv { analytics_bucket: im.analytics_bucket.clone() });
     b.function(
         stack,
@@ -200,49 +199,64 @@ fn heavy_function(b: &mut Builder, stack: &mut Stack) -> Result<FunctionParts, B
     )
 }
 
-/// Catalogues the job's output and updates the execution history.
-fn post_update_function(
-    b: &mut Builder,
-    stack: &mut Stack,
-    datasets: &[&Dataset],
-) -> Result<FunctionParts, BuildError> {
+/// A Glue batch's publish step: describes the pending output for its quality run, then moves
+/// it within the team's analytics prefixes (pending, published and quarantined folders).
+fn publish_function(b: &mut Builder, stack: &mut Stack) -> Result<FunctionParts, BuildError> {
+    let (team, pipeline) = (b.team.name.clone(), b.pipeline.name.clone());
+    let im = &b.imports;
+    let mut statements = analytics_statements(im, &team);
+    statements.push(objects_key(&im.lake_key));
+    let env = FunctionVars::of(StageBPublishEnv { analytics_bucket: im.analytics_bucket.clone() });
+    b.function(
+        stack,
+        FunctionDef {
+            id: "StageBPublish",
+            what: PipelineResource::PublishB,
+            description: format!(
+                "Stage B of {team}/{pipeline}: a Glue batch's output described for its quality run, then published or quarantined"
+            ),
+            memory_mb: PUBLISH_MEMORY_MB,
+            timeout_seconds: HEAVY_TIMEOUT_SECONDS,
+            env,
+            statements,
+        },
+    )
+}
+
+/// Reading, writing and listing the team's analytics prefixes.
+fn analytics_statements(im: &super::Imports, team: &str) -> Vec<Statement> {
+    let analytics = team_prefix(Layer::Analytics, team);
+    vec![
+        Statement::allow()
+            .actions(["s3:GetObject", "s3:PutObject", "s3:DeleteObject"])
+            .resource(s3_arn(im.analytics_bucket.clone(), &format!("/{analytics}*"))),
+        Statement::allow()
+            .action("s3:ListBucket")
+            .resource(s3_arn(im.analytics_bucket.clone(), ""))
+            .condition(IamCondition::string_like("s3:prefix", format!("{analytics}*"))),
+    ]
+}
+
+/// Catalogues the batch's raw objects and updates the execution history.
+fn post_update_function(b: &mut Builder, stack: &mut Stack) -> Result<FunctionParts, BuildError> {
     let (team, pipeline) = (b.team.name.clone(), b.pipeline.name.clone());
     let im = &b.imports;
     let (history, catalog) = (im.execution_history_table.clone(), im.catalog_table.clone());
-    let mut statements = vec![
+    let statements = vec![
         Statement::allow()
             .actions(["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:BatchWriteItem"])
             .resource(table_arn(catalog.clone(), "")),
         Statement::allow().action("dynamodb:UpdateItem").resource(table_arn(history.clone(), "")),
         tables_key(&im.lake_key),
-        // Lists the job's output to catalogue it.
-        Statement::allow()
-            .action("s3:ListBucket")
-            .resource(s3_arn(im.analytics_bucket.clone(), ""))
-            .condition(IamCondition::string_like("s3:prefix", format!("{}*", team_prefix(Layer::Analytics, &team)))),
     ];
-    if !datasets.is_empty() {
-        // Finds the table the crawler made, for the quality run.
-        let mut resources = vec![arn("glue", "catalog")];
-        for d in datasets {
-            let db = b.ctx.names.glue_database(&team, &d.name);
-            resources.push(arn("glue", &format!("database/{db}")));
-            resources.push(arn("glue", &format!("table/{db}/*")));
-        }
-        statements.push(Statement::allow().actions(["glue:GetTable", "glue:GetTables"]).resources(resources));
-    }
-    let env = FunctionVars::of(StageBPostupdateEnv {
-        catalog_table: catalog,
-        execution_history_table: history,
-        analytics_bucket: im.analytics_bucket.clone(),
-    });
+    let env = FunctionVars::of(StageBPostupdateEnv { catalog_table: catalog, execution_history_table: history });
     b.function(
         stack,
         FunctionDef {
             id: "StageBPostUpdate",
             what: PipelineResource::PostupdateB,
             description: format!(
-                "Stage B of {team}/{pipeline}: catalogues the job's output, updates execution history"
+                "Stage B of {team}/{pipeline}: records the batch's outcome in the catalog and the execution history"
             ),
             memory_mb: 256,
             timeout_seconds: 300,
@@ -257,24 +271,21 @@ fn state_machine(
     stack: &mut Stack,
     post_update: &FunctionParts,
     heavy: Option<&FunctionParts>,
+    publish: Option<&FunctionParts>,
     error: &FunctionParts,
 ) -> Result<Handle<stepfunctions::StateMachine>, BuildError> {
     let local = b.ctx.env.is_local();
+    let engines = Engines {
+        glue: publish.map(|p| GlueSteps { publish: p.function.arn(), glue_job_role: b.imports.glue_job_role.clone() }),
+        datafusion: heavy.map(|h| DataFusionStep { function: h.function.arn(), registers_table: local }),
+    };
     let poll_seconds = if local { LOCAL_POLL_SECONDS } else { POLL_SECONDS };
-    let heavy = heavy.map(|h| DataFusionStep { function: h.function.arn(), registers_table: local });
-    let definition = definition(
-        poll_seconds,
-        b.imports.topic.clone(),
-        b.imports.glue_job_role.clone(),
-        post_update.function.arn(),
-        heavy,
-        error.function.arn(),
-    )
-    .map_err(|e| BuildError::StateMachine {
-        stack: stack.name().to_owned(),
-        machine: PipelineResource::MachineB.suffix().into(),
-        problems: e.to_string(),
-    })?;
+    let definition = definition(poll_seconds, b.imports.topic.clone(), post_update.function.arn(), engines, error.function.arn())
+        .map_err(|e| BuildError::StateMachine {
+            stack: stack.name().to_owned(),
+            machine: PipelineResource::MachineB.suffix().into(),
+            problems: e.to_string(),
+        })?;
     Ok(b.machine(stack, "StageB", PipelineResource::MachineB.suffix(), &definition))
 }
 
@@ -341,6 +352,22 @@ fn routing_function(
 
 // --- State machine ---------------------------------------------------------------------------
 
+/// The engines a pipeline's stage B machine runs batches on, in one environment.
+pub(super) struct Engines {
+    /// When a dataset runs on Glue here (or the pipeline has no dataset yet).
+    pub glue: Option<GlueSteps>,
+    /// When a dataset runs on DataFusion here.
+    pub datafusion: Option<DataFusionStep>,
+}
+
+/// What the Glue path needs beyond the job.
+pub(super) struct GlueSteps {
+    /// The `stage-b-publish` function.
+    pub publish: Expr,
+    /// The role Glue Data Quality's run assumes.
+    pub glue_job_role: Expr,
+}
+
 /// The DataFusion step of a machine whose pipeline runs datasets there.
 pub(super) struct DataFusionStep {
     /// The `stage-b-heavy` function.
@@ -350,16 +377,22 @@ pub(super) struct DataFusionStep {
     pub registers_table: bool,
 }
 
-/// On Glue: `RunGlueJob → WaitForGlueJob → GetGlueJobRun → GlueJobDone → StartCrawler →
-/// WaitForCrawler → GetCrawler → CrawlerReady → HasQualityRuleset → EvaluateQuality →
-/// ReadQualityResult → PostUpdate → AfterPostUpdate → GlueQualityPassed → Notify |
-/// NotifyGlueQualityFailed → Done`; a run that ends other than SUCCEEDED goes to
-/// `GlueJobFailed`.
+/// Every batch is published before it is crawled or catalogued, and only once its quality is
+/// known; `ChooseEngine` picks the path by the input's engine when both are present.
 ///
-/// On DataFusion (when `heavy` is given, `ChooseEngine` picks by the input's engine):
-/// `RunHeavyTransform` (transform and quality rules in one function) → the crawler states, or
-/// `HasTable → CreateTable | UpdateTable → RegisterPartitions` where the stage registers the
-/// table itself → `PostUpdate → AfterPostUpdate → QualityPassed → NotifyTransformed |
+/// On Glue: `RunGlueJob → WaitForGlueJob → GetGlueJobRun → GlueJobDone` (the job writes to
+/// the batch's pending folder) `→ HasQualityRuleset → DescribePending → HasPendingTable →
+/// CreatePendingTable | UpdatePendingTable → RegisterPendingPartitions → EvaluateQuality →
+/// ReadQualityResult → DropPendingTable → PublishBatch`; a run that ends other than SUCCEEDED
+/// goes to `GlueJobFailed`, an error while the pending table exists drops it first
+/// (`DropPendingTableAfterError`).
+///
+/// On DataFusion: `RunHeavyTransform` (transform, quality rules and publishing in one
+/// function), then `HasTable → CreateTable | UpdateTable → RegisterPartitions` where the stage
+/// registers the table itself.
+///
+/// Then `IsPublished → StartCrawler → WaitForCrawler → GetCrawler → CrawlerReady` (the crawler
+/// runs only over published output) `→ PostUpdate → QualityPassed → NotifyTransformed |
 /// NotifyQualityFailed → Done`. Every task catches into `HandleError → Failed`.
 ///
 /// The Glue job is started and polled rather than run through the `.sync` integration: the
@@ -368,23 +401,37 @@ pub(super) struct DataFusionStep {
 pub(super) fn definition(
     poll_seconds: u32,
     topic: Expr,
-    glue_job_role: Expr,
     post_update: Expr,
-    heavy: Option<DataFusionStep>,
+    engines: Engines,
     error: Expr,
 ) -> Result<StateMachine, sdlf_asl::AslError> {
-    let on_datafusion = heavy.is_some();
-    let start = if on_datafusion { "ChooseEngine" } else { "RunGlueJob" };
+    let start = match (&engines.glue, &engines.datafusion) {
+        (Some(_), Some(_)) => "ChooseEngine",
+        (None, Some(_)) => "RunHeavyTransform",
+        _ => "RunGlueJob",
+    };
+    let crawls = engines.glue.is_some() || engines.datafusion.as_ref().is_some_and(|d| !d.registers_table);
     let mut machine = StateMachine::builder(start)
-        .comment("Stage B: heavy transform (Glue or DataFusion), crawler, catalog, data quality, notification")
+        .comment("Stage B: heavy transform (Glue or DataFusion), data quality, publishing, crawler, catalog, notification")
         .timeout_seconds(MACHINE_TIMEOUT_SECONDS);
-    if let Some(heavy) = heavy {
-        machine = datafusion_states(machine, heavy, topic.clone());
+    if start == "ChooseEngine" {
+        machine = machine.state(
+            "ChooseEngine",
+            Choice::new()
+                .when(Condition::string_equals("$.heavy.engine", Engine::DataFusion.as_str()), "RunHeavyTransform")
+                .otherwise("RunGlueJob"),
+        );
     }
-    let machine = glue_run_states(machine, poll_seconds);
-    let machine = crawler_states(machine, poll_seconds);
-    let machine = post_update_and_quality_states(machine, post_update, glue_job_role, on_datafusion);
-    notify_and_end_states(machine, topic, error).build()
+    if let Some(datafusion) = engines.datafusion {
+        machine = datafusion_states(machine, datafusion);
+    }
+    if let Some(glue) = engines.glue {
+        machine = glue_quality_states(glue_run_states(machine, poll_seconds), glue);
+    }
+    if crawls {
+        machine = crawler_states(machine, poll_seconds);
+    }
+    notify_and_end_states(post_update_states(machine, post_update, topic), error).build()
 }
 
 /// Publishes `message` (an intrinsic's path) to the team's topic, then `Done`.
@@ -403,37 +450,61 @@ fn catch_all() -> Catch {
     Catch::all("HandleError", "$.error")
 }
 
-/// `ChooseEngine → RunHeavyTransform →` the crawler or the table's registration, and the
-/// notifications of a DataFusion batch.
-fn datafusion_states(machine: StateMachineBuilder, heavy: DataFusionStep, topic: Expr) -> StateMachineBuilder {
-    let after = if heavy.registers_table { "HasTable" } else { "StartCrawler" };
+/// The batch's outcome ([`sdlf_lambda_core::messages::HeavyOutput`]) from a function's
+/// answer, for `$.transformed`.
+fn outcome_selector() -> serde_json::Value {
     let output = ["rows", "objects", "quarantined", "passed", "quality", "failures", "table", "partition_calls"];
     let selector: serde_json::Map<String, serde_json::Value> =
         output.iter().map(|f| (format!("{f}.$"), json!(format!("$.Payload.{f}")))).collect();
-    let machine = machine
-        .state(
-            "ChooseEngine",
-            Choice::new()
-                .when(Condition::string_equals("$.heavy.engine", Engine::DataFusion.as_str()), "RunHeavyTransform")
-                .otherwise("RunGlueJob"),
-        )
-        .state(
-            "RunHeavyTransform",
-            Task::lambda_invoke(heavy.function, Field::path("$"))
-                .result_selector(serde_json::Value::Object(selector))
-                .result_path("$.transformed")
-                .retry(Retry::lambda_service_errors())
-                .catch(catch_all())
-                .next(after),
-        );
-    let machine = if heavy.registers_table { table_states(machine) } else { machine };
-    datafusion_notify_states(machine, topic)
+    serde_json::Value::Object(selector)
 }
 
-/// `HasTable → CreateTable (or UpdateTable when it exists) → RegisterPartitions → PostUpdate`:
-/// the table the DataFusion step described, registered as a crawler would.
-fn table_states(machine: StateMachineBuilder) -> StateMachineBuilder {
-    let table = json!({"DatabaseName.$": "$.database", "TableInput.$": "$.transformed.table"});
+/// `RunHeavyTransform →` the table's registration, or `IsPublished` and the crawler.
+fn datafusion_states(machine: StateMachineBuilder, heavy: DataFusionStep) -> StateMachineBuilder {
+    let after = if heavy.registers_table { "HasTable" } else { "IsPublished" };
+    let machine = machine.state(
+        "RunHeavyTransform",
+        Task::lambda_invoke(heavy.function, Field::path("$"))
+            .result_selector(outcome_selector())
+            .result_path("$.transformed")
+            .retry(Retry::lambda_service_errors())
+            .catch(catch_all())
+            .next(after),
+    );
+    if heavy.registers_table { table_states(machine) } else { machine }
+}
+
+/// `CreateTable` (or `UpdateTable` when it exists) of the `TableInput` at `table`, then `next`;
+/// errors go to `on_error` with the error at `$.error`.
+fn register_table_states(
+    machine: StateMachineBuilder,
+    [create, update]: [&str; 2],
+    table: &str,
+    next: &str,
+    on_error: &str,
+) -> StateMachineBuilder {
+    let input = json!({"DatabaseName.$": "$.database", "TableInput.$": table});
+    machine
+        .state(
+            create,
+            Task::sdk("glue:createTable", input.clone())
+                .result_path(ResultPath::Discard)
+                .catch(Catch::new(["Glue.AlreadyExistsException"], update).result_path(ResultPath::Discard))
+                .catch(Catch::all(on_error, "$.error"))
+                .next(next),
+        )
+        .state(
+            update,
+            Task::sdk("glue:updateTable", input)
+                .result_path(ResultPath::Discard)
+                .catch(Catch::all(on_error, "$.error"))
+                .next(next),
+        )
+}
+
+/// A Map registering the partitions at `calls` (lists of `PartitionInput`) of the table named
+/// at `table_name`, a call at a time, then `next`.
+fn register_partitions(calls: &str, table_name: &str, next: &str, on_error: &str) -> Map {
     let register = Branch::new("CreatePartitions").state(
         "CreatePartitions",
         // Partitions already there are listed in the answer's `Errors`, not raised: a redriven
@@ -445,71 +516,27 @@ fn table_states(machine: StateMachineBuilder) -> StateMachineBuilder {
         .result_path(ResultPath::Discard)
         .end(),
     );
-    machine
-        .state(
-            "HasTable",
-            // Nothing published (quarantined, or an empty result): nothing to register.
-            Choice::new().when(Condition::is_null("$.transformed.table", true), "PostUpdate").otherwise("CreateTable"),
-        )
-        .state(
-            "CreateTable",
-            Task::sdk("glue:createTable", table.clone())
-                .result_path(ResultPath::Discard)
-                .catch(Catch::new(["Glue.AlreadyExistsException"], "UpdateTable").result_path(ResultPath::Discard))
-                .catch(catch_all())
-                .next("RegisterPartitions"),
-        )
-        .state(
-            "UpdateTable",
-            Task::sdk("glue:updateTable", table)
-                .result_path(ResultPath::Discard)
-                .catch(catch_all())
-                .next("RegisterPartitions"),
-        )
-        .state(
-            "RegisterPartitions",
-            Map::new(register)
-                .items_path("$.transformed.partition_calls")
-                .item_selector(json!({
-                    "database.$": "$.database",
-                    "table.$": "$.table",
-                    "partitions.$": "$$.Map.Item.Value",
-                }))
-                .max_concurrency(1)
-                .result_path(ResultPath::Discard)
-                .catch(catch_all())
-                .next("PostUpdate"),
-        )
+    Map::new(register)
+        .items_path(calls)
+        .item_selector(json!({"database.$": "$.database", "table.$": table_name, "partitions.$": "$$.Map.Item.Value"}))
+        .max_concurrency(1)
+        .result_path(ResultPath::Discard)
+        .catch(Catch::all(on_error, "$.error"))
+        .next(next)
 }
 
-/// `QualityPassed → NotifyTransformed | NotifyQualityFailed → Done`, after `PostUpdate`.
-fn datafusion_notify_states(machine: StateMachineBuilder, topic: Expr) -> StateMachineBuilder {
-    machine
+/// `HasTable → CreateTable (or UpdateTable when it exists) → RegisterPartitions → PostUpdate`:
+/// the table the DataFusion step described, registered as a crawler would.
+fn table_states(machine: StateMachineBuilder) -> StateMachineBuilder {
+    let machine = machine.state(
+        "HasTable",
+        // Nothing published (quarantined, or an empty result): nothing to register.
+        Choice::new().when(Condition::is_null("$.transformed.table", true), "PostUpdate").otherwise("CreateTable"),
+    );
+    register_table_states(machine, ["CreateTable", "UpdateTable"], "$.transformed.table", "RegisterPartitions", "HandleError")
         .state(
-            "QualityPassed",
-            Choice::new()
-                .when(Condition::boolean_equals("$.transformed.passed", true), "NotifyTransformed")
-                .otherwise("NotifyQualityFailed"),
-        )
-        .state(
-            "NotifyTransformed",
-            notify(
-                topic.clone(),
-                "sdlf stage B succeeded",
-                "States.Format('Stage B of pipeline {}/{} processed a batch of dataset {}: execution {}, \
-                         {} rows on DataFusion; every data-quality rule passed.', $.team, $.pipeline, $.dataset, \
-                         $.execution_id, $.transformed.rows)",
-            ),
-        )
-        .state(
-            "NotifyQualityFailed",
-            notify(
-                topic,
-                "sdlf stage B: data quality failed",
-                "States.Format('Stage B of pipeline {}/{}: a batch of dataset {} failed data-quality rules \
-                         (execution {}; kept out of the analytics layer: {}).\n{}', $.team, $.pipeline, $.dataset, \
-                         $.execution_id, $.transformed.quarantined, $.transformed.failures)",
-            ),
+            "RegisterPartitions",
+            register_partitions("$.transformed.partition_calls", "$.table", "PostUpdate", "HandleError"),
         )
 }
 
@@ -545,7 +572,7 @@ fn glue_run_states(machine: StateMachineBuilder, poll_seconds: u32) -> StateMach
         .state(
             "GlueJobDone",
             Choice::new()
-                .when(Condition::string_equals("$.glue.run.state", "SUCCEEDED"), "StartCrawler")
+                .when(Condition::string_equals("$.glue.run.state", "SUCCEEDED"), "HasQualityRuleset")
                 .when(
                     Condition::or(
                         ["FAILED", "ERROR", "TIMEOUT", "STOPPED", "EXPIRED"]
@@ -571,9 +598,107 @@ fn glue_run_states(machine: StateMachineBuilder, poll_seconds: u32) -> StateMach
         )
 }
 
-/// `StartCrawler → WaitForCrawler → GetCrawler → CrawlerReady`, looping until it is ready.
+/// The publish function invoked for `step` with the execution's input.
+fn publish_task(function: Expr, step: PublishStep) -> Task {
+    Task::lambda_invoke(function, Field::value(json!({"step": step.as_str(), "input.$": "$"})))
+        .retry(Retry::lambda_service_errors())
+        .catch(catch_all())
+}
+
+/// From the Glue job's pending output to `PublishBatch → IsPublished`: its quality evaluated
+/// by Glue Data Quality on a temporary table over the pending folder (see
+/// [`sdlf_lambda_core::messages::PublishStep`]), unless the dataset has no ruleset.
+fn glue_quality_states(machine: StateMachineBuilder, glue: GlueSteps) -> StateMachineBuilder {
+    const DROP_AFTER_ERROR: &str = "DropPendingTableAfterError";
+    let pending_name = "$.pending.table.Name";
+    let drop = json!({"DatabaseName.$": "$.database", "Name.$": pending_name});
+    // Separate rules rather than `Or`: a comparison on an absent path is a runtime error.
+    let has_ruleset = Choice::new()
+        .when(Condition::is_present("$.quality_ruleset", false), "PublishBatch")
+        .when(Condition::string_equals("$.quality_ruleset", ""), "PublishBatch")
+        .otherwise("DescribePending");
+    let machine = machine
+        .state("HasQualityRuleset", has_ruleset)
+        .state(
+            "DescribePending",
+            publish_task(glue.publish.clone(), PublishStep::Describe)
+                .result_selector(json!({"table.$": "$.Payload.table", "partition_calls.$": "$.Payload.partition_calls"}))
+                .result_path("$.pending")
+                .next("HasPendingTable"),
+        )
+        .state(
+            "HasPendingTable",
+            // No rows written: nothing to evaluate; the publish step says so per rule.
+            Choice::new().when(Condition::is_null("$.pending.table", true), "PublishBatch").otherwise("CreatePendingTable"),
+        );
+    let machine = register_table_states(
+        machine,
+        ["CreatePendingTable", "UpdatePendingTable"],
+        "$.pending.table",
+        "RegisterPendingPartitions",
+        DROP_AFTER_ERROR,
+    );
+    machine
+        .state(
+            "RegisterPendingPartitions",
+            register_partitions("$.pending.partition_calls", pending_name, "EvaluateQuality", DROP_AFTER_ERROR),
+        )
+        .state(
+            "EvaluateQuality",
+            Task::new(resource::GLUE_START_DATA_QUALITY_RULESET_EVALUATION_RUN_SYNC)
+                .parameter("DataSource", json!({"GlueTable": {"DatabaseName.$": "$.database", "TableName.$": pending_name}}))
+                .parameter("Role", glue.glue_job_role)
+                .parameter("RulesetNames", Field::path("States.Array($.quality_ruleset)"))
+                .parameter("AdditionalRunOptions", json!({"CloudWatchMetricsEnabled": true}))
+                .result_selector(json!({"run_id.$": "$.RunId", "status.$": "$.Status", "result_ids.$": "$.ResultIds"}))
+                .result_path("$.quality")
+                .catch(Catch::all(DROP_AFTER_ERROR, "$.error"))
+                .next("ReadQualityResult"),
+        )
+        .state(
+            "ReadQualityResult",
+            // One ruleset, one result: its rules' outcomes and metrics, for the publish step.
+            Task::sdk(
+                "glue:getDataQualityResult",
+                json!({"ResultId.$": "States.ArrayGetItem($.quality.result_ids, 0)"}),
+            )
+            .result_selector(json!({"score.$": "$.Score", "rules.$": "$.RuleResults"}))
+            .result_path("$.glue_quality")
+            .catch(Catch::all(DROP_AFTER_ERROR, "$.error"))
+            .next("DropPendingTable"),
+        )
+        .state(
+            "DropPendingTable",
+            Task::sdk("glue:deleteTable", drop.clone()).result_path(ResultPath::Discard).catch(catch_all()).next("PublishBatch"),
+        )
+        .state(
+            DROP_AFTER_ERROR,
+            // The error that led here stays at `$.error` whether or not the table goes.
+            Task::sdk("glue:deleteTable", drop)
+                .result_path(ResultPath::Discard)
+                .catch(Catch::all("HandleError", "$.drop_error"))
+                .next("HandleError"),
+        )
+        .state(
+            "PublishBatch",
+            publish_task(glue.publish, PublishStep::Publish)
+                .result_selector(outcome_selector())
+                .result_path("$.transformed")
+                .next("IsPublished"),
+        )
+}
+
+/// `IsPublished → StartCrawler → WaitForCrawler → GetCrawler → CrawlerReady → PostUpdate`,
+/// looping until the crawler is ready; a batch that published nothing skips the crawler.
 fn crawler_states(machine: StateMachineBuilder, poll_seconds: u32) -> StateMachineBuilder {
     machine
+        .state(
+            "IsPublished",
+            Choice::new()
+                .when(Condition::boolean_equals("$.transformed.quarantined", true), "PostUpdate")
+                .when(Condition::numeric_equals("$.transformed.rows", 0), "PostUpdate")
+                .otherwise("StartCrawler"),
+        )
         .state(
             "StartCrawler",
             Task::sdk("glue:startCrawler", json!({"Name.$": "$.crawler"}))
@@ -601,61 +726,14 @@ fn crawler_states(machine: StateMachineBuilder, poll_seconds: u32) -> StateMachi
         .state(
             "CrawlerReady",
             Choice::new()
-                .when(Condition::string_equals("$.crawler_state.State", "READY"), "HasQualityRuleset")
+                .when(Condition::string_equals("$.crawler_state.State", "READY"), "PostUpdate")
                 .otherwise("WaitForCrawler"),
         )
 }
 
-/// `HasQualityRuleset → EvaluateQuality → ReadQualityResult` (a Glue dataset with a ruleset)
-/// `→ PostUpdate → AfterPostUpdate`, which goes on to the notification that fits: a DataFusion
-/// batch's rules were evaluated by its step (`QualityPassed`), a Glue batch's by Glue Data
-/// Quality (`GlueQualityPassed`).
-fn post_update_and_quality_states(
-    machine: StateMachineBuilder,
-    post_update: Expr,
-    glue_job_role: Expr,
-    on_datafusion: bool,
-) -> StateMachineBuilder {
-    let (mut has_ruleset, mut after) = (Choice::new(), Choice::new());
-    if on_datafusion {
-        has_ruleset = has_ruleset.when(Condition::is_present("$.transformed", true), "PostUpdate");
-        after = after.when(Condition::is_present("$.transformed", true), "QualityPassed");
-    }
-    // Separate rules rather than `Or`: a comparison on an absent path is a runtime error.
-    let has_ruleset = has_ruleset
-        .when(Condition::is_present("$.quality_ruleset", false), "PostUpdate")
-        .when(Condition::string_equals("$.quality_ruleset", ""), "PostUpdate")
-        .otherwise("EvaluateQuality");
-    let after = after.when(Condition::is_present("$.glue_quality", true), "GlueQualityPassed").otherwise("Notify");
+/// `PostUpdate → QualityPassed → NotifyTransformed | NotifyQualityFailed → Done`.
+fn post_update_states(machine: StateMachineBuilder, post_update: Expr, topic: Expr) -> StateMachineBuilder {
     machine
-        .state("HasQualityRuleset", has_ruleset)
-        .state(
-            "EvaluateQuality",
-            Task::new(resource::GLUE_START_DATA_QUALITY_RULESET_EVALUATION_RUN_SYNC)
-                .parameter(
-                    "DataSource",
-                    json!({"GlueTable": {"DatabaseName.$": "$.database", "TableName.$": "$.table"}}),
-                )
-                .parameter("Role", glue_job_role)
-                .parameter("RulesetNames", Field::path("States.Array($.quality_ruleset)"))
-                .parameter("AdditionalRunOptions", json!({"CloudWatchMetricsEnabled": true}))
-                .result_selector(json!({"run_id.$": "$.RunId", "status.$": "$.Status", "result_ids.$": "$.ResultIds"}))
-                .result_path("$.quality")
-                .catch(catch_all())
-                .next("ReadQualityResult"),
-        )
-        .state(
-            "ReadQualityResult",
-            // One ruleset, one result: its rules' outcomes and metrics, for the post-update.
-            Task::sdk(
-                "glue:getDataQualityResult",
-                json!({"ResultId.$": "States.ArrayGetItem($.quality.result_ids, 0)"}),
-            )
-            .result_selector(json!({"score.$": "$.Score", "rules.$": "$.RuleResults"}))
-            .result_path("$.glue_quality")
-            .catch(catch_all())
-            .next("PostUpdate"),
-        )
         .state(
             "PostUpdate",
             Task::lambda_invoke(post_update, Field::path("$"))
@@ -663,40 +741,39 @@ fn post_update_and_quality_states(
                 .result_path("$.post_update")
                 .retry(Retry::lambda_service_errors())
                 .catch(catch_all())
-                .next("AfterPostUpdate"),
+                .next("QualityPassed"),
         )
-        .state("AfterPostUpdate", after)
         .state(
-            "GlueQualityPassed",
+            "QualityPassed",
             Choice::new()
-                .when(Condition::numeric_greater_than_equals("$.glue_quality.score", 1.0), "Notify")
-                .otherwise("NotifyGlueQualityFailed"),
+                .when(Condition::boolean_equals("$.transformed.passed", true), "NotifyTransformed")
+                .otherwise("NotifyQualityFailed"),
         )
-}
-
-/// `Notify → Done`, and the error path `HandleError → Failed`.
-fn notify_and_end_states(machine: StateMachineBuilder, topic: Expr, error: Expr) -> StateMachineBuilder {
-    machine
         .state(
-            "Notify",
+            "NotifyTransformed",
             notify(
                 topic.clone(),
                 "sdlf stage B succeeded",
                 "States.Format('Stage B of pipeline {}/{} processed a batch of dataset {}: execution {}, \
-                         Glue run {}.', $.team, $.pipeline, $.dataset, $.execution_id, $.glue.run.id)",
+                         {} rows on {}; every data-quality rule passed.', $.team, $.pipeline, $.dataset, \
+                         $.execution_id, $.transformed.rows, $.heavy.engine)",
             ),
         )
         .state(
-            "NotifyGlueQualityFailed",
+            "NotifyQualityFailed",
             notify(
                 topic,
                 "sdlf stage B: data quality failed",
                 "States.Format('Stage B of pipeline {}/{}: a batch of dataset {} failed data-quality rules \
-                         (execution {}, Glue run {}, score {}); the Spark job has published it. The results are in \
-                         the execution history and in Glue Data Quality (ruleset {}).', $.team, $.pipeline, \
-                         $.dataset, $.execution_id, $.glue.run.id, $.glue_quality.score, $.quality_ruleset)",
+                         (execution {} on {}; kept out of the analytics layer: {}).\n{}', $.team, $.pipeline, \
+                         $.dataset, $.execution_id, $.heavy.engine, $.transformed.quarantined, $.transformed.failures)",
             ),
         )
+}
+
+/// `Done`, and the error path `HandleError → Failed`.
+fn notify_and_end_states(machine: StateMachineBuilder, error: Expr) -> StateMachineBuilder {
+    machine
         .state("Done", Succeed::new())
         .state("HandleError", handle_error(error))
         .state(
