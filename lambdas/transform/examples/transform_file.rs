@@ -7,6 +7,9 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::time::Instant;
 
+#[path = "support/measure.rs"]
+mod measure;
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     if args.len() < 3 {
@@ -31,7 +34,7 @@ fn main() {
     )
     .unwrap_or_else(|error| fail(&error));
     let seconds = started.elapsed().as_secs_f64();
-    let cpu_seconds = cpu_seconds();
+    let cpu_seconds = measure::cpu_seconds();
     let megabytes = report.bytes_read as f64 / 1e6;
     let line = format!(
         "{{\"tool\":\"sdlf-transform\",\"format\":\"{}\",\"input_mb\":{:.1},\"rows\":{},\"seconds\":{:.3},\"mb_per_s\":{:.1},\"cpu_seconds\":{:.3},\"mb_per_cpu_s\":{:.1},\"peak_rss_mb\":{:.1},\"output_mb\":{:.1},\"row_groups\":{},\"columns\":{}}}",
@@ -42,31 +45,13 @@ fn main() {
         megabytes / seconds,
         cpu_seconds,
         megabytes / cpu_seconds,
-        peak_rss_bytes() as f64 / 1e6,
+        measure::peak_rss_mb(),
         report.bytes_written as f64 / 1e6,
         report.row_groups,
         report.schema.fields.len(),
     );
     let mut stdout = std::io::stdout().lock();
     let _ = writeln!(stdout, "{line}");
-}
-
-/// Time this process has spent on a CPU (user and system), in seconds: unlike wall time it
-/// does not count waiting for a core that other processes hold.
-fn cpu_seconds() -> f64 {
-    let schedstat = std::fs::read_to_string("/proc/self/schedstat").unwrap_or_default();
-    let nanos: f64 = schedstat.split_whitespace().next().and_then(|field| field.parse().ok()).unwrap_or(f64::NAN);
-    nanos / 1e9
-}
-
-/// Peak resident set size (VmHWM), in bytes.
-fn peak_rss_bytes() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix("VmHWM:"))
-        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-        .map_or(0, |kib| kib * 1024)
 }
 
 fn fail(error: &dyn std::fmt::Display) -> ! {

@@ -1,13 +1,14 @@
 //! One row group's values, column by column: each cell converted to its column's type as it is
 //! read, so the buffered row group is typed values, not text.
 
-use crate::record::{Cell, CellKind, Record};
+use crate::record::{Batch, CellKind};
 use crate::schema::ColumnType;
 use crate::values;
 
 /// The non-null values of one column, in its Parquet physical representation.
 pub(crate) enum ColumnValues {
-    /// All strings end to end; `ends[i]` is where value `i` ends.
+    /// All strings end to end as Parquet's PLAIN encoding has them, each after its length (4
+    /// bytes, little-endian), so a page of them is one copy; `ends[i]` is where value `i` ends.
     Strings {
         bytes: Vec<u8>,
         ends: Vec<usize>,
@@ -25,11 +26,13 @@ pub(crate) enum ColumnValues {
 pub(crate) struct ColumnBuffer {
     pub(crate) values: ColumnValues,
     /// Parquet definition levels: 1 for a value, 0 for a null.
-    pub(crate) definition_levels: Vec<i16>,
+    pub(crate) definition_levels: Vec<u8>,
 }
 
 /// A cell that does not fit its column's type.
 pub(crate) struct Mismatch {
+    /// The record's index in its batch.
+    pub(crate) record: usize,
     pub(crate) column: usize,
     pub(crate) value: String,
 }
@@ -47,42 +50,59 @@ impl ColumnBuffer {
         ColumnBuffer { values, definition_levels: Vec::new() }
     }
 
-    /// Appends one cell; false when it does not fit the column's type (nothing is appended).
-    #[inline]
-    fn push(&mut self, kind: CellKind, bytes: &[u8]) -> bool {
-        let is_string_column = matches!(self.values, ColumnValues::Strings { .. });
-        // Empty text (`""` in CSV) is a null in every column but a string one.
-        if kind == CellKind::Null || (bytes.is_empty() && !is_string_column) {
-            self.definition_levels.push(0);
-            return true;
-        }
-        let stored = match &mut self.values {
+    /// Appends the column's cell (at `slot`) of every record of the batch; on a value that does
+    /// not fit the column's type, stops and returns that record's index.
+    fn push_batch(&mut self, batch: &Batch<'_>, slot: usize) -> Result<(), usize> {
+        let levels = &mut self.definition_levels;
+        levels.reserve(batch.records());
+        match &mut self.values {
             ColumnValues::Strings { bytes: all, ends } => {
-                match kind {
-                    CellKind::True => all.extend_from_slice(b"true"),
-                    CellKind::False => all.extend_from_slice(b"false"),
-                    _ => all.extend_from_slice(bytes),
+                ends.reserve(batch.records());
+                for record in 0..batch.records() {
+                    let cell = batch.cells[record * batch.slots + slot];
+                    let bytes = match cell.kind {
+                        CellKind::Null => {
+                            levels.push(0);
+                            continue;
+                        }
+                        CellKind::True => b"true".as_slice(),
+                        CellKind::False => b"false".as_slice(),
+                        _ => batch.bytes_of(cell),
+                    };
+                    all.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
+                    all.extend_from_slice(bytes);
+                    ends.push(all.len());
+                    levels.push(1);
                 }
-                ends.push(all.len());
-                true
+                Ok(())
             }
-            ColumnValues::Int64(column) => text_or_number(kind) && push_some(column, values::parse_i64(bytes)),
-            ColumnValues::Double(column) => text_or_number(kind) && push_some(column, values::parse_f64(bytes)),
-            ColumnValues::Boolean(column) => match kind {
-                CellKind::True => push_some(column, Some(true)),
-                CellKind::False => push_some(column, Some(false)),
-                CellKind::Text | CellKind::JsonText => push_some(column, values::parse_bool(bytes)),
-                _ => false,
-            },
-            ColumnValues::Date(column) => is_text(kind) && push_some(column, values::parse_date(bytes)),
-            ColumnValues::Timestamp(column) => {
-                is_text(kind) && push_some(column, values::parse_timestamp_micros(bytes))
+            ColumnValues::Int64(column) => push_parsed(batch, slot, levels, column, |kind, bytes, tail| {
+                if text_or_number(kind) { values::parse_i64_at(tail, bytes.len()) } else { None }
+            }),
+            ColumnValues::Double(column) => push_parsed(batch, slot, levels, column, |kind, bytes, tail| {
+                if text_or_number(kind) { values::parse_f64_at(tail, bytes.len()) } else { None }
+            }),
+            ColumnValues::Boolean(column) => push_parsed(batch, slot, levels, column, |kind, bytes, _| match kind {
+                CellKind::True => Some(true),
+                CellKind::False => Some(false),
+                CellKind::Text | CellKind::JsonText => values::parse_bool(bytes),
+                _ => None,
+            }),
+            ColumnValues::Date(column) => {
+                push_parsed(
+                    batch,
+                    slot,
+                    levels,
+                    column,
+                    |kind, bytes, _| {
+                        if is_text(kind) { values::parse_date(bytes) } else { None }
+                    },
+                )
             }
-        };
-        if stored {
-            self.definition_levels.push(1);
+            ColumnValues::Timestamp(column) => push_parsed(batch, slot, levels, column, |kind, bytes, _| {
+                if is_text(kind) { values::parse_timestamp_micros(bytes) } else { None }
+            }),
         }
-        stored
     }
 
     /// Rough bytes held, to bound the row group's memory.
@@ -94,18 +114,7 @@ impl ColumnBuffer {
             ColumnValues::Boolean(column) => column.len(),
             ColumnValues::Date(column) => column.len() * 4,
         };
-        values + self.definition_levels.len() * 2
-    }
-
-    /// Takes back a string column's byte buffer after the Parquet writer has dropped every
-    /// value sliced from it, so the next row group does not grow a new one from nothing.
-    pub(crate) fn reclaim_string_buffer(&mut self, shared: bytes::Bytes) {
-        if let ColumnValues::Strings { bytes, .. } = &mut self.values
-            && let Ok(unique) = shared.try_into_mut()
-        {
-            *bytes = Vec::from(unique);
-            bytes.clear();
-        }
+        values + self.definition_levels.len()
     }
 
     /// Empties the buffer, keeping its allocations for the next row group.
@@ -124,15 +133,36 @@ impl ColumnBuffer {
     }
 }
 
-#[inline]
-fn push_some<T>(column: &mut Vec<T>, value: Option<T>) -> bool {
-    match value {
-        Some(value) => {
-            column.push(value);
-            true
+/// Appends a non-string column's cells, parsed by `parse` (from the cell's kind, bytes, and
+/// bytes onward). Empty text (`""` in CSV) is a null
+/// in every column but a string one.
+#[inline(always)]
+fn push_parsed<T>(
+    batch: &Batch<'_>,
+    slot: usize,
+    levels: &mut Vec<u8>,
+    column: &mut Vec<T>,
+    parse: impl Fn(CellKind, &[u8], &[u8]) -> Option<T>,
+) -> Result<(), usize> {
+    column.reserve(batch.records());
+    for record in 0..batch.records() {
+        let cell = batch.cells[record * batch.slots + slot];
+        // The value's bytes, and (for parsers that read whole words) what follows them.
+        let tail = batch.bytes_from(cell);
+        let bytes = &tail[..(cell.end - cell.start) as usize];
+        if cell.kind == CellKind::Null || bytes.is_empty() {
+            levels.push(0);
+            continue;
         }
-        None => false,
+        match parse(cell.kind, bytes, tail) {
+            Some(value) => {
+                column.push(value);
+                levels.push(1);
+            }
+            None => return Err(record),
+        }
     }
+    Ok(())
 }
 
 #[inline]
@@ -158,18 +188,23 @@ impl RowGroupBuffer {
         RowGroupBuffer { columns: column_types.iter().map(|&t| ColumnBuffer::new(t)).collect(), column_slots, rows: 0 }
     }
 
-    /// Appends one record's values; on a mismatch the row group is left partly appended, which
-    /// is fine because the transform stops there.
-    #[inline]
-    pub(crate) fn push_record(&mut self, record: &Record<'_>) -> Result<(), Mismatch> {
+    /// Appends a batch of records column by column. On a mismatch the row group is left partly
+    /// appended, which is fine because the transform stops there; the mismatch reported is the
+    /// first in row order, as a row-by-row conversion would find it.
+    pub(crate) fn push_batch(&mut self, batch: &Batch<'_>) -> Result<(), Mismatch> {
+        let mut first: Option<(usize, usize)> = None;
         for (column, (buffer, &slot)) in self.columns.iter_mut().zip(&self.column_slots).enumerate() {
-            let cell = record.cells.get(slot).copied().unwrap_or(Cell::NULL);
-            let bytes = cell.bytes(record);
-            if !buffer.push(cell.kind, bytes) {
-                return Err(Mismatch { column, value: shorten(bytes) });
+            if let Err(record) = buffer.push_batch(batch, slot)
+                && first.is_none_or(|(earliest, _)| record < earliest)
+            {
+                first = Some((record, column));
             }
         }
-        self.rows += 1;
+        if let Some((record, column)) = first {
+            let cell = batch.cells[record * batch.slots + self.column_slots[column]];
+            return Err(Mismatch { record, column, value: shorten(batch.bytes_of(cell)) });
+        }
+        self.rows += batch.records();
         Ok(())
     }
 

@@ -13,7 +13,8 @@ use memchr::{memchr, memchr2};
 
 use crate::error::TransformError;
 use crate::input::InputBuffer;
-use crate::record::{Cell, CellKind, Record, RecordSource};
+use crate::record::{Batch, Cell, CellKind, RecordSource};
+use crate::scan::{find_either, leading_digits};
 
 /// The most distinct keys made into columns when inferring a schema.
 const MAX_COLUMNS: usize = 10_000;
@@ -45,6 +46,8 @@ enum ArrayState {
 /// columns when writing, where other keys are ignored and named in the report.
 pub(crate) struct KeyIndex {
     names: Vec<String>,
+    /// Per name: it has no `"` or `\\`, so its JSON text is the name itself.
+    plain: Vec<bool>,
     lookup: HashMap<Box<[u8]>, usize>,
     frozen: bool,
     ignored: Vec<String>,
@@ -52,12 +55,13 @@ pub(crate) struct KeyIndex {
 
 impl KeyIndex {
     pub(crate) fn growing() -> Self {
-        KeyIndex { names: Vec::new(), lookup: HashMap::new(), frozen: false, ignored: Vec::new() }
+        KeyIndex { names: Vec::new(), plain: Vec::new(), lookup: HashMap::new(), frozen: false, ignored: Vec::new() }
     }
 
     pub(crate) fn frozen(names: Vec<String>) -> Self {
         let lookup = names.iter().enumerate().map(|(slot, name)| (name.as_bytes().into(), slot)).collect();
-        KeyIndex { names, lookup, frozen: true, ignored: Vec::new() }
+        let plain = names.iter().map(|name| is_plain(name)).collect();
+        KeyIndex { names, plain, lookup, frozen: true, ignored: Vec::new() }
     }
 
     /// Key names that matched no column (at most 64 listed).
@@ -65,9 +69,20 @@ impl KeyIndex {
         &self.ignored
     }
 
+    /// When the key whose text starts at `data[at]` (after its opening quote) is the name of slot
+    /// `likely`, written without escapes: where the key ends (after its closing quote). Records
+    /// tend to repeat one key order, so this usually spares scanning the key and looking it up.
+    #[inline]
+    fn likely_key_end(&self, data: &[u8], at: usize, likely: usize) -> Option<usize> {
+        let name = self.names.get(likely)?.as_bytes();
+        let end = at + name.len();
+        let matches = self.plain[likely] && data.get(end) == Some(&b'"') && same_bytes(&data[at..end], name);
+        matches.then_some(end + 1)
+    }
+
     /// The slot of `key`; `likely` is tried first because records tend to repeat one key order.
     #[inline]
-    fn slot(&mut self, key: &[u8], likely: usize) -> Result<Option<usize>, Failure> {
+    fn slot(&mut self, key: &[u8], likely: usize) -> Result<Option<usize>, Stop> {
         if let Some(name) = self.names.get(likely)
             && same_bytes(name.as_bytes(), key)
         {
@@ -84,10 +99,11 @@ impl KeyIndex {
             return Ok(None);
         }
         if self.names.len() >= MAX_COLUMNS {
-            return Err(Failure::TooManyColumns);
+            return Err(Stop::TooManyColumns);
         }
         let slot = self.names.len();
         self.lookup.insert(key.into(), slot);
+        self.plain.push(is_plain(&name));
         self.names.push(name);
         Ok(Some(slot))
     }
@@ -100,20 +116,40 @@ pub(crate) struct JsonReader<R> {
     keys: KeyIndex,
     cells: Vec<Cell>,
     scratch: Vec<u8>,
-    /// Where the record last returned starts in the buffer, and how much to consume after it.
-    record_start: usize,
+    record_starts: Vec<u32>,
+    /// Bytes of the batch last returned, consumed when the next one is asked for.
     returned_len: usize,
+    /// An error found after the records of the batch last returned, reported next.
+    pending_error: Option<TransformError>,
+}
+
+/// Why the object parser stopped: one byte, so that a parsed cell comes back in registers
+/// rather than through memory (written in parts and read whole, that stalled a load per value).
+/// Where and what for `Invalid` are in the parser.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stop {
+    Incomplete,
+    Invalid,
+    TooManyColumns,
 }
 
 /// Why an object could not be parsed from the bytes at hand.
 enum Failure {
     /// It goes on past them.
     Incomplete,
-    /// It is not valid JSON at this position (relative to the record's start).
+    /// It is not valid JSON at this position of the buffer.
     Invalid { at: usize, what: &'static str },
     /// More distinct keys than `MAX_COLUMNS`, while inferring. (Kept a unit variant: a large
     /// error type here would be moved and dropped on every parse step.)
     TooManyColumns,
+}
+
+/// Where a pass over the buffer stopped.
+struct Parsed {
+    /// The end of the last record or token taken.
+    end: usize,
+    /// An object starts at `end` but goes on past the bytes read (array layout).
+    inside_object: bool,
 }
 
 impl<R: Read> JsonReader<R> {
@@ -125,8 +161,9 @@ impl<R: Read> JsonReader<R> {
             keys,
             cells: Vec::new(),
             scratch: Vec::new(),
-            record_start: 0,
+            record_starts: Vec::new(),
             returned_len: 0,
+            pending_error: None,
         }
     }
 
@@ -138,169 +175,201 @@ impl<R: Read> JsonReader<R> {
         TransformError::InvalidJson { line: self.input.line_of(at), offset: self.input.offset_of(at), what }
     }
 
-    /// Parses an object at `data()[start..end]` into the cells.
-    fn parse_object_at(&mut self, start: usize, end: usize) -> Result<usize, Failure> {
-        self.cells.clear();
-        self.cells.resize(self.keys.names.len(), Cell::NULL);
-        self.scratch.clear();
-        let mut parser = ObjectParser {
-            data: &self.input.data()[start..end],
-            pos: 0,
-            cells: &mut self.cells,
-            scratch: &mut self.scratch,
-        };
-        parser.parse_object(&mut self.keys)?;
-        Ok(parser.pos)
-    }
-
-    fn next_line_record(&mut self) -> Result<Option<Record<'_>>, TransformError> {
-        loop {
-            let data = self.input.data();
-            let (line_len, consumed) = match memchr(b'\n', data) {
-                Some(newline) => (newline, newline + 1),
-                None if self.input.at_eof() => {
-                    if data.is_empty() {
-                        return Ok(None);
-                    }
-                    (data.len(), data.len())
-                }
-                None => {
-                    if !self.input.fill()? && self.input.is_truncated_sample() {
-                        return Ok(None);
-                    }
-                    continue;
-                }
-            };
-            let line = &data[..line_len];
-            let Some(first) = line.iter().position(|b| !is_whitespace(*b)) else {
-                self.input.consume(consumed);
-                continue;
-            };
-            if line[first] != b'{' {
-                return Err(self.invalid(first, "expected a JSON object (one per line)"));
-            }
-            let end = match self.parse_object_at(first, line_len) {
-                Ok(len) => first + len,
-                Err(Failure::Incomplete) => {
-                    return Err(self.invalid(line_len, "the line ends inside the object"));
-                }
-                Err(Failure::Invalid { at, what }) => return Err(self.invalid(first + at, what)),
-                Err(Failure::TooManyColumns) => {
-                    return Err(TransformError::TooManyColumns { limit: MAX_COLUMNS });
-                }
-            };
-            let data = self.input.data();
-            if let Some(extra) = data[end..line_len].iter().position(|b| !is_whitespace(*b)) {
-                return Err(self.invalid(end + extra, "unexpected text after the object"));
-            }
-            self.record_start = first;
-            self.returned_len = consumed;
-            return Ok(Some(Record { bytes: &data[first..end], scratch: &self.scratch, cells: &self.cells }));
+    fn failure_error(&self, failure: Failure, incomplete_at: usize, incomplete: &'static str) -> TransformError {
+        match failure {
+            Failure::Incomplete => self.invalid(incomplete_at, incomplete),
+            Failure::Invalid { at, what } => self.invalid(at, what),
+            Failure::TooManyColumns => TransformError::TooManyColumns { limit: MAX_COLUMNS },
         }
     }
 
-    fn next_array_record(&mut self) -> Result<Option<Record<'_>>, TransformError> {
-        loop {
-            let data = self.input.data();
-            let at = data.iter().position(|b| !is_whitespace(*b)).unwrap_or(data.len());
-            if at == data.len() {
-                self.input.consume(at);
-                if !self.input.fill()? {
-                    if self.input.is_truncated_sample() {
-                        return Ok(None);
-                    }
-                    return match self.array_state {
-                        // No input at all: the caller reports it as empty.
-                        ArrayState::BeforeOpen | ArrayState::Closed => Ok(None),
-                        _ => Err(self.invalid(0, "the input ends before the array is closed")),
-                    };
-                }
-                continue;
+    /// Parses the object at `data()[start..end]` and appends its cells, one per known key.
+    fn parse_object_at(&mut self, start: usize, end: usize) -> Result<usize, Failure> {
+        let base = self.cells.len();
+        self.cells.resize(base + self.keys.names.len(), Cell::NULL);
+        let mut parser = ObjectParser {
+            data: &self.input.data()[..end],
+            pos: start,
+            cells: &mut self.cells,
+            base,
+            scratch: &mut self.scratch,
+            what: "",
+            last: Cell::NULL,
+        };
+        let parsed = parser.parse_object(&mut self.keys);
+        let (pos, what) = (parser.pos, parser.what);
+        match parsed {
+            Ok(()) => {
+                self.record_starts.push(start as u32);
+                Ok(pos)
             }
-            let byte = data[at];
-            match (self.array_state, byte) {
-                (ArrayState::BeforeOpen, b'[') => {
-                    self.input.consume(at + 1);
-                    self.array_state = ArrayState::AfterOpen;
+            Err(stop) => {
+                self.cells.truncate(base);
+                Err(match stop {
+                    Stop::Incomplete => Failure::Incomplete,
+                    Stop::Invalid => Failure::Invalid { at: pos, what },
+                    Stop::TooManyColumns => Failure::TooManyColumns,
+                })
+            }
+        }
+    }
+
+    /// Ends the pass at an error: at once when no record was parsed, else after the batch.
+    fn stop_at(&mut self, error: TransformError, end: usize) -> Result<Parsed, TransformError> {
+        if self.record_starts.is_empty() {
+            return Err(error);
+        }
+        self.pending_error = Some(error);
+        Ok(Parsed { end, inside_object: false })
+    }
+
+    /// Parses complete lines into the batch, up to `max_records`.
+    fn parse_lines(&mut self, max_records: usize) -> Result<Parsed, TransformError> {
+        let at_eof = self.input.at_eof();
+        let mut pos = 0;
+        while self.record_starts.len() < max_records {
+            let data = self.input.data();
+            let rest = &data[pos..];
+            let (line_end, next) = match memchr(b'\n', rest) {
+                Some(newline) => (pos + newline, pos + newline + 1),
+                None if at_eof && !rest.is_empty() => (data.len(), data.len()),
+                None => break,
+            };
+            let Some(first) = data[pos..line_end].iter().position(|b| !is_whitespace(*b)).map(|at| pos + at) else {
+                pos = next;
+                continue;
+            };
+            if data[first] != b'{' {
+                return self.stop_at(self.invalid(first, "expected a JSON object (one per line)"), pos);
+            }
+            let end = match self.parse_object_at(first, line_end) {
+                Ok(end) => end,
+                Err(failure) => {
+                    let error = self.failure_error(failure, line_end, "the line ends inside the object");
+                    return self.stop_at(error, pos);
                 }
-                (ArrayState::BeforeOpen, _) => {
-                    return Err(self.invalid(at, "expected [ to start a JSON array"));
-                }
-                (ArrayState::AfterOpen, b']') => {
-                    self.input.consume(at + 1);
-                    self.array_state = ArrayState::Closed;
-                }
-                (ArrayState::AfterElement, b',') => {
-                    self.input.consume(at + 1);
-                    self.array_state = ArrayState::AfterComma;
-                }
-                (ArrayState::AfterElement, b']') => {
-                    self.input.consume(at + 1);
-                    self.array_state = ArrayState::Closed;
-                }
+            };
+            let data = self.input.data();
+            if let Some(extra) = data[end..line_end].iter().position(|b| !is_whitespace(*b)) {
+                self.record_starts.pop();
+                self.cells.truncate(self.record_starts.len() * self.keys.names.len());
+                return self.stop_at(self.invalid(end + extra, "unexpected text after the object"), pos);
+            }
+            pos = next;
+        }
+        Ok(Parsed { end: pos, inside_object: false })
+    }
+
+    /// Parses the array's elements into the batch, up to `max_records`, stepping through its
+    /// brackets and commas.
+    fn parse_elements(&mut self, max_records: usize) -> Result<Parsed, TransformError> {
+        let mut pos = 0;
+        while self.record_starts.len() < max_records {
+            let data = self.input.data();
+            let Some(at) = data[pos..].iter().position(|b| !is_whitespace(*b)).map(|at| pos + at) else {
+                return Ok(Parsed { end: data.len(), inside_object: false });
+            };
+            let (state, what) = match (self.array_state, data[at]) {
+                (ArrayState::BeforeOpen, b'[') => (ArrayState::AfterOpen, None),
+                (ArrayState::BeforeOpen, _) => (ArrayState::BeforeOpen, Some("expected [ to start a JSON array")),
+                (ArrayState::AfterOpen | ArrayState::AfterElement, b']') => (ArrayState::Closed, None),
+                (ArrayState::AfterElement, b',') => (ArrayState::AfterComma, None),
                 (ArrayState::AfterElement, _) => {
-                    return Err(self.invalid(at, "expected , or ] after an array element"));
+                    (ArrayState::AfterElement, Some("expected , or ] after an array element"))
                 }
                 (ArrayState::AfterOpen | ArrayState::AfterComma, b'{') => {
-                    let end = data.len();
-                    match self.parse_object_at(at, end) {
-                        Ok(len) => {
-                            self.record_start = at;
-                            self.returned_len = at + len;
+                    match self.parse_object_at(at, data.len()) {
+                        Ok(end) => {
                             self.array_state = ArrayState::AfterElement;
-                            let data = self.input.data();
-                            return Ok(Some(Record {
-                                bytes: &data[at..at + len],
-                                scratch: &self.scratch,
-                                cells: &self.cells,
-                            }));
+                            pos = end;
                         }
-                        Err(Failure::Incomplete) => {
-                            // Keep the element's start and read on; the buffer grows if needed.
-                            self.input.consume(at);
-                            if !self.input.fill()? {
-                                if self.input.is_truncated_sample() {
-                                    return Ok(None);
-                                }
-                                let end = self.input.data().len();
-                                return Err(self.invalid(end, "the input ends inside an object"));
-                            }
-                        }
-                        Err(Failure::Invalid { at: within, what }) => {
-                            return Err(self.invalid(at + within, what));
-                        }
-                        Err(Failure::TooManyColumns) => {
-                            return Err(TransformError::TooManyColumns { limit: MAX_COLUMNS });
+                        Err(Failure::Incomplete) => return Ok(Parsed { end: at, inside_object: true }),
+                        Err(failure) => {
+                            let error = self.failure_error(failure, at, "");
+                            return self.stop_at(error, at);
                         }
                     }
+                    continue;
                 }
-                (ArrayState::AfterComma, b']') => {
-                    return Err(self.invalid(at, "a comma before ] (trailing comma)"));
-                }
+                (ArrayState::AfterComma, b']') => (ArrayState::AfterComma, Some("a comma before ] (trailing comma)")),
                 (ArrayState::AfterOpen | ArrayState::AfterComma, _) => {
-                    return Err(self.invalid(at, "expected a JSON object as array element"));
+                    (self.array_state, Some("expected a JSON object as array element"))
                 }
-                (ArrayState::Closed, _) => {
-                    return Err(self.invalid(at, "unexpected text after the closing ]"));
-                }
+                (ArrayState::Closed, _) => (ArrayState::Closed, Some("unexpected text after the closing ]")),
+            };
+            if let Some(what) = what {
+                return self.stop_at(self.invalid(at, what), at);
             }
+            self.array_state = state;
+            pos = at + 1;
+        }
+        Ok(Parsed { end: pos, inside_object: false })
+    }
+
+    /// After a pass that found no record: reads more input, or says why there is none.
+    fn read_on(&mut self, parsed: &Parsed) -> Result<bool, TransformError> {
+        let at_eof = self.input.at_eof();
+        if self.layout == JsonLayout::Lines && at_eof && self.input.data().is_empty() {
+            return Ok(false);
+        }
+        if self.input.fill()? {
+            return Ok(true);
+        }
+        if self.input.is_truncated_sample() {
+            return Ok(false);
+        }
+        match self.layout {
+            JsonLayout::Lines => Ok(true),
+            JsonLayout::Array if parsed.inside_object => {
+                let end = self.input.data().len();
+                Err(self.invalid(end, "the input ends inside an object"))
+            }
+            JsonLayout::Array => match self.array_state {
+                // No input at all: the caller reports it as empty.
+                ArrayState::BeforeOpen | ArrayState::Closed => Ok(false),
+                _ => Err(self.invalid(0, "the input ends before the array is closed")),
+            },
         }
     }
 }
 
 impl<R: Read> RecordSource for JsonReader<R> {
-    fn next_record(&mut self) -> Result<Option<Record<'_>>, TransformError> {
+    fn next_batch(&mut self, max_records: usize) -> Result<Option<Batch<'_>>, TransformError> {
+        if let Some(error) = self.pending_error.take() {
+            return Err(error);
+        }
         self.input.consume(self.returned_len);
         self.returned_len = 0;
-        self.record_start = 0;
-        match self.layout {
-            JsonLayout::Lines => self.next_line_record(),
-            JsonLayout::Array => self.next_array_record(),
+        self.cells.clear();
+        self.scratch.clear();
+        self.record_starts.clear();
+        // While inferring, a record may add a key (a slot), so records are taken one at a time.
+        let max_records = if self.keys.frozen { max_records } else { 1 };
+        loop {
+            let parsed = match self.layout {
+                JsonLayout::Lines => self.parse_lines(max_records)?,
+                JsonLayout::Array => self.parse_elements(max_records)?,
+            };
+            if !self.record_starts.is_empty() {
+                self.returned_len = parsed.end;
+                let slots = self.cells.len() / self.record_starts.len();
+                return Ok(Some(Batch {
+                    bytes: &self.input.data()[..parsed.end],
+                    scratch: &self.scratch,
+                    cells: &self.cells,
+                    slots,
+                    record_starts: &self.record_starts,
+                }));
+            }
+            self.input.consume(parsed.end);
+            if !self.read_on(&parsed)? {
+                return Ok(None);
+            }
         }
     }
 
-    fn record_line(&self) -> u64 {
-        self.input.line_of(self.record_start)
+    fn record_line(&self, record: usize) -> u64 {
+        self.input.line_of(self.record_starts[record] as usize)
     }
 
     fn slot_names(&self) -> &[String] {
@@ -325,6 +394,11 @@ fn same_bytes(a: &[u8], b: &[u8]) -> bool {
     a_words.remainder().iter().zip(b_words.remainder()).all(|(x, y)| x == y)
 }
 
+/// A key name whose JSON text is itself (no quote or backslash to escape).
+fn is_plain(name: &str) -> bool {
+    !name.contains(['"', '\\']) && !name.bytes().any(|b| b < 0x20)
+}
+
 #[inline]
 fn is_whitespace(byte: u8) -> bool {
     matches!(byte, b' ' | b'\t' | b'\n' | b'\r')
@@ -335,22 +409,34 @@ fn is_whitespace(byte: u8) -> bool {
 struct ObjectParser<'a> {
     data: &'a [u8],
     pos: usize,
+    /// The batch's cells; this record's are `cells[base..]`.
     cells: &'a mut Vec<Cell>,
+    base: usize,
     scratch: &'a mut Vec<u8>,
+    /// Why the parser stopped at `pos`, after `Stop::Invalid`.
+    what: &'static str,
+    /// The cell of the last key, or of a value whose key is not a column.
+    last: Cell,
 }
 
 impl ObjectParser<'_> {
-    fn invalid<T>(&self, what: &'static str) -> Result<T, Failure> {
-        Err(Failure::Invalid { at: self.pos, what })
+    /// Stops at `pos` for the reason `what`.
+    fn invalid<T>(&mut self, what: &'static str) -> Result<T, Stop> {
+        self.what = what;
+        Err(Stop::Invalid)
     }
 
     #[inline]
-    fn peek(&self) -> Result<u8, Failure> {
-        self.data.get(self.pos).copied().ok_or(Failure::Incomplete)
+    fn peek(&self) -> Result<u8, Stop> {
+        self.data.get(self.pos).copied().ok_or(Stop::Incomplete)
     }
 
     #[inline]
     fn skip_whitespace(&mut self) {
+        // Compact JSON has none: one comparison decides.
+        if self.data.get(self.pos).is_some_and(|&byte| byte > b' ') {
+            return;
+        }
         while let Some(&byte) = self.data.get(self.pos) {
             if !is_whitespace(byte) {
                 break;
@@ -360,7 +446,7 @@ impl ObjectParser<'_> {
     }
 
     /// The object at `pos` (which holds `{`), one cell per known key.
-    fn parse_object(&mut self, keys: &mut KeyIndex) -> Result<(), Failure> {
+    fn parse_object(&mut self, keys: &mut KeyIndex) -> Result<(), Stop> {
         self.pos += 1;
         self.skip_whitespace();
         if self.peek()? == b'}' {
@@ -373,27 +459,37 @@ impl ObjectParser<'_> {
             if self.peek()? != b'"' {
                 return self.invalid("expected a key in double quotes");
             }
-            let key = self.parse_string(CellKind::JsonText)?;
-            let key_bytes = if key.in_scratch {
-                &self.scratch[key.start as usize..key.end as usize]
-            } else {
-                &self.data[key.start as usize..key.end as usize]
+            let slot = match keys.likely_key_end(self.data, self.pos + 1, likely_slot) {
+                Some(end) => {
+                    self.pos = end;
+                    Some(likely_slot)
+                }
+                None => {
+                    self.parse_string_into(CellKind::JsonText, None)?;
+                    let key = self.last;
+                    let key_bytes = if key.in_scratch {
+                        &self.scratch[key.start as usize..key.end as usize]
+                    } else {
+                        &self.data[key.start as usize..key.end as usize]
+                    };
+                    keys.slot(key_bytes, likely_slot)?
+                }
             };
-            let slot = keys.slot(key_bytes, likely_slot)?;
             self.skip_whitespace();
             if self.peek()? != b':' {
                 return self.invalid("expected : after a key");
             }
             self.pos += 1;
             self.skip_whitespace();
-            let value = self.parse_value()?;
-            if let Some(slot) = slot {
-                if slot >= self.cells.len() {
-                    self.cells.resize(slot + 1, Cell::NULL);
+            let index = slot.map(|slot| {
+                let index = self.base + slot;
+                if index >= self.cells.len() {
+                    self.cells.resize(index + 1, Cell::NULL);
                 }
-                self.cells[slot] = value;
                 likely_slot = slot + 1;
-            }
+                index
+            });
+            self.parse_value_into(index)?;
             self.skip_whitespace();
             match self.peek()? {
                 b',' => self.pos += 1,
@@ -406,51 +502,69 @@ impl ObjectParser<'_> {
         }
     }
 
-    /// A top-level value of the object.
-    fn parse_value(&mut self) -> Result<Cell, Failure> {
+    /// Stores a value's cell at `index` of the batch's cells, or (for a key that is not a
+    /// column, and for keys themselves) in `last`. Called where each cell is made: a cell handed
+    /// back from several branches was built in memory in parts and read whole, which stalled a
+    /// load per value.
+    #[inline(always)]
+    fn put(&mut self, index: Option<usize>, cell: Cell) {
+        match index {
+            Some(index) => self.cells[index] = cell,
+            None => self.last = cell,
+        }
+    }
+
+    /// A top-level value of the object, stored with [`Self::put`].
+    #[inline(always)]
+    fn parse_value_into(&mut self, index: Option<usize>) -> Result<(), Stop> {
         let start = self.pos;
         match self.peek()? {
-            b'"' => self.parse_string(CellKind::JsonText),
+            b'"' => return self.parse_string_into(CellKind::JsonText, index),
             b'-' | b'0'..=b'9' => {
                 self.skip_number()?;
-                Ok(Cell::new(CellKind::Number, start, self.pos))
+                self.put(index, Cell::new(CellKind::Number, start, self.pos));
             }
             b't' => {
                 self.expect_literal(b"true")?;
-                Ok(Cell::new(CellKind::True, start, self.pos))
+                self.put(index, Cell::new(CellKind::True, start, self.pos));
             }
             b'f' => {
                 self.expect_literal(b"false")?;
-                Ok(Cell::new(CellKind::False, start, self.pos))
+                self.put(index, Cell::new(CellKind::False, start, self.pos));
             }
             b'n' => {
                 self.expect_literal(b"null")?;
-                Ok(Cell::NULL)
+                self.put(index, Cell::NULL);
             }
             b'{' | b'[' => {
                 self.skip_value(0)?;
-                Ok(Cell::new(CellKind::Nested, start, self.pos))
+                self.put(index, Cell::new(CellKind::Nested, start, self.pos));
             }
-            _ => self.invalid("expected a value"),
+            _ => return self.invalid("expected a value"),
         }
+        Ok(())
     }
 
-    /// The string at `pos` (which holds `"`); escaped strings are decoded into the scratch.
-    #[inline]
-    fn parse_string(&mut self, kind: CellKind) -> Result<Cell, Failure> {
+    /// The string at `pos` (which holds `"`), stored with [`Self::put`]; escaped strings are
+    /// decoded into the scratch.
+    #[inline(always)]
+    fn parse_string_into(&mut self, kind: CellKind, index: Option<usize>) -> Result<(), Stop> {
         let start = self.pos + 1;
-        let Some(found) = memchr2(b'"', b'\\', &self.data[start..]) else {
-            return Err(Failure::Incomplete);
+        let Some(stop) = find_either(self.data, start, b'"', b'\\') else {
+            return Err(Stop::Incomplete);
         };
-        let stop = start + found;
         if self.data[stop] == b'"' {
             self.pos = stop + 1;
-            return Ok(Cell::new(kind, start, stop));
+            self.put(index, Cell::new(kind, start, stop));
+        } else {
+            let cell = self.decode_escaped_string(kind, start, stop)?;
+            self.put(index, cell);
         }
-        self.decode_escaped_string(kind, start, stop)
+        Ok(())
     }
 
-    fn decode_escaped_string(&mut self, kind: CellKind, start: usize, first_backslash: usize) -> Result<Cell, Failure> {
+    #[cold]
+    fn decode_escaped_string(&mut self, kind: CellKind, start: usize, first_backslash: usize) -> Result<Cell, Stop> {
         let scratch_start = self.scratch.len();
         self.scratch.extend_from_slice(&self.data[start..first_backslash]);
         self.pos = first_backslash;
@@ -483,7 +597,7 @@ impl ObjectParser<'_> {
                 self.scratch.push(decoded);
             }
             let Some(found) = memchr2(b'"', b'\\', &self.data[self.pos..]) else {
-                return Err(Failure::Incomplete);
+                return Err(Stop::Incomplete);
             };
             let stop = self.pos + found;
             self.scratch.extend_from_slice(&self.data[self.pos..stop]);
@@ -496,13 +610,13 @@ impl ObjectParser<'_> {
     }
 
     /// The four hex digits after `\u` (and a second `\uXXXX` for a surrogate pair).
-    fn parse_unicode_escape(&mut self) -> Result<char, Failure> {
+    fn parse_unicode_escape(&mut self) -> Result<char, Stop> {
         let escape_start = self.pos - 2;
         let high = self.hex4()?;
         let code = if (0xD800..0xDC00).contains(&high) {
             if self.data.get(self.pos..self.pos + 2) != Some(b"\\u") {
                 if self.pos + 2 > self.data.len() {
-                    return Err(Failure::Incomplete);
+                    return Err(Stop::Incomplete);
                 }
                 self.pos = escape_start;
                 return self.invalid("unpaired UTF-16 surrogate in a \\u escape");
@@ -526,9 +640,9 @@ impl ObjectParser<'_> {
         }
     }
 
-    fn hex4(&mut self) -> Result<u32, Failure> {
+    fn hex4(&mut self) -> Result<u32, Stop> {
         let Some(digits) = self.data.get(self.pos..self.pos + 4) else {
-            return Err(Failure::Incomplete);
+            return Err(Stop::Incomplete);
         };
         let mut value = 0;
         for &digit in digits {
@@ -545,7 +659,55 @@ impl ObjectParser<'_> {
     }
 
     /// `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`
-    fn skip_number(&mut self) -> Result<(), Failure> {
+    #[inline]
+    fn skip_number(&mut self) -> Result<(), Stop> {
+        match self.plain_decimal_end() {
+            Some(end) => {
+                self.pos = end;
+                Ok(())
+            }
+            None => self.skip_number_in_full(),
+        }
+    }
+
+    /// The end of the usual number (`-?[1-9][0-9]*(\.[0-9]+)?` or `-?0(\.[0-9]+)?`) followed by
+    /// something that cannot continue it; `None` for anything else (exponents, errors, the end
+    /// of the bytes at hand), which the full grammar then decides.
+    #[inline]
+    fn plain_decimal_end(&self) -> Option<usize> {
+        let data = self.data;
+        let digits_end = |from: usize| {
+            // Eight bytes at a time while they are there (a number is rarely longer).
+            let mut end = from;
+            while end + 8 <= data.len() {
+                let digits = leading_digits(data, end);
+                end += digits;
+                if digits < 8 {
+                    return end;
+                }
+            }
+            end + data[end..].iter().take_while(|b| b.is_ascii_digit()).count()
+        };
+        let start = self.pos + usize::from(data.get(self.pos) == Some(&b'-'));
+        let mut end = digits_end(start);
+        let integer_ok = end == start + 1 || (end > start + 1 && data[start] != b'0');
+        if !integer_ok {
+            return None;
+        }
+        if data.get(end) == Some(&b'.') {
+            let fraction_end = digits_end(end + 1);
+            if fraction_end == end + 1 {
+                return None;
+            }
+            end = fraction_end;
+        }
+        match data.get(end) {
+            Some(b'e' | b'E') | None => None,
+            Some(_) => Some(end),
+        }
+    }
+
+    fn skip_number_in_full(&mut self) -> Result<(), Stop> {
         if self.peek()? == b'-' {
             self.pos += 1;
         }
@@ -574,28 +736,28 @@ impl ObjectParser<'_> {
         Ok(())
     }
 
-    fn skip_digits(&mut self) -> Result<(), Failure> {
-        while self.peek()?.is_ascii_digit() {
-            self.pos += 1;
-        }
-        Ok(())
+    fn skip_digits(&mut self) -> Result<(), Stop> {
+        let digits = self.data[self.pos..].iter().take_while(|b| b.is_ascii_digit()).count();
+        self.pos += digits;
+        // A number that runs to the end of the bytes at hand may go on.
+        if self.pos == self.data.len() { Err(Stop::Incomplete) } else { Ok(()) }
     }
 
-    fn expect_literal(&mut self, literal: &'static [u8]) -> Result<(), Failure> {
+    fn expect_literal(&mut self, literal: &'static [u8]) -> Result<(), Stop> {
         let available = &self.data[self.pos..];
         let compared = available.len().min(literal.len());
         if available[..compared] != literal[..compared] {
             return self.invalid("invalid literal (expected true, false or null)");
         }
         if compared < literal.len() {
-            return Err(Failure::Incomplete);
+            return Err(Stop::Incomplete);
         }
         self.pos += literal.len();
         Ok(())
     }
 
     /// Checks a nested value and moves past it.
-    fn skip_value(&mut self, depth: usize) -> Result<(), Failure> {
+    fn skip_value(&mut self, depth: usize) -> Result<(), Stop> {
         if depth > MAX_DEPTH {
             return self.invalid("nested more than 128 levels deep");
         }
@@ -662,11 +824,11 @@ impl ObjectParser<'_> {
     }
 
     /// Moves past the string at `pos`, checking its escapes.
-    fn skip_string(&mut self) -> Result<(), Failure> {
+    fn skip_string(&mut self) -> Result<(), Stop> {
         self.pos += 1;
         loop {
             let Some(found) = memchr2(b'"', b'\\', &self.data[self.pos..]) else {
-                return Err(Failure::Incomplete);
+                return Err(Stop::Incomplete);
             };
             self.pos += found;
             if self.data[self.pos] == b'"' {

@@ -15,16 +15,20 @@
 //!
 //! Nested JSON values (objects, arrays) are stored in string columns as their JSON text.
 
+mod chunk;
 mod columns;
 mod csv;
 mod error;
+mod hybrid;
 mod input;
 mod json;
 mod parquet_out;
 mod record;
 mod sample;
+mod scan;
 mod schema;
 mod values;
+mod values_out;
 
 use std::io::{Read, Write};
 use std::str::FromStr;
@@ -219,6 +223,10 @@ fn empty_error(format: InputFormat) -> TransformError {
     }
 }
 
+/// Records parsed and converted at a time: enough to amortize the per-batch work, few enough
+/// that the batch's cells (12 bytes per value) stay in cache.
+const BATCH_RECORDS: usize = 2048;
+
 /// Reads records into row groups and writes each full one. Returns the rows written.
 fn write_rows<S: RecordSource, W: Write + Send>(
     mut reader: S,
@@ -232,25 +240,28 @@ fn write_rows<S: RecordSource, W: Write + Send>(
     let limits = options.row_groups;
     let mut rows: u64 = 0;
     loop {
-        let pushed = match reader.next_record()? {
+        let room = limits.max_rows.saturating_sub(row_group.rows).clamp(1, BATCH_RECORDS);
+        let pushed = match reader.next_batch(room)? {
             None => break,
-            Some(record) => row_group.push_record(&record),
+            Some(batch) => {
+                let records = batch.records() as u64;
+                row_group.push_batch(&batch).map(|()| records)
+            }
         };
-        rows += 1;
-        if let Err(mismatch) = pushed {
-            let field = &schema.fields[mismatch.column];
-            return Err(TransformError::TypeMismatch {
-                row: rows,
-                line: reader.record_line(),
-                column: field.name.clone(),
-                value: mismatch.value,
-                expected: field.column_type,
-            });
+        match pushed {
+            Ok(records) => rows += records,
+            Err(mismatch) => {
+                let field = &schema.fields[mismatch.column];
+                return Err(TransformError::TypeMismatch {
+                    row: rows + mismatch.record as u64 + 1,
+                    line: reader.record_line(mismatch.record),
+                    column: field.name.clone(),
+                    value: mismatch.value,
+                    expected: field.column_type,
+                });
+            }
         }
-        // Measuring the buffers costs a pass over the columns, so only every 1,024 rows.
-        let full = row_group.rows >= limits.max_rows
-            || (row_group.rows.is_multiple_of(1024) && row_group.buffered_bytes() >= limits.max_bytes);
-        if full {
+        if row_group.rows >= limits.max_rows || row_group.buffered_bytes() >= limits.max_bytes {
             output.write_row_group(&mut row_group.columns)?;
             row_group.clear();
         }
@@ -262,12 +273,12 @@ fn write_rows<S: RecordSource, W: Write + Send>(
 }
 
 impl<S: RecordSource> RecordSource for &mut S {
-    fn next_record(&mut self) -> Result<Option<record::Record<'_>>, TransformError> {
-        (**self).next_record()
+    fn next_batch(&mut self, max_records: usize) -> Result<Option<record::Batch<'_>>, TransformError> {
+        (**self).next_batch(max_records)
     }
 
-    fn record_line(&self) -> u64 {
-        (**self).record_line()
+    fn record_line(&self, record: usize) -> u64 {
+        (**self).record_line(record)
     }
 
     fn slot_names(&self) -> &[String] {

@@ -1,24 +1,19 @@
-//! Writes row groups through parquet's low-level column writers (no Arrow arrays: they would
-//! cost a copy per value and minutes of build time). Snappy pages, all columns optional.
+//! Writes the Parquet file: schema, row groups of column chunks (encoded by `chunk`), footer.
+//! Snappy pages, all columns optional.
 
 use std::io::Write;
 use std::sync::Arc;
 
-use bytes::Bytes;
-use parquet::basic::{Compression, LogicalType, Repetition, TimeUnit, Type as PhysicalType};
-use parquet::data_type::{BoolType, ByteArray, ByteArrayType, DoubleType, Int32Type, Int64Type};
+use parquet::basic::{LogicalType, Repetition, TimeUnit, Type as PhysicalType};
 use parquet::errors::ParquetError;
 use parquet::file::properties::{WriterProperties, WriterPropertiesPtr};
-use parquet::file::writer::{SerializedColumnWriter, SerializedFileWriter};
-use parquet::schema::types::{ColumnPath, Type, TypePtr};
+use parquet::file::writer::SerializedFileWriter;
+use parquet::schema::types::{ColumnDescPtr, SchemaDescriptor, Type, TypePtr};
 
-use crate::columns::{ColumnBuffer, ColumnValues};
+use crate::chunk::ChunkEncoder;
+use crate::columns::ColumnBuffer;
 use crate::error::TransformError;
 use crate::schema::{ColumnType, Schema};
-
-/// Strings are handed to the column writer in batches of this many, so the `ByteArray` handles
-/// (32 bytes each) stay small next to the values.
-const STRING_BATCH: usize = 64 * 1024;
 
 /// A Parquet file being written. The file is opened at the first row group, so an input without
 /// rows writes nothing at all.
@@ -26,18 +21,27 @@ pub(crate) struct ParquetOutput<W: Write + Send> {
     unopened: Option<W>,
     writer: Option<SerializedFileWriter<CountingWriter<W>>>,
     schema: TypePtr,
+    columns: Vec<ColumnDescPtr>,
+    /// Per column: whether to try dictionary encoding.
+    dictionary_columns: Vec<bool>,
     properties: WriterPropertiesPtr,
+    encoder: ChunkEncoder,
     pub(crate) row_groups: usize,
 }
 
 impl<W: Write + Send> ParquetOutput<W> {
     /// `dictionary_columns[i]`: whether column `i` tries dictionary encoding.
     pub(crate) fn new(output: W, schema: &Schema, dictionary_columns: &[bool]) -> Result<Self, TransformError> {
+        let schema = Arc::new(parquet_schema(schema)?);
+        let columns = SchemaDescriptor::new(schema.clone()).columns().to_vec();
         Ok(ParquetOutput {
             unopened: Some(output),
             writer: None,
-            schema: Arc::new(parquet_schema(schema)?),
-            properties: Arc::new(writer_properties(schema, dictionary_columns)),
+            schema,
+            columns,
+            dictionary_columns: dictionary_columns.to_vec(),
+            properties: Arc::new(writer_properties()),
+            encoder: ChunkEncoder::new(),
             row_groups: 0,
         })
     }
@@ -52,22 +56,16 @@ impl<W: Write + Send> ParquetOutput<W> {
             return Err(ParquetError::General("the Parquet file is already closed".into()).into());
         };
         let mut row_group = writer.next_row_group()?;
-        for column in columns.iter_mut() {
-            let Some(mut column_writer) = row_group.next_column()? else {
-                return Err(ParquetError::General("more buffers than schema columns".into()).into());
-            };
-            let shared_strings = write_column(&mut column_writer, column)?;
-            column_writer.close()?;
+        for ((column, descr), &dictionary) in columns.iter_mut().zip(&self.columns).zip(&self.dictionary_columns) {
+            let (chunk, close) = self.encoder.encode(column, descr, dictionary)?;
+            row_group.append_column(&chunk, close)?;
+            self.encoder.reclaim(chunk);
             column.clear();
-            if let Some(shared) = shared_strings {
-                column.reclaim_string_buffer(shared);
-            }
         }
         row_group.close()?;
         self.row_groups += 1;
         Ok(())
     }
-
     /// Writes the footer; returns the file's size, or `None` if no row group was written.
     pub(crate) fn finish(self) -> Result<Option<u64>, TransformError> {
         let Some(writer) = self.writer else {
@@ -98,49 +96,6 @@ impl<W: Write> Write for CountingWriter<W> {
     }
 }
 
-/// Writes one column's buffered values; for a string column, returns the buffer the values were
-/// shared from, to be reused once the column writer has let go of it.
-fn write_column(
-    writer: &mut SerializedColumnWriter<'_>,
-    column: &mut ColumnBuffer,
-) -> Result<Option<Bytes>, TransformError> {
-    let levels = Some(column.definition_levels.as_slice());
-    match &mut column.values {
-        ColumnValues::Int64(values) | ColumnValues::Timestamp(values) => {
-            writer.typed::<Int64Type>().write_batch(values, levels, None)?;
-        }
-        ColumnValues::Double(values) => {
-            writer.typed::<DoubleType>().write_batch(values, levels, None)?;
-        }
-        ColumnValues::Boolean(values) => {
-            writer.typed::<BoolType>().write_batch(values, levels, None)?;
-        }
-        ColumnValues::Date(values) => {
-            writer.typed::<Int32Type>().write_batch(values, levels, None)?;
-        }
-        ColumnValues::Strings { bytes, ends } => {
-            // One shared allocation; each value is a slice of it (a reference count, no copy).
-            let all = Bytes::from(std::mem::take(bytes));
-            let typed = writer.typed::<ByteArrayType>();
-            let mut batch = Vec::with_capacity(STRING_BATCH.min(ends.len()));
-            let mut value_index = 0;
-            let mut start = 0;
-            for level_chunk in column.definition_levels.chunks(STRING_BATCH) {
-                batch.clear();
-                let present = level_chunk.iter().filter(|&&level| level == 1).count();
-                for &end in &ends[value_index..value_index + present] {
-                    batch.push(ByteArray::from(all.slice(start..end)));
-                    start = end;
-                }
-                value_index += present;
-                typed.write_batch(&batch, Some(level_chunk), None)?;
-            }
-            return Ok(Some(all));
-        }
-    }
-    Ok(None)
-}
-
 /// The Parquet message type for the schema: every column optional (nullable).
 fn parquet_schema(schema: &Schema) -> Result<Type, ParquetError> {
     let fields = schema
@@ -165,17 +120,8 @@ fn parquet_schema(schema: &Schema) -> Result<Type, ParquetError> {
     Type::group_type_builder("schema").with_fields(fields).build()
 }
 
-/// Snappy, dictionaries only where values repeat, and a fixed `created_by` so that the same
-/// input gives the same bytes.
-fn writer_properties(schema: &Schema, dictionary_columns: &[bool]) -> WriterProperties {
-    let mut builder = WriterProperties::builder()
-        .set_compression(Compression::SNAPPY)
-        .set_created_by(format!("sdlf-transform {}", env!("CARGO_PKG_VERSION")));
-    for (field, &dictionary) in schema.fields.iter().zip(dictionary_columns) {
-        if !dictionary {
-            let path = ColumnPath::new(vec![field.name.clone()]);
-            builder = builder.set_column_dictionary_enabled(path, false);
-        }
-    }
-    builder.build()
+/// A fixed `created_by`, so that the same input gives the same bytes. (Compression, encodings
+/// and statistics are the chunk encoder's.)
+fn writer_properties() -> WriterProperties {
+    WriterProperties::builder().set_created_by(format!("sdlf-transform {}", env!("CARGO_PKG_VERSION"))).build()
 }

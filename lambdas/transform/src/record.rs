@@ -1,4 +1,4 @@
-//! One parsed record, as the CSV and JSON readers hand it to inference and conversion: cells that
+//! Parsed records, as the CSV and JSON readers hand them to inference and conversion: cells that
 //! point into the reader's buffer, so no value is copied before it is converted.
 
 use crate::error::TransformError;
@@ -44,29 +44,53 @@ impl Cell {
     pub(crate) fn in_scratch(kind: CellKind, start: usize, end: usize) -> Cell {
         Cell { in_scratch: true, ..Cell::new(kind, start, end) }
     }
-
-    /// The cell's bytes within its record.
-    #[inline]
-    pub(crate) fn bytes<'a>(&self, record: &Record<'a>) -> &'a [u8] {
-        let source = if self.in_scratch { record.scratch } else { record.bytes };
-        &source[self.start as usize..self.end as usize]
-    }
 }
 
-/// A parsed record: `cells[slot]` for each slot (CSV field position or JSON key).
-pub(crate) struct Record<'a> {
+/// Records parsed from one stretch of the input: `cells[record * slots + slot]` for each record
+/// and slot (CSV field position or JSON key). Converting a batch column by column keeps each
+/// column's conversion in one tight loop.
+pub(crate) struct Batch<'a> {
     pub(crate) bytes: &'a [u8],
     pub(crate) scratch: &'a [u8],
     pub(crate) cells: &'a [Cell],
+    pub(crate) slots: usize,
+    /// Where each record starts in `bytes`, for error messages.
+    pub(crate) record_starts: &'a [u32],
 }
 
-/// A reader of records, CSV or JSON.
-pub(crate) trait RecordSource {
-    /// The next record, or `None` at the end of the input.
-    fn next_record(&mut self) -> Result<Option<Record<'_>>, TransformError>;
+impl<'a> Batch<'a> {
+    pub(crate) fn records(&self) -> usize {
+        self.record_starts.len()
+    }
 
-    /// The 1-based line where the record last returned starts, for error messages.
-    fn record_line(&self) -> u64;
+    /// The bytes of a cell of this batch.
+    #[inline]
+    pub(crate) fn bytes_of(&self, cell: Cell) -> &'a [u8] {
+        &self.bytes_from(cell)[..(cell.end - cell.start) as usize]
+    }
+
+    /// The bytes from a cell's start to the end of its source: the cell's, then what follows,
+    /// which lets a parser read whole words past a short value.
+    #[inline]
+    pub(crate) fn bytes_from(&self, cell: Cell) -> &'a [u8] {
+        let source = if cell.in_scratch { self.scratch } else { self.bytes };
+        &source[cell.start as usize..]
+    }
+
+    /// One record's cells, one per slot.
+    pub(crate) fn record(&self, record: usize) -> &'a [Cell] {
+        &self.cells[record * self.slots..(record + 1) * self.slots]
+    }
+}
+
+/// A reader of records, CSV or JSON, a batch at a time.
+pub(crate) trait RecordSource {
+    /// The next records (at least one, at most `max_records`), or `None` at the end of the input.
+    /// An error found after some records is returned by the call after the batch holding them.
+    fn next_batch(&mut self, max_records: usize) -> Result<Option<Batch<'_>>, TransformError>;
+
+    /// The 1-based line where record `record` of the batch last returned starts.
+    fn record_line(&self, record: usize) -> u64;
 
     /// The names of the slots records are indexed by (CSV header, JSON keys seen so far).
     fn slot_names(&self) -> &[String];

@@ -64,20 +64,22 @@ impl SampleProfile {
         let hasher = RandomState::new();
         let mut records = 0;
         while records < max_records {
-            let Some(record) = reader.next_record()? else {
+            let Some(batch) = reader.next_batch(max_records - records)? else {
                 break;
             };
-            records += 1;
-            if guesses.len() < record.cells.len() {
-                guesses.resize(record.cells.len(), TypeGuess::default());
-                distinct.resize(record.cells.len(), DistinctValues::default());
+            if guesses.len() < batch.slots {
+                guesses.resize(batch.slots, TypeGuess::default());
+                distinct.resize(batch.slots, DistinctValues::default());
             }
-            for ((guess, counter), cell) in guesses.iter_mut().zip(&mut distinct).zip(record.cells) {
-                let bytes = cell.bytes(&record);
-                guess.observe(cell.kind, bytes);
-                if cell.kind != crate::record::CellKind::Null {
-                    counter.values += 1;
-                    counter.hashes.insert(hasher.hash_one(bytes));
+            for record in 0..batch.records() {
+                records += 1;
+                for ((guess, counter), &cell) in guesses.iter_mut().zip(&mut distinct).zip(batch.record(record)) {
+                    let bytes = batch.bytes_of(cell);
+                    guess.observe(cell.kind, bytes);
+                    if cell.kind != crate::record::CellKind::Null {
+                        counter.values += 1;
+                        counter.hashes.insert(hasher.hash_one(bytes));
+                    }
                 }
             }
         }

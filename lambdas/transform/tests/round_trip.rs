@@ -396,3 +396,143 @@ fn reads_split_anywhere_give_the_same_rows() {
         assert_eq!(read_rows(&output), whole);
     }
 }
+
+/// The row `i` of `many_rows_csv` as the Parquet reader should give it back.
+fn many_rows_expected(i: i64) -> Vec<Value> {
+    let price = match i % 7 {
+        0 => Value::Null,
+        _ => Value::Double((i % 1000) as f64 / 4.0 - 100.0),
+    };
+    vec![
+        Value::Long(i),
+        price,
+        Value::Bool(i % 3 == 0),
+        Value::Date(19_000 + (i % 400) as i32),
+        s(["Berlin", "Paris", "Rome", "Lima"][(i % 4) as usize]),
+        s(&many_rows_text(i)),
+    ]
+}
+
+/// Mostly distinct text; every eleventh value longer than statistics keep whole (64 bytes),
+/// every thirteenth quoted with a comma and a newline inside.
+fn many_rows_text(i: i64) -> String {
+    match i {
+        _ if i % 11 == 0 => format!("{i} {}", "long ".repeat(14)),
+        _ if i % 13 == 0 => format!("t{i}, with\na newline"),
+        _ => format!("t{}", i * 7_919 % 100_003),
+    }
+}
+
+fn many_rows_csv(rows: i64) -> String {
+    let mut input = String::from("id,price,flag,day,city,text\n");
+    for i in 0..rows {
+        let price = if i % 7 == 0 { String::new() } else { ((i % 1000) as f64 / 4.0 - 100.0).to_string() };
+        let day = 19_000 + i % 400;
+        let (year, month, day_of_month) = civil(day);
+        let text = many_rows_text(i);
+        let text = if text.contains(',') { format!("\"{text}\"") } else { text };
+        input.push_str(&format!(
+            "{i},{price},{},{year:04}-{month:02}-{day_of_month:02},{},{text}\n",
+            i % 3 == 0,
+            ["Berlin", "Paris", "Rome", "Lima"][(i % 4) as usize],
+        ));
+    }
+    input
+}
+
+/// Days since 1970-01-01 → (year, month, day).
+fn civil(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    (yoe + era * 400 + i64::from(month <= 2), month, day)
+}
+
+#[test]
+fn many_rows_round_trip_through_pages_dictionaries_and_page_indexes() {
+    // 50,000 rows: pages of 20,000 rows, row groups of 30,000, batches of 2,048.
+    let rows = 50_000;
+    let input = many_rows_csv(rows);
+    let options =
+        Options { row_groups: RowGroupLimits { max_rows: 30_000, max_bytes: usize::MAX }, ..Options::default() };
+    let mut output = Vec::new();
+    let report = transform(input.as_bytes(), InputFormat::Csv, &options, &mut output).expect("transform");
+    assert_eq!((report.rows, report.row_groups), (rows as u64, 2));
+    let read = read_rows(&output);
+    assert_eq!(read.len(), rows as usize);
+    for (i, row) in read.iter().enumerate() {
+        assert_eq!(*row, many_rows_expected(i as i64), "row {i}");
+    }
+
+    let reader_options = parquet::file::serialized_reader::ReadOptionsBuilder::new().with_page_index().build();
+    let reader = SerializedFileReader::new_with_options(Bytes::from(output), reader_options).expect("open");
+    let metadata = reader.metadata();
+    let first_group = metadata.row_group(0);
+    // The city column is dictionary-encoded, the unique text is not.
+    assert!(first_group.column(4).dictionary_page_offset().is_some());
+    assert!(first_group.column(5).dictionary_page_offset().is_none());
+    let statistics = first_group.column(0).statistics().expect("id statistics");
+    assert_eq!(
+        (statistics.min_bytes_opt(), statistics.max_bytes_opt()),
+        (Some(&0i64.to_le_bytes()[..]), Some(&29_999i64.to_le_bytes()[..]))
+    );
+    assert_eq!(first_group.column(1).statistics().and_then(|s| s.null_count_opt()), Some(30_000 / 7 + 1));
+    // Text bounds longer than 64 bytes are left out rather than cut.
+    assert_eq!(first_group.column(5).statistics().and_then(|s| s.min_bytes_opt()), None);
+
+    let offsets = metadata.page_index_for_row_group(0).offset_index(0).cloned().expect("offset index");
+    let first_rows: Vec<i64> = offsets.page_locations().iter().map(|page| page.first_row_index).collect();
+    assert_eq!(first_rows, vec![0, 20_000]);
+    match metadata.page_index_for_row_group(1).column_index(0).expect("column index") {
+        parquet::file::page_index::column_index::ColumnIndexMetaData::INT64(index) => {
+            // The second row group's 20,000 rows are one page.
+            assert_eq!((index.min_values(), index.max_values()), (&[30_000][..], &[49_999][..]));
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn doubles_keep_nan_and_signed_zero_out_of_bounds() {
+    let options =
+        Options { schema: Some(Schema::new(vec![Field::new("x", ColumnType::Double)])), ..Options::default() };
+    let (rows, _) = run(b"x\nNaN\n0.0\n2.5\n-0.0\n", InputFormat::Csv, &options);
+    assert!(matches!(rows[0][0], Value::Double(x) if x.is_nan()));
+    assert_eq!(rows[3], vec![Value::Double(-0.0)]);
+    let mut output = Vec::new();
+    transform(&b"x\nNaN\n0.0\n2.5\n"[..], InputFormat::Csv, &options, &mut output).unwrap();
+    let reader = SerializedFileReader::new(Bytes::from(output)).expect("open");
+    let statistics = reader.metadata().row_group(0).column(0).statistics().cloned().expect("statistics");
+    // NaN takes no part; a zero minimum is written as -0.0.
+    assert_eq!(statistics.min_bytes_opt(), Some(&(-0.0f64).to_le_bytes()[..]));
+    assert_eq!(statistics.max_bytes_opt(), Some(&2.5f64.to_le_bytes()[..]));
+}
+
+#[test]
+fn the_first_error_in_row_order_is_reported_across_batches() {
+    let options = Options {
+        schema: Some(Schema::new(vec![Field::new("a", ColumnType::Int), Field::new("b", ColumnType::Int)])),
+        ..Options::default()
+    };
+    let mut input = String::from("a,b\n");
+    for i in 0..5_000 {
+        match i {
+            // A type mismatch in the second column comes before one in the first ...
+            3_000 => input.push_str("1,x\n"),
+            3_001 => input.push_str("y,1\n"),
+            // ... and both before a malformed row in the same batch.
+            3_002 => input.push_str("1\n"),
+            _ => input.push_str("1,2\n"),
+        }
+    }
+    let message = error(input.as_bytes(), InputFormat::Csv, &options).to_string();
+    assert_eq!(message, "row 3001 (line 3002), column \"b\": value \"x\" is not a valid int");
+    let malformed_first = input.replace("1,x\n", "1,2\n").replace("y,1\n", "1\n");
+    let message = error(malformed_first.as_bytes(), InputFormat::Csv, &options).to_string();
+    assert_eq!(message, "malformed CSV row 3002 at line 3003: expected 2 fields, got 1");
+}
