@@ -117,6 +117,8 @@ fn options(allow_replace: &[&str]) -> DeployOptions {
         protect: BTreeSet::new(),
         region: "us-east-1".into(),
         role_arn: None,
+        run_id: sdlf_deploy::naming::new_run_id(),
+        parameters: BTreeMap::new(),
     }
 }
 

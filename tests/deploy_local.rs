@@ -1,13 +1,15 @@
 //! `sdlf diff` and `sdlf deploy` against a real CloudFormation API: a MiniStack of the test's
-//! own, on a free port. The whole example lake from nothing — its functions built with
-//! `cargo lambda` and run by the emulator, the config rows written by the real `config`
-//! function; again with nothing to do (no change set at all, and only the calls a no-op
-//! needs); diff says so; destroy removes it all, dependents first.
+//! own, on a free port, started without `AWS_ENDPOINT_URL` in its environment (the functions
+//! find it from their stacks). The whole example lake from nothing — interrupted by Ctrl-C,
+//! then two deploys at once; its functions built for this machine and run by the emulator,
+//! the config rows written by the real `config` function; again with nothing to do (no change
+//! set at all, and only the calls a no-op needs); diff says so; destroy removes it all,
+//! dependents first.
 
 use sdlf_testkit::Emulator;
 
 mod common;
-use common::{sdlf, text};
+use common::{deployed_unchanged, sdlf, sdlf_interrupted, text};
 
 #[test]
 fn the_lake_deploys_to_the_emulator_and_a_second_deploy_changes_nothing() {
@@ -29,11 +31,40 @@ fn the_lake_deploys_to_the_emulator_and_a_second_deploy_changes_nothing() {
     assert_eq!(md.matches("<details>").count(), md.matches("</details>").count(), "{md}");
 
     let deploy = ["deploy", "--env", "local", "--yes"];
-    let first = sdlf(&emulator, &deploy);
-    assert_eq!(first.status.code(), Some(0), "{}", text(&first));
     // Foundations, catalog, two teams, two pipelines, two datasets.
     let stacks = 8;
-    assert!(text(&first).contains(&format!("\n{stacks} deployed, 0 unchanged")), "{}", text(&first));
+    // Ctrl-C while the first stack is being created: that create runs to its end (it cannot
+    // be cancelled; the emulator may even have finished it), the stacks not yet started are
+    // left alone, and the summary says what each was left as.
+    let foundations = "anycompany-datalake-local-foundations";
+    let interrupted = sdlf_interrupted(&emulator, &deploy, &format!("{foundations}: executing change set"));
+    let said = text(&interrupted);
+    assert_eq!(interrupted.status.code(), Some(130), "{said}");
+    assert!(said.contains("Interrupted (Ctrl-C). Each stack as it was left:"), "{said}");
+    let datasets = "anycompany-datalake-local-dataset-marketing-campaigns";
+    assert!(said.contains(&format!("{datasets}: interrupted: not started; left as it was")), "{said}");
+    let left = sdlf(&emulator, &["status", "--env", "local", "--json"]);
+    let left: serde_json::Value = serde_json::from_slice(&left.stdout).unwrap();
+    for stack in left.as_array().unwrap() {
+        let status = &stack["status"];
+        assert!(status.is_null() || status == "CREATE_COMPLETE", "nothing half done: {left}");
+    }
+    let done = left.as_array().unwrap().iter().filter(|s| s["status"] == "CREATE_COMPLETE").count();
+    assert!(done < stacks, "the interruption stopped the deploy: {left}");
+
+    // Two deploys at once, on what the interrupted one left: both succeed, and between them
+    // each stack is deployed once (the later run waits for the earlier's change set, or finds
+    // its own swept away by the earlier's execution and starts the stack again).
+    let (a, b) = std::thread::scope(|s| {
+        let a = s.spawn(|| sdlf(&emulator, &deploy));
+        let b = s.spawn(|| sdlf(&emulator, &deploy));
+        (a.join().unwrap(), b.join().unwrap())
+    });
+    assert_eq!(a.status.code(), Some(0), "{}", text(&a));
+    assert_eq!(b.status.code(), Some(0), "{}", text(&b));
+    let ((deployed_a, unchanged_a), (deployed_b, unchanged_b)) = (deployed_unchanged(&a), deployed_unchanged(&b));
+    assert_eq!(deployed_a + deployed_b, stacks - done, "{}\n{}", text(&a), text(&b));
+    assert_eq!((deployed_a + unchanged_a, deployed_b + unchanged_b), (stacks, stacks));
     // The config function wrote each dataset's row, verbatim from the stack.
     let row = campaigns_row(&emulator);
     assert_eq!(row["Item"]["Pipeline"]["S"], "main", "{row}");

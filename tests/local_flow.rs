@@ -74,11 +74,12 @@ fn samples_flow_through_both_stages_and_every_raw_object_is_accounted_for() {
     let emulator = Emulator::start();
     let report = run_local(&emulator);
 
-    // Six sample files in datasets (one malformed, three campaigns in a quarantined batch), one
-    // in a folder no dataset claims.
+    // Eight sample files in datasets (one malformed, three campaigns in a quarantined batch,
+    // two empty extracts), one in a folder no dataset claims.
     assert_eq!(count(&report, "raw", "processed-b"), 2, "{report:#}");
     assert_eq!(count(&report, "raw", "failed"), 4, "{report:#}");
     assert_eq!(count(&report, "raw", "unrouted"), 1, "{report:#}");
+    assert_eq!(count(&report, "raw", "empty"), 2, "{report:#}");
     let raw_rows: u64 = report["catalog"]["counts"]
         .as_array()
         .unwrap()
@@ -86,13 +87,25 @@ fn samples_flow_through_both_stages_and_every_raw_object_is_accounted_for() {
         .filter(|c| c["layer"] == "raw")
         .map(|c| c["objects"].as_u64().unwrap())
         .sum();
-    assert_eq!(raw_rows, 7, "every raw object has exactly one row: {report:#}");
+    assert_eq!(raw_rows, 9, "every raw object has exactly one row: {report:#}");
     let problems = report["catalog"]["not_processed"].as_array().unwrap();
     let broken = problems.iter().find(|p| p["id"] == format!("s3://{RAW}/{BROKEN}")).expect("the malformed file");
     assert_eq!(broken["status"], "failed");
     assert!(broken["reason"].as_str().unwrap().contains("invalid JSON at line 2"), "{broken}");
     let unrouted = problems.iter().find(|p| p["status"] == "unrouted").unwrap();
     assert!(unrouted["reason"].as_str().unwrap().contains("no dataset-config row for `marketing/leads`"), "{unrouted}");
+    // Empty extracts end `empty` with the reason: a zero-byte file at routing, a header
+    // without rows at the light transform; neither is dead-lettered (see below: one dead letter).
+    let reason_of = |key: &str| {
+        let row = problems.iter().find(|p| p["id"] == format!("s3://{RAW}/{key}")).expect(key);
+        assert_eq!(row["status"], "empty", "{row}");
+        row["reason"].as_str().unwrap().to_owned()
+    };
+    assert_eq!(
+        reason_of("engineering/legislators/persons-2024-05-04-empty.jsonl"),
+        "object is empty (0 bytes): nothing to transform"
+    );
+    assert_eq!(reason_of("marketing/campaigns/campaigns-2024-05-04-header-only.csv"), "input is empty: no data rows");
 
     // Stage A wrote one Parquet file per good object, under the dataset's pre-stage prefix
     // (keys with spaces and non-ASCII letters included), and each is catalogued.
@@ -132,6 +145,7 @@ fn samples_flow_through_both_stages_and_every_raw_object_is_accounted_for() {
     assert_eq!(count(&again, "raw", "processed-b"), 2, "{again:#}");
     assert_eq!(count(&again, "raw", "failed"), 4, "{again:#}");
     assert_eq!(count(&again, "raw", "unrouted"), 1, "{again:#}");
+    assert_eq!(count(&again, "raw", "empty"), 2, "{again:#}");
     assert_eq!(again["parquet"].as_array().unwrap().len(), 5, "outputs are overwritten, not duplicated");
 }
 

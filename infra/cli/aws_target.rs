@@ -1,9 +1,12 @@
 //! From the command line's AWS flags and the environment to a connection — and the check
 //! that the credentials belong to the environment's account.
 
+use std::collections::BTreeMap;
+
 use clap::Args;
 use sdlf_aws::{Connection, Target};
 use sdlf_lake::Environment;
+use sdlf_lambda_core::contract::env::EMULATOR_ENDPOINT_PARAMETER;
 
 use crate::CliError;
 
@@ -24,13 +27,27 @@ pub struct AwsArgs {
     pub endpoint_url: Option<String>,
 }
 
+/// The endpoint of every service: the flag's, else for `local` the emulator's
+/// (`AWS_ENDPOINT_URL`, else [`LOCAL_ENDPOINT`]); else none (the SDK's own resolution).
+fn endpoint_url(env: &Environment, args: &AwsArgs) -> Option<String> {
+    args.endpoint_url.clone().or_else(|| {
+        env.is_local().then(|| std::env::var("AWS_ENDPOINT_URL").unwrap_or_else(|_| LOCAL_ENDPOINT.to_owned()))
+    })
+}
+
+/// The template parameters a deploy or a diff's change set gives: for `local`, the emulator's
+/// endpoint, which the functions call back (each stack gets those its template declares).
+pub fn stack_parameters(env: &Environment, args: &AwsArgs) -> BTreeMap<String, String> {
+    match endpoint_url(env, args) {
+        Some(url) if env.is_local() => BTreeMap::from([(EMULATOR_ENDPOINT_PARAMETER.to_owned(), url)]),
+        _ => BTreeMap::new(),
+    }
+}
+
 /// Connects for `env`; the `local` environment always goes to the emulator.
 pub async fn connect(env: &Environment, args: &AwsArgs) -> Result<Connection, CliError> {
     let local = env.is_local();
-    let endpoint_url = args
-        .endpoint_url
-        .clone()
-        .or_else(|| local.then(|| std::env::var("AWS_ENDPOINT_URL").unwrap_or_else(|_| LOCAL_ENDPOINT.to_owned())));
+    let endpoint_url = endpoint_url(env, args);
     let target = Target {
         profile: args.profile.clone(),
         region: args.region.clone().or_else(|| local.then(|| env.region().to_owned())),

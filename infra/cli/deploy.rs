@@ -112,6 +112,9 @@ impl Reporter for Terminal {
             Event::Waiting { stack, status } => {
                 self.line(&format!("{stack}: {status}: another operation is running; waiting for it to finish"))
             }
+            Event::Rival { stack, change_sets } => self.line(&format!(
+                "{stack}: another deploy is running ({change_sets}); waiting for it to finish (--no-wait fails instead)"
+            )),
             Event::CleaningUp { stack, status } => {
                 self.line(&format!("{stack}: deleting the stack left in {status} before creating it again"))
             }
@@ -153,6 +156,10 @@ impl Reporter for Terminal {
             Event::Cancelling { stack } => self.line(&format!(
                 "{stack}: interrupted: cancelling the update (CancelUpdateStack) and waiting for the rollback; press \
                  Ctrl-C again to stop watching"
+            )),
+            Event::CannotCancel { stack } => self.line(&format!(
+                "{stack}: interrupted: a create cannot be cancelled; following it to its end (CloudFormation rolls it \
+                 back if it fails); press Ctrl-C again to stop watching"
             )),
             Event::Detached { stack } => self.line(&format!(
                 "{stack}: no longer watching; CloudFormation carries on. Follow it with `sdlf status` or `aws \
@@ -212,13 +219,8 @@ pub fn deploy_output(
 
     let interrupts = Arc::new(Interrupts::default());
     let (results, calls) = crate::runtime()?.block_on(async {
+        crate::watch_interrupts(interrupts.clone(), None)?;
         let conn = connect(env, &args.aws).await?;
-        let watcher = interrupts.clone();
-        tokio::spawn(async move {
-            while tokio::signal::ctrl_c().await.is_ok() {
-                watcher.press();
-            }
-        });
         let deployed = session::deployed(&conn, output).await?;
         let deployer = Deployer {
             stacks: &conn.cloudformation,
@@ -236,17 +238,23 @@ pub fn deploy_output(
                 protect,
                 region: conn.region.clone(),
                 role_arn: args.role_arn.clone(),
+                run_id: sdlf_deploy::naming::new_run_id(),
+                parameters: crate::aws_target::stack_parameters(env, &args.aws),
             },
         };
         let results = deployer.deploy(output, selected, &deployed).await;
         Ok::<_, CliError>((results, conn.calls.get()))
     })?;
-    Ok(ExitCode::from(summary(&env.name, &results, calls)))
+    Ok(ExitCode::from(summary(&env.name, &results, calls, interrupts.count() > 0)))
 }
 
 /// The exit code of stacks that ended differently: the most severe wins, which the codes'
 /// order already is — interrupted (130) over failed (4) over refused (3) over not confirmed (2).
-fn exit_code<'r>(results: impl IntoIterator<Item = &'r StackResult>) -> u8 {
+/// A run the user interrupted exits 130 whatever its stacks did.
+fn exit_code<'r>(results: impl IntoIterator<Item = &'r StackResult>, interrupted: bool) -> u8 {
+    if interrupted {
+        return exit::INTERRUPTED;
+    }
     results
         .into_iter()
         .map(|r| match r {
@@ -254,15 +262,15 @@ fn exit_code<'r>(results: impl IntoIterator<Item = &'r StackResult>) -> u8 {
             StackResult::NotConfirmed { .. } => exit::USAGE,
             StackResult::Refused(_) => exit::INVALID,
             StackResult::Failed { .. } | StackResult::Error(_) => exit::FAILED,
-            StackResult::Detached => exit::INTERRUPTED,
+            StackResult::Detached | StackResult::Interrupted { .. } => exit::INTERRUPTED,
         })
         .max()
         .unwrap_or(exit::OK)
 }
 
 /// Prints the closing summary; returns the exit code.
-fn summary(env: &str, results: &[(String, StackResult)], calls: u64) -> u8 {
-    let code = exit_code(results.iter().map(|(_, r)| r));
+fn summary(env: &str, results: &[(String, StackResult)], calls: u64, interrupted: bool) -> u8 {
+    let code = exit_code(results.iter().map(|(_, r)| r), interrupted);
     let (mut deployed, mut unchanged) = (0, 0);
     let mut problems = Vec::new();
     for (stack, r) in results {
@@ -291,10 +299,16 @@ fn summary(env: &str, results: &[(String, StackResult)], calls: u64) -> u8 {
             StackResult::Detached => {
                 problems.push(format!("{stack}: still in progress (detached)"));
             }
+            StackResult::Interrupted { state } => {
+                problems.push(format!("{stack}: interrupted: {state}"));
+            }
             StackResult::Error(e) => {
                 problems.push(format!("{stack}: {e}"));
             }
         }
+    }
+    if interrupted {
+        eprintln!("\nInterrupted (Ctrl-C). Each stack as it was left:");
     }
     if problems.is_empty() {
         println!("\n{deployed} deployed, {unchanged} unchanged ({calls} AWS calls)");
@@ -322,14 +336,18 @@ mod tests {
     fn the_most_severe_outcome_decides_the_exit_code_whatever_the_order() {
         let detached = StackResult::Detached;
         let not_confirmed = StackResult::NotConfirmed { why: "no --yes".into() };
-        assert_eq!(exit_code([&StackResult::Deployed, &StackResult::NoChanges]), exit::OK);
-        assert_eq!(exit_code([&detached, &failed()]), exit::INTERRUPTED, "a later failure keeps the detach");
-        assert_eq!(exit_code([&failed(), &detached]), exit::INTERRUPTED);
+        assert_eq!(exit_code([&StackResult::Deployed, &StackResult::NoChanges], false), exit::OK);
+        assert_eq!(exit_code([&detached, &failed()], false), exit::INTERRUPTED, "a later failure keeps the detach");
+        assert_eq!(exit_code([&failed(), &detached], false), exit::INTERRUPTED);
         assert_eq!(
-            exit_code([&not_confirmed, &failed(), &StackResult::Blocked { dependency: "a".into() }]),
+            exit_code([&not_confirmed, &failed(), &StackResult::Blocked { dependency: "a".into() }], false),
             exit::FAILED
         );
-        assert_eq!(exit_code([&StackResult::Error("x".into()), &not_confirmed]), exit::FAILED);
-        assert_eq!(exit_code([&not_confirmed, &StackResult::Deployed]), exit::USAGE);
+        assert_eq!(exit_code([&StackResult::Error("x".into()), &not_confirmed], false), exit::FAILED);
+        assert_eq!(exit_code([&not_confirmed, &StackResult::Deployed], false), exit::USAGE);
+        let interrupted = StackResult::Interrupted { state: "not started; left as it was".into() };
+        assert_eq!(exit_code([&failed(), &interrupted], false), exit::INTERRUPTED);
+        // Interrupted while a create ran to its end: every stack succeeded, the run was still cut short.
+        assert_eq!(exit_code([&StackResult::Deployed], true), exit::INTERRUPTED);
     }
 }

@@ -4,6 +4,7 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::process::ExitCode;
 
 use clap::Args;
+use sdlf_deploy::engine::deploy::Interrupts;
 use sdlf_deploy::engine::destroy::{Destroyed, destroy};
 use sdlf_deploy::select::{Direction, select};
 
@@ -48,7 +49,15 @@ pub fn run_destroy(args: &DestroyArgs) -> Result<ExitCode, CliError> {
     let env = session::environment(&lake, &output);
     let selected = select(&sdlf_deploy::select::nodes(&output), &args.env, &args.stacks, Direction::Dependents)?;
     let stacks: Vec<_> = output.stacks.iter().filter(|s| selected.contains(&s.name)).collect();
+    let interrupts = std::sync::Arc::new(Interrupts::default());
     let results = crate::runtime()?.block_on(async {
+        crate::watch_interrupts(
+            interrupts.clone(),
+            Some(
+                "interrupted: no further stack will be deleted; the deletion under way cannot be cancelled and is \
+                 followed to its end; press Ctrl-C again to stop watching",
+            ),
+        )?;
         let conn = connect(env, &args.aws).await?;
         let deployed = session::deployed(&conn, &output).await?;
         let present: Vec<&str> = stacks.iter().map(|s| s.name.as_str()).filter(|n| deployed.contains_key(*n)).collect();
@@ -69,7 +78,7 @@ pub fn run_destroy(args: &DestroyArgs) -> Result<ExitCode, CliError> {
             }
         }
         let progress = |stack: &str, what: &str| println!("{stack}: {what}");
-        destroy(&conn.cloudformation, &stacks, &deployed, progress).await.map_err(CliError::from)
+        destroy(&conn.cloudformation, &stacks, &deployed, &interrupts, progress).await.map_err(CliError::from)
     })?;
     let mut code = exit::OK;
     if results.is_empty() {
@@ -102,7 +111,11 @@ pub fn run_destroy(args: &DestroyArgs) -> Result<ExitCode, CliError> {
                 code = exit::FAILED;
                 eprintln!("{stack}: not deleted: {dependent}, which depends on it, is still there");
             }
+            Destroyed::Interrupted { state } => eprintln!("{stack}: interrupted: {state}"),
         }
+    }
+    if interrupts.count() > 0 {
+        code = exit::INTERRUPTED;
     }
     Ok(ExitCode::from(code))
 }

@@ -169,7 +169,10 @@ fn diff_environment(env: &str, args: &DiffArgs) -> Result<Vec<TemplateDiff>, Cli
         let conn = connect(environment, &aws).await?;
         let deployed = session::deployed(&conn, &output).await?;
         let upload = Upload { objects: &conn.s3, bucket: &output.assets_bucket };
-        diff_stacks(&conn.cloudformation, Some(&upload), &stacks, &deployed, method).await.map_err(CliError::from)
+        let parameters = crate::aws_target::stack_parameters(environment, &aws);
+        diff_stacks(&conn.cloudformation, Some(&upload), &stacks, &deployed, method, &parameters)
+            .await
+            .map_err(CliError::from)
     })
 }
 

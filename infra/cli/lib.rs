@@ -198,3 +198,35 @@ fn run_synth(args: &SynthArgs) -> Result<ExitCode, CliError> {
 pub fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
     tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(CliError::Runtime)
 }
+
+/// Counts Ctrl-C presses into `interrupts` from now on (the handler is in place when this
+/// returns, so a press during the first AWS call is counted, not fatal); `first` is said on
+/// the first press. Must run inside the runtime.
+pub fn watch_interrupts(
+    interrupts: std::sync::Arc<sdlf_deploy::engine::deploy::Interrupts>,
+    first: Option<&'static str>,
+) -> Result<(), CliError> {
+    let press = move || {
+        interrupts.press();
+        if let (1, Some(text)) = (interrupts.count(), first) {
+            eprintln!("{text}");
+        }
+    };
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut sigint = signal(SignalKind::interrupt()).map_err(CliError::Runtime)?;
+        tokio::spawn(async move {
+            while sigint.recv().await.is_some() {
+                press();
+            }
+        });
+    }
+    #[cfg(not(unix))]
+    tokio::spawn(async move {
+        while tokio::signal::ctrl_c().await.is_ok() {
+            press();
+        }
+    });
+    Ok(())
+}

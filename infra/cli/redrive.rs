@@ -81,7 +81,7 @@ pub fn run(args: &RedriveArgs) -> Result<ExitCode, CliError> {
             operation: "Invoke",
             stack: None,
             message: format!("{function} answered {answer}, not a redrive's reply ({e}); deploy the lake again"),
-            throttled: false,
+            ..sdlf_deploy::api::ApiError::default()
         })
     })?;
     if args.json {

@@ -237,8 +237,9 @@ cmd_start() {
     # BIND_HOST: the HTTP gateway's bind address (MiniStack's default is 0.0.0.0).
     # GATEWAY_PORT: its port. MINISTACK_HOST: the host name MiniStack puts into URLs
     # it hands out (queue URLs, S3 virtual hosts, execute-api).
-    # AWS_ENDPOINT_URL: the Lambda functions it runs inherit it, so their SDK clients call
-    # back to this instance.
+    # No AWS_ENDPOINT_URL: the lake's functions get the endpoint from their stacks (the
+    # EmulatorEndpoint parameter `sdlf deploy` gives), as they must on a MiniStack started
+    # any other way; the tests run on instances started without it to keep that so.
     # IOT_MTLS_ENABLED=0: otherwise an MQTT/TLS listener binds 0.0.0.0:8883 (its bind
     # address is hard-coded) and a second instance collides on 8883.
     # SFTP_*: the Transfer Family listener (only with asyncssh, not installed) would
@@ -247,11 +248,10 @@ cmd_start() {
     # Lambda processes it spawns. fd 8 (the lock) must not leak into it.
     (
         cd "$dir"
-        exec env \
+        exec env -u AWS_ENDPOINT_URL \
             BIND_HOST="$HOST" \
             GATEWAY_PORT="$port" \
             MINISTACK_HOST="$HOST" \
-            AWS_ENDPOINT_URL="$(url_of "$port")" \
             IOT_MTLS_ENABLED=0 \
             SFTP_ENABLED=0 \
             SFTP_HOST="$HOST" \

@@ -8,7 +8,9 @@ use aws_sdk_cloudformation::primitives::{DateTime, DateTimeFormat};
 use aws_sdk_cloudformation::types::{
     Capability, ChangeAction, ChangeSetType, Parameter, Replacement as SdkReplacement, Stack, Tag, TemplateStage,
 };
-use sdlf_deploy::api::{ApiError, ChangeSetRequest, ChangeSetState, DeployedStack, StackEvent, Stacks, TemplateSource};
+use sdlf_deploy::api::{
+    ApiError, ChangeSetRequest, ChangeSetState, ChangeSetSummary, DeployedStack, StackEvent, Stacks, TemplateSource,
+};
 use sdlf_diff::{ChangeSetAction, ChangeSetChange, Replacement};
 
 use crate::CallCounter;
@@ -193,6 +195,26 @@ impl Stacks for CloudFormation {
             Err(e) if e.as_service_error().and_then(|s| s.code()) == Some("ChangeSetNotFound") => Ok(()),
             Err(e) => Err(error("DeleteChangeSet", stack, e)),
         }
+    }
+
+    async fn change_sets(&self, stack: &str) -> Result<Vec<ChangeSetSummary>, ApiError> {
+        let mut out = Vec::new();
+        let mut pages = self.client.list_change_sets().stack_name(stack).into_paginator().send();
+        while let Some(page) = pages.next().await {
+            self.calls.tick();
+            let page = match page {
+                Ok(page) => page,
+                Err(e) if is_missing_stack(&e) => return Ok(Vec::new()),
+                Err(e) => return Err(error("ListChangeSets", stack, e)),
+            };
+            out.extend(page.summaries().iter().map(|c| ChangeSetSummary {
+                name: c.change_set_name().unwrap_or_default().to_owned(),
+                status: c.status().map(|s| s.as_str().to_owned()).unwrap_or_default(),
+                execution_status: c.execution_status().map(|s| s.as_str().to_owned()).unwrap_or_default(),
+                created: c.creation_time().and_then(|t| std::time::SystemTime::try_from(*t).ok()),
+            }));
+        }
+        Ok(out)
     }
 
     async fn events(&self, stack: &str) -> Result<Vec<StackEvent>, ApiError> {

@@ -81,7 +81,7 @@ impl Lake {
                 operation: "Invoke",
                 stack: None,
                 message: format!("function {function} failed ({kind}): {message}"),
-                throttled: false,
+                ..ApiError::default()
             });
         }
         Ok(answer)

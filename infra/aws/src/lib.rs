@@ -58,5 +58,17 @@ where
         Some(m) => m.to_owned(),
         None => aws_sdk_cloudformation::error::DisplayErrorContext(&e).to_string(),
     };
-    sdlf_deploy::api::ApiError { operation, stack: stack.map(str::to_owned), message, throttled }
+    let conflict = is_conflict(code, &message);
+    sdlf_deploy::api::ApiError { operation, stack: stack.map(str::to_owned), message, throttled, conflict }
+}
+
+/// Another operation got there first (see `ApiError::conflict`): the codes CloudFormation
+/// answers when a change set or stack already exists, a change set is gone or was made
+/// obsolete by another execution, or the stack is busy ("… is in UPDATE_IN_PROGRESS state
+/// and can not be updated").
+fn is_conflict(code: &str, message: &str) -> bool {
+    matches!(
+        code,
+        "AlreadyExistsException" | "ChangeSetNotFound" | "InvalidChangeSetStatus" | "OperationInProgressException"
+    ) || (code == "ValidationError" && message.contains("_IN_PROGRESS state"))
 }

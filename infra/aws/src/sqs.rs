@@ -61,7 +61,7 @@ impl Queues for Sqs {
                         operation: "GetQueueAttributes",
                         stack: None,
                         message: format!("queue {queue_url}: no {} in the answer", name.as_str()),
-                        throttled: false,
+                        ..ApiError::default()
                     }
                 })?;
             total += n;

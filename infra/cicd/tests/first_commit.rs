@@ -18,7 +18,7 @@ struct FakeCodeCommit {
 }
 
 fn refused(message: String) -> ApiError {
-    ApiError { operation: "CreateCommit", stack: None, message, throttled: false }
+    ApiError { operation: "CreateCommit", stack: None, message, ..ApiError::default() }
 }
 
 impl Repository for FakeCodeCommit {

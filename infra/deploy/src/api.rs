@@ -81,8 +81,20 @@ pub struct StackEvent {
     pub reason: Option<String>,
 }
 
+/// A change set as `ListChangeSets` summarizes it: how a deploy finds another run's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChangeSetSummary {
+    pub name: String,
+    /// `CREATE_PENDING`, `CREATE_IN_PROGRESS`, `CREATE_COMPLETE`, `DELETE_*`, `FAILED`.
+    pub status: String,
+    /// `UNAVAILABLE`, `AVAILABLE`, `EXECUTE_IN_PROGRESS`, `EXECUTE_COMPLETE`, `EXECUTE_FAILED`, `OBSOLETE`.
+    pub execution_status: String,
+    /// When it was created, if CloudFormation says.
+    pub created: Option<std::time::SystemTime>,
+}
+
 /// A failed call, with what to tell the user.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, thiserror::Error)]
 #[error("{operation}{}: {message}", .stack.as_ref().map(|s| format!(" of stack `{s}`")).unwrap_or_default())]
 pub struct ApiError {
     pub operation: &'static str,
@@ -90,6 +102,10 @@ pub struct ApiError {
     pub message: String,
     /// Throttled: worth retrying after a pause.
     pub throttled: bool,
+    /// Another operation got there first: the stack or change set already exists, the change
+    /// set is gone or no longer executable, or the stack is busy. Worth settling and
+    /// starting the stack again.
+    pub conflict: bool,
 }
 
 /// CloudFormation, as the engine uses it.
@@ -110,6 +126,8 @@ pub trait Stacks: Sync {
     ) -> impl Future<Output = Result<Option<ChangeSetState>, ApiError>> + Send;
     fn execute_change_set(&self, stack: &str, name: &str) -> impl Future<Output = Result<(), ApiError>> + Send;
     fn delete_change_set(&self, stack: &str, name: &str) -> impl Future<Output = Result<(), ApiError>> + Send;
+    /// The stack's change sets (empty when the stack does not exist).
+    fn change_sets(&self, stack: &str) -> impl Future<Output = Result<Vec<ChangeSetSummary>, ApiError>> + Send;
     /// The most recent events first (one page).
     fn events(&self, stack: &str) -> impl Future<Output = Result<Vec<StackEvent>, ApiError>> + Send;
     fn delete_stack(&self, stack: &str) -> impl Future<Output = Result<(), ApiError>> + Send;

@@ -1,7 +1,13 @@
 //! The deploy engine against an in-memory CloudFormation: the example lake's `local` stacks
 //! deployed from nothing, again with nothing to do, after a change, through failures, a
-//! failed first create, a leftover change-set stack, a busy stack, and the data-loss guard
-//! (a replaced bucket; a replaced queue, empty or holding messages).
+//! failed first create, a leftover change-set stack, a busy stack, the data-loss guard
+//! (a replaced bucket; a replaced queue, empty or holding messages), two deploys at once,
+//! and Ctrl-C at each point.
+//!
+//! Why a fake and not the emulator: every interleaving of two runs and every point of an
+//! interruption has to be reached on purpose, in virtual time; MiniStack finishes each
+//! operation inside the call that starts it, so none of these moments exists there. The
+//! emulator tests (`tests/deploy_faults.rs` at the root) run the same scenarios end to end.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Mutex;
@@ -9,7 +15,8 @@ use std::sync::Mutex;
 use sdlf_cfn::SpecLookup;
 use sdlf_cfn_types::Registry;
 use sdlf_deploy::api::{
-    ApiError, ChangeSetRequest, ChangeSetState, DeployedStack, Objects, Queues, StackEvent, Stacks, TemplateSource,
+    ApiError, ChangeSetRequest, ChangeSetState, ChangeSetSummary, DeployedStack, Objects, Queues, StackEvent, Stacks,
+    TemplateSource,
 };
 use sdlf_deploy::engine::deploy::{AssetBytes, DeployOptions, Deployer, Event, Interrupts, Reporter, StackResult};
 use sdlf_diff::{ChangeSetAction, ChangeSetChange, Replacement};
@@ -30,6 +37,9 @@ struct FakeStack {
 struct FakeChangeSet {
     request: ChangeSetRequest,
     state: ChangeSetState,
+    /// Describes left before CloudFormation has worked it out (see `FakeCloud::pending_polls`).
+    pending: usize,
+    created: std::time::SystemTime,
 }
 
 /// CloudFormation in memory. Operations finish at once; a resource listed in `failing` fails,
@@ -47,6 +57,16 @@ struct FakeCloud {
     event_counter: Mutex<u64>,
     /// Every CreateChangeSet request, in order.
     requests: Mutex<Vec<ChangeSetRequest>>,
+    /// How many DescribeChangeSet calls answer CREATE_PENDING before the answer (0: at once).
+    pending_polls: usize,
+    /// Updates stay UPDATE_IN_PROGRESS until the next DescribeStacks (or a cancel).
+    slow_updates: bool,
+    /// Stack → the status and template an update in progress ends with.
+    in_progress: Mutex<BTreeMap<String, (String, String)>>,
+    /// A stack that another run updates right after this run's CreateChangeSet on it, which
+    /// sweeps this run's change set away (CloudFormation deletes a stack's other change sets
+    /// when it executes one).
+    interloper: Mutex<Option<String>>,
 }
 
 impl FakeCloud {
@@ -56,6 +76,45 @@ impl FakeCloud {
 
     fn take_calls(&self) -> Vec<String> {
         std::mem::take(&mut *self.calls.lock().unwrap())
+    }
+
+    /// Another run's change set on `stack`, `age` old.
+    fn rival(&self, stack: &str, name: &str, age: std::time::Duration) {
+        let request = ChangeSetRequest {
+            stack: stack.into(),
+            name: name.into(),
+            create: false,
+            template: TemplateSource::Body(String::new()),
+            parameters: BTreeMap::new(),
+            tags: BTreeMap::new(),
+            description: "another run".into(),
+            role_arn: None,
+        };
+        let state = ChangeSetState { status: "CREATE_COMPLETE".into(), reason: None, changes: Vec::new() };
+        self.change_sets.lock().unwrap().insert(
+            (stack.into(), name.into()),
+            FakeChangeSet { request, state, pending: 0, created: std::time::SystemTime::now() - age },
+        );
+    }
+
+    fn listing_of_change_sets(&self, stack: &str) -> Vec<ChangeSetSummary> {
+        let sets = self.change_sets.lock().unwrap();
+        sets.iter()
+            .filter(|((s, _), _)| s == stack)
+            .map(|((_, name), c)| {
+                let (status, execution) = match (c.pending, c.state.status.as_str()) {
+                    (1.., _) => ("CREATE_PENDING", "UNAVAILABLE"),
+                    (_, "FAILED") => ("FAILED", "UNAVAILABLE"),
+                    _ => ("CREATE_COMPLETE", "AVAILABLE"),
+                };
+                ChangeSetSummary {
+                    name: name.clone(),
+                    status: status.into(),
+                    execution_status: execution.into(),
+                    created: Some(c.created),
+                }
+            })
+            .collect()
     }
 
     fn status(&self, stack: &str) -> Option<String> {
@@ -129,7 +188,15 @@ fn replacement(old: &serde_json::Value, new: &serde_json::Value) -> Replacement 
 impl Stacks for FakeCloud {
     async fn describe(&self, stack: &str) -> Result<Option<DeployedStack>, ApiError> {
         self.call("DescribeStacks");
-        Ok(self.stacks.lock().unwrap().get(stack).map(|s| deployed(stack, s)))
+        let mut stacks = self.stacks.lock().unwrap();
+        let answer = stacks.get(stack).map(|s| deployed(stack, s));
+        // An update in progress ends after one look.
+        if let Some((status, template)) = self.in_progress.lock().unwrap().remove(stack) {
+            let s = stacks.get_mut(stack).unwrap();
+            s.status = status;
+            s.template = template;
+        }
+        Ok(answer)
     }
 
     async fn describe_all(&self, _prefix: &str) -> Result<Vec<DeployedStack>, ApiError> {
@@ -153,7 +220,11 @@ impl Stacks for FakeCloud {
             }
         };
         let mut stacks = self.stacks.lock().unwrap();
-        if r.create {
+        let exists = stacks.get(&r.stack).is_some_and(|s| s.status != "REVIEW_IN_PROGRESS");
+        if r.create && exists {
+            return Err(conflict("CreateChangeSet", format!("Stack [{}] already exists", r.stack)));
+        }
+        if r.create && !stacks.contains_key(&r.stack) {
             stacks.insert(
                 r.stack.clone(),
                 FakeStack { status: "REVIEW_IN_PROGRESS".into(), template: String::new(), ..FakeStack::default() },
@@ -205,18 +276,47 @@ impl Stacks for FakeCloud {
         };
         let mut request = r.clone();
         request.template = TemplateSource::Body(body);
-        self.change_sets.lock().unwrap().insert((r.stack.clone(), r.name.clone()), FakeChangeSet { request, state });
+        let fake = FakeChangeSet { request, state, pending: self.pending_polls, created: std::time::SystemTime::now() };
+        self.change_sets.lock().unwrap().insert((r.stack.clone(), r.name.clone()), fake);
+        drop(stacks);
+        if self.interloper.lock().unwrap().as_deref() == Some(r.stack.as_str()) {
+            *self.interloper.lock().unwrap() = None;
+            let mut stacks = self.stacks.lock().unwrap();
+            let s = stacks.get_mut(&r.stack).unwrap();
+            s.template = s.template.replace("\"Description\": \"", "\"Description\": \"(another run) ");
+            s.status = "UPDATE_COMPLETE".into();
+            self.change_sets.lock().unwrap().retain(|(st, _), _| st != &r.stack);
+        }
         Ok(())
     }
 
     async fn change_set(&self, stack: &str, name: &str) -> Result<Option<ChangeSetState>, ApiError> {
         self.call("DescribeChangeSet");
-        Ok(self.change_sets.lock().unwrap().get(&(stack.into(), name.into())).map(|c| c.state.clone()))
+        let mut sets = self.change_sets.lock().unwrap();
+        let Some(c) = sets.get_mut(&(stack.into(), name.into())) else { return Ok(None) };
+        if c.pending > 0 {
+            c.pending -= 1;
+            return Ok(Some(ChangeSetState { status: "CREATE_PENDING".into(), reason: None, changes: Vec::new() }));
+        }
+        Ok(Some(c.state.clone()))
+    }
+
+    async fn change_sets(&self, stack: &str) -> Result<Vec<ChangeSetSummary>, ApiError> {
+        self.call("ListChangeSets");
+        let listing = self.listing_of_change_sets(stack);
+        // The answer is as of the request, and the round trip lets another run go on: two
+        // runs can look before either has made its change set.
+        tokio::task::yield_now().await;
+        Ok(listing)
     }
 
     async fn execute_change_set(&self, stack: &str, name: &str) -> Result<(), ApiError> {
         self.call("ExecuteChangeSet");
-        let cs = self.change_sets.lock().unwrap().remove(&(stack.into(), name.into())).expect("change set exists");
+        let Some(cs) = self.change_sets.lock().unwrap().remove(&(stack.into(), name.into())) else {
+            return Err(conflict("ExecuteChangeSet", format!("ChangeSet [{name}] does not exist")));
+        };
+        // As CloudFormation does: executing one change set deletes the stack's others.
+        self.change_sets.lock().unwrap().retain(|(s, _), _| s != stack);
         let mut stacks = self.stacks.lock().unwrap();
         let mut s = stacks.remove(stack).expect("stack exists");
         let create = cs.request.create;
@@ -235,6 +335,9 @@ impl Stacks for FakeCloud {
             self.event(&mut s, "Other", "CREATE_FAILED", Some("Resource creation cancelled"));
             self.event(&mut s, "Again", "UPDATE_FAILED", Some("Resource handler returned message: boom"));
             s.status = if create { "ROLLBACK_COMPLETE" } else { "UPDATE_ROLLBACK_COMPLETE" }.into();
+        } else if self.slow_updates && !create {
+            s.status = "UPDATE_IN_PROGRESS".into();
+            self.in_progress.lock().unwrap().insert(stack.into(), ("UPDATE_COMPLETE".into(), body.clone()));
         } else {
             s.status = if create { "CREATE_COMPLETE" } else { "UPDATE_COMPLETE" }.into();
             s.template = body.clone();
@@ -262,8 +365,12 @@ impl Stacks for FakeCloud {
         Ok(())
     }
 
-    async fn cancel_update(&self, _stack: &str) -> Result<(), ApiError> {
+    async fn cancel_update(&self, stack: &str) -> Result<(), ApiError> {
         self.call("CancelUpdateStack");
+        // The update in progress is rolled back: the template stays as it was.
+        if self.in_progress.lock().unwrap().remove(stack).is_some() {
+            self.stacks.lock().unwrap().get_mut(stack).unwrap().status = "UPDATE_ROLLBACK_COMPLETE".into();
+        }
         Ok(())
     }
 
@@ -272,6 +379,10 @@ impl Stacks for FakeCloud {
         self.stacks.lock().unwrap().get_mut(stack).unwrap().protected = on;
         Ok(())
     }
+}
+
+fn conflict(operation: &'static str, message: String) -> ApiError {
+    ApiError { operation, message, conflict: true, ..ApiError::default() }
 }
 
 impl Objects for FakeCloud {
@@ -307,14 +418,20 @@ impl AssetBytes for Bytes {
 }
 
 #[derive(Default)]
-struct Log {
+struct Log<'a> {
     lines: Mutex<Vec<String>>,
     answer: bool,
+    /// Ctrl-C, pressed when a line starting with `.0` is logged.
+    press: Option<(&'a str, &'a Interrupts)>,
 }
 
-impl Reporter for Log {
+impl Reporter for Log<'_> {
     fn report(&self, event: Event<'_>) {
         let line = match event {
+            Event::Rival { stack, change_sets } => format!("{stack}: waiting for {change_sets}"),
+            Event::Executing { stack, .. } => format!("{stack}: executing"),
+            Event::Cancelling { stack } => format!("{stack}: cancelling"),
+            Event::CannotCancel { stack } => format!("{stack}: cannot cancel"),
             Event::NoChanges { stack } => format!("{stack}: no changes"),
             Event::Plan { stack, diff } => format!("{stack}: plan {}", diff.plan()),
             Event::Finished { stack, status, .. } => format!("{stack}: {status}"),
@@ -322,6 +439,11 @@ impl Reporter for Log {
             Event::AssetUploaded { key, .. } => format!("uploaded {key}"),
             _ => return,
         };
+        if let Some((prefix, interrupts)) = self.press
+            && line.starts_with(prefix)
+        {
+            interrupts.press();
+        }
         self.lines.lock().unwrap().push(line);
     }
 
@@ -344,21 +466,26 @@ fn options() -> DeployOptions {
         protect: BTreeSet::from(["anycompany-datalake-local-foundations".to_owned()]),
         region: "us-east-1".into(),
         role_arn: None,
+        run_id: "run1".into(),
+        parameters: BTreeMap::new(),
     }
 }
 
 async fn deploy(cloud: &FakeCloud, out: &EnvironmentOutput, options: DeployOptions) -> Vec<(String, StackResult)> {
-    let log = Log::default();
     let interrupts = Interrupts::default();
-    let d = Deployer {
-        stacks: cloud,
-        objects: cloud,
-        queues: cloud,
-        assets: &Bytes,
-        reporter: &log,
-        interrupts: &interrupts,
-        options,
-    };
+    deploy_logged(cloud, cloud, out, options, &Log::default(), &interrupts).await
+}
+
+/// A deploy through `stacks` (the cloud itself, or a [`Run`] watching it).
+async fn deploy_logged(
+    cloud: &FakeCloud,
+    stacks: &impl Stacks,
+    out: &EnvironmentOutput,
+    options: DeployOptions,
+    log: &Log<'_>,
+    interrupts: &Interrupts,
+) -> Vec<(String, StackResult)> {
+    let d = Deployer { stacks, objects: cloud, queues: cloud, assets: &Bytes, reporter: log, interrupts, options };
     let selected: Vec<String> = out.stacks.iter().map(|s| s.name.clone()).collect();
     d.deploy(out, &selected, &cloud.listing()).await
 }
@@ -554,8 +681,12 @@ async fn a_queue_whose_messages_cannot_be_counted_is_refused_saying_why() {
     let out = lake();
     deploy(&cloud, &out, options()).await;
     let (renamed, queue) = rename_queue(&out);
-    let denied =
-        ApiError { operation: "GetQueueAttributes", stack: None, message: "access denied".into(), throttled: false };
+    let denied = ApiError {
+        operation: "GetQueueAttributes",
+        stack: None,
+        message: "access denied".into(),
+        ..ApiError::default()
+    };
     cloud.queue_messages.lock().unwrap().insert(queue_url(PIPELINE, &queue), Err(denied));
     let results: BTreeMap<String, StackResult> = deploy(&cloud, &renamed, options()).await.into_iter().collect();
     let StackResult::Refused(refused) = &results[PIPELINE] else { panic!("{results:?}") };
@@ -575,4 +706,208 @@ async fn every_change_set_carries_the_execution_role_given() {
     for r in requests.iter() {
         assert_eq!(r.role_arn.as_deref(), Some(role), "{}", r.stack);
     }
+}
+
+/// One run's view of the cloud: fails the test if the run deletes or executes a change set
+/// that is not its own.
+struct Run<'a> {
+    cloud: &'a FakeCloud,
+    id: &'static str,
+}
+
+impl Run<'_> {
+    fn own(&self, operation: &str, change_set: &str) {
+        assert!(change_set.ends_with(&format!("-{}", self.id)), "run {} called {operation} on {change_set}", self.id);
+    }
+}
+
+impl Stacks for Run<'_> {
+    async fn describe(&self, stack: &str) -> Result<Option<DeployedStack>, ApiError> {
+        self.cloud.describe(stack).await
+    }
+    async fn describe_all(&self, prefix: &str) -> Result<Vec<DeployedStack>, ApiError> {
+        self.cloud.describe_all(prefix).await
+    }
+    async fn template(&self, stack: &str) -> Result<String, ApiError> {
+        self.cloud.template(stack).await
+    }
+    async fn create_change_set(&self, request: &ChangeSetRequest) -> Result<(), ApiError> {
+        self.own("CreateChangeSet", &request.name);
+        self.cloud.create_change_set(request).await
+    }
+    async fn change_set(&self, stack: &str, name: &str) -> Result<Option<ChangeSetState>, ApiError> {
+        self.cloud.change_set(stack, name).await
+    }
+    async fn execute_change_set(&self, stack: &str, name: &str) -> Result<(), ApiError> {
+        self.own("ExecuteChangeSet", name);
+        self.cloud.execute_change_set(stack, name).await
+    }
+    async fn delete_change_set(&self, stack: &str, name: &str) -> Result<(), ApiError> {
+        self.own("DeleteChangeSet", name);
+        self.cloud.delete_change_set(stack, name).await
+    }
+    async fn change_sets(&self, stack: &str) -> Result<Vec<ChangeSetSummary>, ApiError> {
+        self.cloud.change_sets(stack).await
+    }
+    async fn events(&self, stack: &str) -> Result<Vec<StackEvent>, ApiError> {
+        self.cloud.events(stack).await
+    }
+    async fn delete_stack(&self, stack: &str) -> Result<(), ApiError> {
+        self.cloud.delete_stack(stack).await
+    }
+    async fn cancel_update(&self, stack: &str) -> Result<(), ApiError> {
+        self.cloud.cancel_update(stack).await
+    }
+    async fn set_termination_protection(&self, stack: &str, on: bool) -> Result<(), ApiError> {
+        self.cloud.set_termination_protection(stack, on).await
+    }
+}
+
+fn run_options(id: &'static str) -> DeployOptions {
+    DeployOptions { run_id: id.into(), ..options() }
+}
+
+#[tokio::test(start_paused = true)]
+async fn two_deploys_at_once_each_stack_is_deployed_once_and_neither_touches_the_others_change_sets() {
+    // Change sets take a poll to compute, so the second run finds the first one's at work.
+    let cloud = FakeCloud { pending_polls: 1, ..FakeCloud::default() };
+    let out = lake();
+    let (a, b) = (Run { cloud: &cloud, id: "runa" }, Run { cloud: &cloud, id: "runb" });
+    let (log_a, log_b) = (Log::default(), Log::default());
+    let interrupts = Interrupts::default();
+    let (first, second) = tokio::join!(
+        deploy_logged(&cloud, &a, &out, run_options("runa"), &log_a, &interrupts),
+        deploy_logged(&cloud, &b, &out, run_options("runb"), &log_b, &interrupts),
+    );
+    for (stack, r) in first.iter().chain(&second) {
+        assert!(r.is_success(), "{stack}: {r:?}");
+    }
+    let executions = cloud.take_calls().iter().filter(|c| *c == "ExecuteChangeSet").count();
+    assert_eq!(executions, out.stacks.len(), "each stack executed once, by one of the runs");
+    let deployed = |rs: &[(String, StackResult)]| rs.iter().filter(|(_, r)| *r == StackResult::Deployed).count();
+    assert_eq!(deployed(&first) + deployed(&second), out.stacks.len());
+    let waited =
+        |log: &Log| log.lines.lock().unwrap().iter().filter(|l| l.contains(": waiting for change set sdlf-")).count();
+    assert!(waited(&log_a) + waited(&log_b) > 0, "one run waited for the other's change sets");
+    // Both looked before either made a change set, both made one, and the later one's run
+    // yielded before showing its plan: every plan shown was executed.
+    let plans = |log: &Log| log.lines.lock().unwrap().iter().filter(|l| l.contains(": plan ")).count();
+    assert_eq!(plans(&log_a) + plans(&log_b), out.stacks.len(), "a plan shown for each execution, no other");
+    for stack in &out.stacks {
+        assert_eq!(cloud.status(&stack.name).as_deref(), Some("CREATE_COMPLETE"), "{}", stack.name);
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_change_set_swept_away_by_another_runs_execution_is_made_again_on_top_of_it() {
+    let cloud = FakeCloud::default();
+    let out = lake();
+    deploy(&cloud, &out, options()).await;
+    let mut changed = out.clone();
+    let team = changed.stacks.iter_mut().find(|s| s.name == TEAM).unwrap();
+    team.body = team.body.replace("SDLF team engineering", "SDLF team engineering (edited)");
+    *cloud.interloper.lock().unwrap() = Some(TEAM.into());
+    let results: BTreeMap<String, StackResult> =
+        deploy(&cloud, &changed, run_options("run2")).await.into_iter().collect();
+    assert_eq!(results[TEAM], StackResult::Deployed, "{results:?}");
+    let deployed = cloud.stacks.lock().unwrap()[TEAM].template.clone();
+    assert_eq!(deployed, changed.stacks.iter().find(|s| s.name == TEAM).unwrap().body, "this run's template won");
+    let creates = cloud.requests.lock().unwrap().iter().filter(|r| r.stack == TEAM && !r.create).count();
+    assert_eq!(creates, 2, "a second change set, made against the stack the other run left");
+}
+
+#[tokio::test(start_paused = true)]
+async fn another_runs_change_set_fails_a_no_wait_deploy_naming_it_and_a_stale_one_is_left_alone() {
+    let cloud = FakeCloud::default();
+    let out = lake();
+    deploy(&cloud, &out, options()).await;
+    let mut changed = out.clone();
+    let team = changed.stacks.iter_mut().find(|s| s.name == TEAM).unwrap();
+    team.body = team.body.replace("SDLF team engineering", "SDLF team engineering (edited)");
+    cloud.rival(TEAM, "sdlf-0123456789ab-other", std::time::Duration::from_secs(7));
+    let results: BTreeMap<String, StackResult> =
+        deploy(&cloud, &changed, DeployOptions { no_wait: true, ..run_options("run2") }).await.into_iter().collect();
+    let StackResult::Error(e) = &results[TEAM] else { panic!("{results:?}") };
+    assert_eq!(
+        e,
+        &format!(
+            "another deploy is running on stack `{TEAM}` (change set sdlf-0123456789ab-other (created 7 s ago)); \
+             run again when it is done, or without --no-wait to wait for it"
+        )
+    );
+    assert!(cloud.change_sets.lock().unwrap().contains_key(&(TEAM.into(), "sdlf-0123456789ab-other".into())));
+
+    // Left unexecuted for longer than a person takes to answer: not in play any more.
+    cloud.change_sets.lock().unwrap().clear();
+    cloud.rival(TEAM, "sdlf-0123456789ab-other", sdlf_deploy::rivals::STALE_AFTER);
+    let run = Run { cloud: &cloud, id: "run3" };
+    let interrupts = Interrupts::default();
+    let results = deploy_logged(&cloud, &run, &changed, run_options("run3"), &Log::default(), &interrupts).await;
+    assert!(results.iter().all(|(_, r)| r.is_success()), "{results:?}");
+}
+
+/// The stacks' results of a deploy of `out` that is interrupted when a line starting with
+/// `at` is logged.
+async fn interrupted_at(cloud: &FakeCloud, out: &EnvironmentOutput, at: &str) -> BTreeMap<String, StackResult> {
+    let interrupts = Interrupts::default();
+    let log = Log { press: Some((at, &interrupts)), ..Log::default() };
+    deploy_logged(cloud, cloud, out, options(), &log, &interrupts).await.into_iter().collect()
+}
+
+fn state(r: &StackResult) -> &str {
+    match r {
+        StackResult::Interrupted { state } => state,
+        other => panic!("not interrupted: {other:?}"),
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn ctrl_c_during_a_plan_deletes_the_change_set_and_its_empty_stack_and_starts_nothing_more() {
+    let cloud = FakeCloud::default();
+    let out = lake();
+    let results = interrupted_at(&cloud, &out, &format!("{FOUNDATIONS}: plan")).await;
+    assert_eq!(state(&results[FOUNDATIONS]), "not changed by this deploy (its change set was deleted)");
+    assert!(cloud.stacks.lock().unwrap().is_empty(), "the create change set's empty stack is gone");
+    assert!(cloud.change_sets.lock().unwrap().is_empty());
+    for (stack, r) in results.iter().filter(|(s, _)| *s != FOUNDATIONS) {
+        assert_eq!(state(r), "not started; left as it was", "{stack}");
+    }
+    assert!(!cloud.take_calls().contains(&"ExecuteChangeSet".to_owned()));
+
+    // Pressed while the catalog's plan shows: the foundations are deployed, no other stack
+    // is started.
+    let cloud = FakeCloud::default();
+    let results = interrupted_at(&cloud, &out, "anycompany-datalake-local-catalog: plan").await;
+    assert_eq!(results[FOUNDATIONS], StackResult::Deployed);
+    let catalog = &results["anycompany-datalake-local-catalog"];
+    assert_eq!(state(catalog), "not changed by this deploy (its change set was deleted)");
+    // The teams run beside the catalog: started or not when the key was pressed, each is
+    // left as it was.
+    let team = state(&results[TEAM]);
+    assert!(["not started; left as it was", "not changed by this deploy (its change set was deleted)"].contains(&team));
+    assert_eq!(cloud.status(TEAM), None, "{team}");
+    assert_eq!(state(&results[PIPELINE]), "not started; left as it was");
+}
+
+#[tokio::test(start_paused = true)]
+async fn ctrl_c_during_an_update_cancels_it_and_reports_the_rollback_and_during_a_create_follows_it() {
+    let cloud = FakeCloud { slow_updates: true, ..FakeCloud::default() };
+    let out = lake();
+    // A create cannot be cancelled: it is followed to its end, and said so.
+    let results = interrupted_at(&cloud, &out, &format!("{FOUNDATIONS}: executing")).await;
+    assert_eq!(state(&results[FOUNDATIONS]), "CREATE_COMPLETE: the create, which cannot be cancelled, ran to its end");
+    assert_eq!(state(&results[TEAM]), "not started; left as it was");
+    deploy(&cloud, &out, options()).await;
+
+    let mut changed = out.clone();
+    let team = changed.stacks.iter_mut().find(|s| s.name == TEAM).unwrap();
+    team.body = team.body.replace("SDLF team engineering", "SDLF team engineering (edited)");
+    let before = cloud.stacks.lock().unwrap()[TEAM].template.clone();
+    let results = interrupted_at(&cloud, &changed, &format!("{TEAM}: executing")).await;
+    assert_eq!(
+        state(&results[TEAM]),
+        "UPDATE_ROLLBACK_COMPLETE: the update was cancelled and rolled back: the stack is as before"
+    );
+    assert!(cloud.take_calls().contains(&"CancelUpdateStack".to_owned()));
+    assert_eq!(cloud.stacks.lock().unwrap()[TEAM].template, before);
 }

@@ -160,13 +160,19 @@ fn sort_key(event: &ObjectEvent) -> String {
 /// Marks the row of `event`'s object `unrouted` with `reason`, if the row still describes
 /// that very event (a newer version of the object is routed on its own).
 pub fn mark_unrouted(event: &ObjectEvent, reason: &str) -> ConditionalUpdate {
+    mark_ended(event, CatalogStatus::Unrouted, reason)
+}
+
+/// Marks the row of `event`'s object `status` (`unrouted`, or `empty` for an object with
+/// nothing in it) with `reason`, if the row still describes this version of the object.
+pub fn mark_ended(event: &ObjectEvent, status: CatalogStatus, reason: &str) -> ConditionalUpdate {
     ConditionalUpdate {
         key: row_key(&event.uri()),
         update: "SET #status = :status, #reason = :reason".into(),
         condition: "attribute_exists(#id) AND #sequencer_sort = :sequencer_sort".into(),
         names: names(&["id", "status", "reason", "sequencer_sort"]),
         values: [
-            (":status", AttrValue::s(CatalogStatus::Unrouted.as_str())),
+            (":status", AttrValue::s(status.as_str())),
             (":reason", AttrValue::s(reason)),
             (":sequencer_sort", AttrValue::s(sort_key(event))),
         ]

@@ -56,6 +56,11 @@ pub struct StageAInput {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TransformAOutput {
     pub output_keys: Vec<String>,
+    /// Why the input held nothing to transform (no output then): the state machine marks the
+    /// row `empty` with it. Always present (`null` otherwise): the state machine's selector
+    /// reads it by path.
+    #[serde(default)]
+    pub empty: Option<String>,
 }
 
 /// An object named by bucket and key.
@@ -456,6 +461,9 @@ mod tests {
         assert_eq!(input.message, message);
         let output: TransformAOutput = round_trip("transform_a_output.json");
         assert_eq!(output.output_keys.len(), 2);
+        // `empty` is always written (the state machine's selector reads it by path).
+        let empty: TransformAOutput = round_trip("transform_a_output_empty.json");
+        assert_eq!((empty.output_keys.len(), empty.empty.as_deref()), (0, Some("input is empty: no data rows")));
     }
 
     #[test]

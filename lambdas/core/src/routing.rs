@@ -8,19 +8,22 @@
 //! 3. [`route`]: the queue A message, or why the object stays unrouted;
 //! 4. routed: `PutItem` [`routed_history`] (a failed condition is a redelivery: carry on),
 //!    then `SendMessage` to [`Route::queue_url`];
-//!    unrouted: `UpdateItem` [`crate::catalog::mark_unrouted`] with [`Unrouted`]'s text.
-//!    Either way the message is done: an unrouted object is not retried, it waits in the
-//!    catalog with its reason (after a config fix, copy the object again to route it).
+//!    unrouted: `UpdateItem` [`crate::catalog::mark_ended`] with [`Unrouted::status`] and
+//!    [`Unrouted`]'s text. Either way the message is done: an unrouted object is not retried,
+//!    it waits in the catalog with its reason (after a config fix, copy the object again to
+//!    route it).
 //!
 //! # What stays unrouted
 //!
 //! - a key not under `{team}/{dataset}/` with valid names (team 2–12, dataset 2–14
 //!   lowercase letters or digits), e.g. `readme.txt`, `Team/x/a.csv`;
 //! - a folder marker: a key ending in `/` (what the console's "Create folder" writes);
-//! - an empty object (0 bytes, e.g. a `_SUCCESS` marker): there is nothing to transform,
-//!   and a transform of nothing would fail or write an empty file;
 //! - a dataset without a config row (not deployed, or a typo in the prefix);
 //! - a config row that names another dataset than its key (a corrupt row).
+//!
+//! An empty object (0 bytes, e.g. an extract of a day without data, or a `_SUCCESS` marker)
+//! of a dataset is not sent either: there is nothing to transform. It ends `empty`, with its
+//! reason, not `unrouted` — its dataset claims it, and it is not a problem to alarm on.
 
 use crate::contract::config::DatasetConfig;
 use crate::contract::layout::{DatasetRef, Layer, dataset_of};
@@ -39,6 +42,7 @@ pub enum Unrouted {
     NotUnderDataset,
     #[error("key ends in `/`: a folder marker, not data")]
     FolderMarker,
+    /// Ends `empty`, not `unrouted` (see [`Unrouted::status`]).
     #[error("object is empty (0 bytes): nothing to transform")]
     EmptyObject,
     #[error(
@@ -47,6 +51,16 @@ pub enum Unrouted {
     NoConfig(DatasetRef),
     #[error("the dataset-config row of `{claimed}` names `{row}`; redeploy the dataset stack to rewrite it")]
     ConfigMismatch { claimed: DatasetRef, row: DatasetRef },
+}
+
+impl Unrouted {
+    /// The status the object's catalog row ends with.
+    pub fn status(&self) -> crate::contract::status::CatalogStatus {
+        match self {
+            Unrouted::EmptyObject => crate::contract::status::CatalogStatus::Empty,
+            _ => crate::contract::status::CatalogStatus::Unrouted,
+        }
+    }
 }
 
 /// The dataset whose prefix holds the raw object, or why none does.
@@ -116,6 +130,7 @@ pub fn routed_history(event: &ObjectEvent, config: &DatasetConfig, now_epoch_mil
 mod tests {
     use super::*;
     use crate::contract::config::tests::config;
+    use crate::contract::status::CatalogStatus;
     use crate::item::AttrValueExt;
     use crate::s3_event::EventKind;
     use crate::sequencer::Sequencer;
@@ -164,6 +179,8 @@ mod tests {
             (event("engineering/legislators/_SUCCESS", Some(0)), Unrouted::EmptyObject),
         ];
         for (e, expected) in cases {
+            let status = if expected == Unrouted::EmptyObject { CatalogStatus::Empty } else { CatalogStatus::Unrouted };
+            assert_eq!(expected.status(), status, "an empty object of a dataset is claimed: it ends `empty`");
             assert_eq!(claim(&e), Err(expected), "{}", e.key);
         }
         // Unknown size (an emulator) is not taken for empty.

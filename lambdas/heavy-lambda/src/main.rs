@@ -19,10 +19,10 @@ use tracing::info;
 const MEMORY_VAR: &str = "AWS_LAMBDA_FUNCTION_MEMORY_SIZE";
 
 /// The store of `bucket`: credentials and region from the function's environment (as
-/// Lambda sets them), and the endpoint `AWS_ENDPOINT_URL` names, path-style and over plain
-/// HTTP if it says so, as an emulator needs.
+/// Lambda sets them), and the endpoint `AWS_ENDPOINT_URL` names (the `local` environment's
+/// stacks set it), path-style and over plain HTTP if it says so, as an emulator needs.
 fn s3_store(bucket: &str) -> sdlf_heavy::stage::Result<Arc<dyn ObjectStore>> {
-    let endpoint = std::env::var("AWS_ENDPOINT_URL").ok().filter(|e| !e.is_empty());
+    let endpoint = std::env::var(sdlf_lambda_core::contract::env::ENDPOINT_VARIABLE).ok().filter(|e| !e.is_empty());
     let mut builder = AmazonS3Builder::from_env().with_bucket_name(bucket);
     if let Some(endpoint) = &endpoint {
         builder = builder

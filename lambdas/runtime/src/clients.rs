@@ -1,7 +1,9 @@
 //! The AWS clients of a function, built once per container from the standard credential
-//! chain (and `AWS_ENDPOINT_URL`, which the local emulator sets for the functions it runs).
+//! chain (and `AWS_ENDPOINT_URL`, which the `local` environment's stacks set on every
+//! function: see `sdlf_lambda_core::contract::env::ENDPOINT_VARIABLE`).
 
 use aws_config::BehaviorVersion;
+use sdlf_lambda_core::contract::env::{ENDPOINT_VARIABLE, unreachable_endpoint};
 
 pub struct Clients {
     pub dynamodb: aws_sdk_dynamodb::Client,
@@ -22,6 +24,20 @@ impl Clients {
             s3: aws_sdk_s3::Client::from_conf(s3),
         }
     }
+}
+
+/// An AWS error as text, with its causes; when the call never reached AWS (the SDK's
+/// "dispatch failure": no connection, no name resolution, a timeout), with where the
+/// function tried and what to do.
+pub fn sdk_error(e: impl std::error::Error + 'static) -> String {
+    let text = aws_sdk_s3::error::DisplayErrorContext(&e).to_string();
+    // The SDK's display of its `DispatchFailure` variant; the variant itself is generic over
+    // each operation's error type, which this one helper for every client does not name.
+    if text.starts_with("dispatch failure") {
+        let endpoint = var(ENDPOINT_VARIABLE);
+        return format!("{text}. {}", unreachable_endpoint(endpoint.as_deref()));
+    }
+    text
 }
 
 /// The process environment, as the contract's `from_vars` reads it.

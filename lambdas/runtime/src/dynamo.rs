@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use aws_sdk_dynamodb::error::DisplayErrorContext;
+use crate::clients::sdk_error;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValuesOnConditionCheckFailure};
 use sdlf_lambda_core::item::{AttrValue, ConditionalPut, ConditionalUpdate, Item};
 
@@ -46,7 +46,7 @@ pub async fn put(client: &aws_sdk_dynamodb::Client, table: &str, put: &Condition
             Some(aws_sdk_dynamodb::operation::put_item::PutItemError::ConditionalCheckFailedException(c)) => {
                 Ok(Written::AlreadyNewer(c.item().map(item_from_sdk)))
             }
-            _ => Err(format!("PutItem on table {table} failed: {}", DisplayErrorContext(e))),
+            _ => Err(format!("PutItem on table {table} failed: {}", sdk_error(e))),
         },
     }
 }
@@ -71,7 +71,7 @@ pub async fn update(
         Err(e) if e.as_service_error().is_some_and(|s| s.is_conditional_check_failed_exception()) => {
             Ok(Written::AlreadyNewer(None))
         }
-        Err(e) => Err(format!("UpdateItem on table {table} failed: {}", DisplayErrorContext(e))),
+        Err(e) => Err(format!("UpdateItem on table {table} failed: {}", sdk_error(e))),
     }
 }
 
@@ -94,7 +94,7 @@ pub async fn get(
         .consistent_read(true)
         .send()
         .await
-        .map_err(|e| format!("GetItem {key} on table {table} failed: {}", DisplayErrorContext(e)))?;
+        .map_err(|e| format!("GetItem {key} on table {table} failed: {}", sdk_error(e)))?;
     Ok(out.item().map(item_from_sdk))
 }
 

@@ -3,10 +3,19 @@
 //!
 //! Per stack: settle what is there (wait for someone else's operation, delete a failed first
 //! create or an unexecuted change-set stack), skip it if template, parameters, tags and
-//! protection are unchanged and no dependency changed, upload its assets, create a change
-//! set, show the plan, refuse data loss (counting the messages of queues it would replace or
-//! delete), ask, execute, follow the events, and report the outcome with each failed
-//! resource's reason once.
+//! protection are unchanged and no dependency changed, wait for another deploy's change set,
+//! upload its assets, create a change set of this run's own, show the plan, refuse data loss
+//! (counting the messages of queues it would replace or delete), ask, execute, follow the
+//! events, and report the outcome with each failed resource's reason once.
+//!
+//! Concurrent runs: each run names its change sets after itself and only ever deletes or
+//! executes those. When another run got there first (its change set was executed, the stack
+//! appeared or became busy), the stack is started again from what is deployed then.
+//!
+//! Ctrl-C: a stack not yet started is left alone; one whose change set is being made or
+//! reviewed has it deleted; an executing update is cancelled (CancelUpdateStack) and followed
+//! through its rollback; a create, which cannot be cancelled, is followed to its end. A second
+//! press stops following. Every stack's result then says what it was left as.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::ControlFlow;
@@ -20,11 +29,12 @@ use sdlf_lake::output::{EnvironmentOutput, StackOutput};
 use tokio::sync::Semaphore;
 
 use super::EngineError;
-use super::diff::{Upload, parse_deployed, parse_synthesized, template_source};
+use super::diff::{Upload, declared_parameters, parse_deployed, parse_synthesized, template_source};
 use super::wait;
 use crate::api::{ApiError, ChangeSetRequest, ChangeSetState, DeployedStack, Objects, Queues, StackEvent, Stacks};
 use crate::guard::{self, DataLossRefused, QueueCount};
 use crate::naming::change_set_name;
+use crate::rivals;
 use crate::select::{nodes, waves};
 use crate::skip::{self, Decision, StackShape};
 use crate::status::{Outcome, Readiness};
@@ -48,6 +58,11 @@ pub struct DeployOptions {
     pub region: String,
     /// The role CloudFormation deploys with (`--role-arn`).
     pub role_arn: Option<String>,
+    /// This run's id ([`crate::naming::new_run_id`]): its change sets carry it.
+    pub run_id: String,
+    /// Values of template parameters given by the deploy (the emulator's endpoint for the
+    /// `local` environment's functions); each stack gets those its template declares.
+    pub parameters: BTreeMap<String, String>,
 }
 
 /// The bytes of an asset, to upload it.
@@ -62,6 +77,11 @@ pub enum Event<'a> {
     Waiting {
         stack: &'a str,
         status: &'a str,
+    },
+    /// Waiting for another deploy's change sets on the stack to be executed or deleted.
+    Rival {
+        stack: &'a str,
+        change_sets: &'a str,
     },
     /// Deleting a stack left by a failed first create or an unexecuted change set.
     CleaningUp {
@@ -99,6 +119,10 @@ pub enum Event<'a> {
     },
     /// The first Ctrl-C during an update: cancelling it.
     Cancelling {
+        stack: &'a str,
+    },
+    /// The first Ctrl-C during a create, which cannot be cancelled: following it to its end.
+    CannotCancel {
         stack: &'a str,
     },
 }
@@ -147,6 +171,10 @@ pub enum StackResult {
     },
     /// Followed no further after a second Ctrl-C; the operation goes on.
     Detached,
+    /// Ctrl-C; `state` says what the stack was left as.
+    Interrupted {
+        state: String,
+    },
     /// An API call or check failed before or while deploying.
     Error(String),
 }
@@ -193,10 +221,10 @@ impl<S: Stacks, O: Objects, Q: Queues, A: AssetBytes, R: Reporter> Deployer<'_, 
                         stack.depends_on.iter().find(|d| done.get(*d).is_some_and(|r| !r.is_success())).cloned()
                     };
                     let result = match blocked {
-                        Some(dependency) => StackResult::Blocked { dependency },
-                        None if self.interrupts.count() > 0 => {
-                            StackResult::NotConfirmed { why: "interrupted before it started".into() }
+                        _ if self.interrupts.count() > 0 => {
+                            StackResult::Interrupted { state: "not started; left as it was".into() }
                         }
+                        Some(dependency) => StackResult::Blocked { dependency },
                         None => {
                             let _permit = permits.acquire().await.expect("the semaphore is never closed");
                             let dependency_changed = {
@@ -222,9 +250,32 @@ impl<S: Stacks, O: Objects, Q: Queues, A: AssetBytes, R: Reporter> Deployer<'_, 
         selected.iter().map(|n| (n.clone(), results.remove(n).expect("every selected stack has a result"))).collect()
     }
 
-    /// One stack, in the order the module doc gives: settle, skip, change set, review,
-    /// execute. Each step either hands the next what it needs or ends the deploy with a result.
+    /// One stack; started again (from what is deployed then) when another deploy got there
+    /// first, at most [`MAX_RESTARTS`] times.
     async fn deploy_stack(
+        &self,
+        output: &EnvironmentOutput,
+        stack: &StackOutput,
+        listed: Option<&DeployedStack>,
+        dependency_changed: bool,
+    ) -> Result<StackResult, EngineError> {
+        let mut listed = listed.cloned();
+        let mut restarts = 0;
+        loop {
+            match self.attempt(output, stack, listed.as_ref(), dependency_changed).await {
+                Err(EngineError::Interrupted { state }) => return Ok(StackResult::Interrupted { state }),
+                Err(e) if restarts < MAX_RESTARTS && is_overtaken(&e) => {
+                    restarts += 1;
+                    listed = self.stacks.describe(&stack.name).await?;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// One try, in the order the module doc gives: settle, skip, change set, review,
+    /// execute. Each step either hands the next what it needs or ends the deploy with a result.
+    async fn attempt(
         &self,
         output: &EnvironmentOutput,
         stack: &StackOutput,
@@ -236,6 +287,7 @@ impl<S: Stacks, O: Objects, Q: Queues, A: AssetBytes, R: Reporter> Deployer<'_, 
             ControlFlow::Continue(settled) => settled,
             ControlFlow::Break(result) => return Ok(result),
         };
+        self.check_interrupt("not changed by this deploy")?;
 
         // One GetTemplate per deployed stack: the body decides skipping and feeds the diff.
         let deployed_body = match &current {
@@ -244,7 +296,7 @@ impl<S: Stacks, O: Objects, Q: Queues, A: AssetBytes, R: Reporter> Deployer<'_, 
         };
         let protect = self.options.protect.contains(name);
         if let (Some(c), Some(body)) = (&current, &deployed_body)
-            && unchanged(stack, c, body, readiness, protect, dependency_changed)
+            && unchanged(stack, c, body, readiness, protect, dependency_changed, &self.explicit_parameters(stack))
         {
             self.reporter.report(Event::NoChanges { stack: name });
             return Ok(StackResult::NoChanges);
@@ -257,14 +309,62 @@ impl<S: Stacks, O: Objects, Q: Queues, A: AssetBytes, R: Reporter> Deployer<'_, 
         let create = current.is_none();
         // Protection is turned on where wanted and not yet on, never off.
         let protect_now = protect && !current.as_ref().is_some_and(|c| c.termination_protection);
+        if let ControlFlow::Break(result) = self.wait_for_rivals(name).await? {
+            return Ok(result);
+        }
         let (change_set, state) = match self.change_set(output, stack, create, protect_now).await? {
             ControlFlow::Continue(ready) => ready,
             ControlFlow::Break(result) => return Ok(result),
         };
-        if let ControlFlow::Break(result) = self.review(stack, old.as_ref(), &change_set, &state, create).await? {
+        let reviewed = self.review(stack, old.as_ref(), &change_set, &state, create).await;
+        if reviewed.is_err() {
+            // Interrupted, or an error: this run's change set goes, whatever the cause.
+            let _ = self.abandon(name, &change_set, create).await;
+        }
+        if let ControlFlow::Break(result) = reviewed? {
             return Ok(result);
         }
         self.execute(stack, &change_set, create, protect_now).await
+    }
+
+    /// Fails with the state to report when the user pressed Ctrl-C.
+    fn check_interrupt(&self, state: &str) -> Result<(), EngineError> {
+        if self.interrupts.count() > 0 {
+            return Err(EngineError::Interrupted { state: state.to_owned() });
+        }
+        Ok(())
+    }
+
+    /// Another deploy's change set on the stack: waits until it has been executed or deleted
+    /// (or stops at once with `--no-wait`), then has the stack started again, since it may
+    /// have changed meanwhile.
+    async fn wait_for_rivals(&self, name: &str) -> Result<ControlFlow<StackResult>, EngineError> {
+        let sets = self.stacks.change_sets(name).await?;
+        let rivals = rivals::live(&sets, &self.options.run_id);
+        if rivals.is_empty() {
+            return Ok(ControlFlow::Continue(()));
+        }
+        let which = rivals::describe(&rivals);
+        if self.options.no_wait {
+            return Ok(ControlFlow::Break(StackResult::Error(format!(
+                "another deploy is running on stack `{name}` ({which}); run again when it is done, or without \
+                 --no-wait to wait for it"
+            ))));
+        }
+        self.reporter.report(Event::Rival { stack: name, change_sets: &which });
+        let run = &self.options.run_id;
+        let stop = || self.interrupts.count() > 0;
+        let done = wait::until_stopped(wait::POLL, &stop, || async {
+            let quiet = rivals::live(&self.stacks.change_sets(name).await?, run).is_empty();
+            Ok((quiet && !wait::is_busy(self.stacks.describe(name).await?.as_ref())).then_some(()))
+        })
+        .await?;
+        if done.is_none() {
+            return Err(EngineError::Interrupted {
+                state: "not changed by this deploy (another deploy was at work on it)".into(),
+            });
+        }
+        Err(EngineError::Overtaken { stack: name.to_owned(), by: which })
     }
 
     /// Makes the stack deployable: waits for someone else's operation, deletes a failed first
@@ -289,7 +389,11 @@ impl<S: Stacks, O: Objects, Q: Queues, A: AssetBytes, R: Reporter> Deployer<'_, 
             if let Some(c) = &current {
                 self.reporter.report(Event::Waiting { stack: name, status: &c.status });
             }
-            current = wait::settled(self.stacks, name).await?;
+            let stop = || self.interrupts.count() > 0;
+            current =
+                wait::settled_unless(self.stacks, name, &stop).await?.ok_or_else(|| EngineError::Interrupted {
+                    state: "not changed by this deploy (another operation was running on it)".into(),
+                })?;
             readiness = readiness_of(current.as_ref())?;
         }
         let status = current.as_ref().map(|c| c.status.clone()).unwrap_or_default();
@@ -307,6 +411,10 @@ impl<S: Stacks, O: Objects, Q: Queues, A: AssetBytes, R: Reporter> Deployer<'_, 
                 current = None;
             }
             Readiness::Unexecuted => {
+                // Another run's stack, being created: its change set is in play.
+                if let ControlFlow::Break(result) = self.wait_for_rivals(name).await? {
+                    return Ok(ControlFlow::Break(result));
+                }
                 // A stack created for a change set that was never executed holds nothing.
                 self.reporter.report(Event::CleaningUp { stack: name, status: &status });
                 self.delete_and_wait(name).await?;
@@ -337,27 +445,28 @@ impl<S: Stacks, O: Objects, Q: Queues, A: AssetBytes, R: Reporter> Deployer<'_, 
         }
         let upload = Upload { objects: self.objects, bucket: &output.assets_bucket };
         let template = template_source(Some(&upload), stack).await?;
-        let change_set = change_set_name(name, &stack.body);
-        // A leftover change set of the same name (an earlier run stopped midway) is replaced.
-        if !create {
-            self.stacks.delete_change_set(name, &change_set).await?;
-        }
+        self.check_interrupt("not changed by this deploy")?;
+        let change_set = change_set_name(name, &stack.body, &self.options.run_id);
         self.stacks
             .create_change_set(&ChangeSetRequest {
                 stack: name.to_owned(),
                 name: change_set.clone(),
                 create,
                 template,
-                parameters: explicit_parameters(),
+                parameters: self.explicit_parameters(stack),
                 tags: stack.tags.clone(),
-                description: "sdlf deploy".into(),
+                description: format!("sdlf deploy (run {})", self.options.run_id),
                 role_arn: self.options.role_arn.clone(),
             })
             .await?;
-        let state = wait::until(wait::POLL, || async {
-            Ok(self.stacks.change_set(name, &change_set).await?.filter(|s| !s.is_pending()))
-        })
-        .await?;
+        if let ControlFlow::Break(result) = self.yield_to_earlier(name, &change_set, create).await? {
+            return Ok(ControlFlow::Break(result));
+        }
+        let computed = self.computed(name, &change_set).await;
+        if computed.is_err() {
+            let _ = self.abandon(name, &change_set, create).await;
+        }
+        let state = computed?;
         if state.is_empty_failure() {
             self.abandon(name, &change_set, create).await?;
             if protect_now {
@@ -375,6 +484,54 @@ impl<S: Stacks, O: Objects, Q: Queues, A: AssetBytes, R: Reporter> Deployer<'_, 
             });
         }
         Ok(ControlFlow::Continue((change_set, state)))
+    }
+
+    /// Another run made its change set on the stack at the same moment as this one (both
+    /// looked, found none, and made one): the later one's run deletes its own and waits for
+    /// the other, then starts the stack again ([`rivals::goes_first`]).
+    async fn yield_to_earlier(
+        &self,
+        stack: &str,
+        change_set: &str,
+        create: bool,
+    ) -> Result<ControlFlow<StackResult>, EngineError> {
+        let sets = self.stacks.change_sets(stack).await?;
+        let Some(own) = sets.iter().find(|c| c.name == change_set) else {
+            return Err(EngineError::Overtaken {
+                stack: stack.to_owned(),
+                by: format!("change set {change_set} disappeared while it was being made"),
+            });
+        };
+        let earlier = rivals::live(&sets, &self.options.run_id).into_iter().any(|r| rivals::goes_first(r, own));
+        if !earlier {
+            return Ok(ControlFlow::Continue(()));
+        }
+        self.abandon(stack, change_set, create).await?;
+        self.wait_for_rivals(stack).await
+    }
+
+    /// Waits until CloudFormation has worked the change set out; it is gone when another
+    /// run's execution swept it away.
+    async fn computed(&self, stack: &str, change_set: &str) -> Result<ChangeSetState, EngineError> {
+        let stop = || self.interrupts.count() > 0;
+        let state = wait::until_stopped(wait::POLL, &stop, || async {
+            match self.stacks.change_set(stack, change_set).await? {
+                None => Ok(Some(None)),
+                Some(s) if s.is_pending() => Ok(None),
+                Some(s) => Ok(Some(Some(s))),
+            }
+        })
+        .await?;
+        match state {
+            None => Err(EngineError::Interrupted {
+                state: "not changed by this deploy (its change set was deleted)".into(),
+            }),
+            Some(None) => Err(EngineError::Overtaken {
+                stack: stack.to_owned(),
+                by: format!("change set {change_set} disappeared while it was being made"),
+            }),
+            Some(Some(state)) => Ok(state),
+        }
     }
 
     /// Shows the plan (the templates' diff with what the change set says), then refuses data
@@ -401,6 +558,7 @@ impl<S: Stacks, O: Objects, Q: Queues, A: AssetBytes, R: Reporter> Deployer<'_, 
             self.abandon(name, change_set, create).await?;
             return Ok(ControlFlow::Break(no));
         }
+        self.check_interrupt("not changed by this deploy (its change set was deleted)")?;
         Ok(ControlFlow::Continue(()))
     }
 
@@ -417,7 +575,11 @@ impl<S: Stacks, O: Objects, Q: Queues, A: AssetBytes, R: Reporter> Deployer<'_, 
         // Events from before this execution are not reported again.
         let seen: BTreeSet<String> =
             if create { BTreeSet::new() } else { self.stacks.events(name).await?.into_iter().map(|e| e.id).collect() };
-        self.stacks.execute_change_set(name, change_set).await?;
+        if let Err(e) = self.stacks.execute_change_set(name, change_set).await {
+            // Made obsolete by another run's execution, say: this run's change set goes.
+            let _ = self.stacks.delete_change_set(name, change_set).await;
+            return Err(e.into());
+        }
         self.reporter.report(Event::Executing { stack: name, change_set, resources: stack.resources });
         let result = self.follow(name, create, seen).await?;
         if result == StackResult::Deployed && protect_now {
@@ -478,13 +640,19 @@ impl<S: Stacks, O: Objects, Q: Queues, A: AssetBytes, R: Reporter> Deployer<'_, 
         Ok(())
     }
 
-    /// Deletes an unexecuted change set, and the empty stack a create change set made.
+    /// Deletes an unexecuted change set, and the empty stack a create change set made —
+    /// unless another run's create change set is on it too.
     async fn abandon(&self, stack: &str, change_set: &str, created: bool) -> Result<(), ApiError> {
         self.stacks.delete_change_set(stack, change_set).await?;
-        if created {
+        if created && rivals::live(&self.stacks.change_sets(stack).await?, &self.options.run_id).is_empty() {
             self.stacks.delete_stack(stack).await?;
         }
         Ok(())
+    }
+
+    /// The deploy's parameter values the stack's template declares.
+    fn explicit_parameters(&self, stack: &StackOutput) -> BTreeMap<String, String> {
+        declared_parameters(&self.options.parameters, &stack.body)
     }
 
     async fn delete_and_wait(&self, stack: &str) -> Result<(), EngineError> {
@@ -514,11 +682,15 @@ impl<S: Stacks, O: Objects, Q: Queues, A: AssetBytes, R: Reporter> Deployer<'_, 
                 self.reporter.report(Event::Detached { stack });
                 return Ok(StackResult::Detached);
             }
-            if presses == 1 && !cancelled && !create {
+            if presses == 1 && !cancelled {
                 cancelled = true;
-                self.reporter.report(Event::Cancelling { stack });
-                // Fails harmlessly if the update is already past the point of cancelling.
-                let _ = self.stacks.cancel_update(stack).await;
+                if create {
+                    self.reporter.report(Event::CannotCancel { stack });
+                } else {
+                    self.reporter.report(Event::Cancelling { stack });
+                    // Fails harmlessly if the update is already past the point of cancelling.
+                    let _ = self.stacks.cancel_update(stack).await;
+                }
             }
             let events = match self.stacks.events(stack).await {
                 Ok(events) => events,
@@ -539,6 +711,9 @@ impl<S: Stacks, O: Objects, Q: Queues, A: AssetBytes, R: Reporter> Deployer<'_, 
             let status = d.as_ref().map(|d| d.status.clone()).unwrap_or_else(|| "DELETE_COMPLETE".into());
             if let Some(outcome) = Outcome::of(&status) {
                 self.reporter.report(Event::Finished { stack, status: &status, outcome });
+                if cancelled {
+                    return Ok(StackResult::Interrupted { state: interrupted_state(&status, create, &failures) });
+                }
                 return Ok(match outcome {
                     Outcome::Succeeded => StackResult::Deployed,
                     Outcome::RolledBack | Outcome::Failed => {
@@ -559,11 +734,27 @@ impl<S: Stacks, O: Objects, Q: Queues, A: AssetBytes, R: Reporter> Deployer<'_, 
     }
 }
 
-/// Parameter values a deploy passes. None: every parameter of the lake's templates is an SSM
-/// parameter name with that name as its default, so the template carries the contract and
-/// CloudFormation resolves the value at deploy time.
-fn explicit_parameters() -> BTreeMap<String, String> {
-    BTreeMap::new()
+/// How often a stack is started again because another deploy got there first.
+const MAX_RESTARTS: usize = 5;
+
+/// Another deploy got there first: worth starting the stack again.
+fn is_overtaken(e: &EngineError) -> bool {
+    matches!(e, EngineError::Overtaken { .. }) || matches!(e, EngineError::Api(a) if a.conflict)
+}
+
+/// What a stack whose operation was interrupted was left as.
+fn interrupted_state(status: &str, create: bool, failures: &[String]) -> String {
+    let what = match (create, status) {
+        (true, _) => "the create, which cannot be cancelled, ran to its end",
+        (false, "UPDATE_ROLLBACK_COMPLETE") => "the update was cancelled and rolled back: the stack is as before",
+        (false, "UPDATE_COMPLETE") => "the update finished before it could be cancelled",
+        (false, _) => "the update was cancelled",
+    };
+    let mut state = format!("{status}: {what}");
+    for f in failures {
+        state.push_str(&format!("\n    {f}"));
+    }
+    state
 }
 
 /// Whether the deployed stack already is what `stack` describes — template, explicit
@@ -575,13 +766,14 @@ fn unchanged(
     readiness: Readiness,
     protect: bool,
     dependency_changed: bool,
+    parameters: &BTreeMap<String, String>,
 ) -> bool {
     let deployed_shape = StackShape {
         template: deployed_body.to_owned(),
         // Only what is passed explicitly is compared (the rest are template defaults,
         // compared with the template). Emulators also report resolved SSM values where
         // CloudFormation reports the parameter's name.
-        parameters: explicit_parameters()
+        parameters: parameters
             .keys()
             .filter_map(|k| deployed.parameters.get(k).map(|v| (k.clone(), v.clone())))
             .collect(),
@@ -590,7 +782,7 @@ fn unchanged(
     };
     let desired = StackShape {
         template: stack.body.clone(),
-        parameters: explicit_parameters(),
+        parameters: parameters.clone(),
         tags: stack.tags.clone(),
         // Protection is turned on where wanted, never off: that stays a human decision.
         termination_protection: protect || deployed.termination_protection,

@@ -1,12 +1,16 @@
 //! `sdlf destroy`: stacks in reverse dependency order (a stack before the stacks it imports
 //! from), each deleted and waited for; what CloudFormation keeps (retained resources) is
 //! listed so nothing is left behind unknowingly.
+//!
+//! Ctrl-C: stacks not yet started are left as they are; a deletion under way cannot be
+//! cancelled and is followed to its end, unless a second press stops following it.
 
 use std::collections::BTreeMap;
 
 use sdlf_lake::output::StackOutput;
 
 use super::EngineError;
+use super::deploy::Interrupts;
 use super::wait;
 use crate::api::{DeployedStack, Stacks};
 
@@ -35,6 +39,10 @@ pub enum Destroyed {
     Blocked {
         dependent: String,
     },
+    /// Ctrl-C; `state` says what the stack was left as.
+    Interrupted {
+        state: String,
+    },
 }
 
 /// The resources of a synthesized template that a deletion keeps.
@@ -53,6 +61,7 @@ pub async fn destroy<S: Stacks>(
     api: &S,
     stacks: &[&StackOutput],
     deployed: &BTreeMap<String, DeployedStack>,
+    interrupts: &Interrupts,
     mut progress: impl FnMut(&str, &str),
 ) -> Result<Vec<(String, Destroyed)>, EngineError> {
     let mut results: Vec<(String, Destroyed)> = Vec::new();
@@ -75,9 +84,20 @@ pub async fn destroy<S: Stacks>(
             results.push((name.to_owned(), Destroyed::Protected));
             continue;
         }
+        if interrupts.count() > 0 {
+            results.push((name.to_owned(), Destroyed::Interrupted { state: "not deleted; left as it was".into() }));
+            continue;
+        }
         progress(name, "deleting");
         api.delete_stack(name).await?;
-        let end = wait::settled(api, name).await?.map_or_else(|| "DELETE_COMPLETE".to_owned(), |d| d.status);
+        // A first press lets the deletion under way finish (it cannot be cancelled).
+        let stop = || interrupts.count() >= 2;
+        let Some(end) = wait::settled_unless(api, name, &stop).await? else {
+            let state = "DELETE_IN_PROGRESS: no longer watched; CloudFormation carries on".to_owned();
+            results.push((name.to_owned(), Destroyed::Interrupted { state }));
+            continue;
+        };
+        let end = end.map_or_else(|| "DELETE_COMPLETE".to_owned(), |d| d.status);
         let result = if end == "DELETE_COMPLETE" {
             Destroyed::Deleted { retained: retained(stack) }
         } else {

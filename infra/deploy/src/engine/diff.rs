@@ -62,13 +62,15 @@ pub fn parse_synthesized(stack: &StackOutput) -> Result<sdlf_cfn::Template, Engi
     Ok(template)
 }
 
-/// Diffs every stack. `deployed` maps stack names to what is deployed (absent: not deployed).
+/// Diffs every stack. `deployed` maps stack names to what is deployed (absent: not deployed);
+/// `parameters` are the values a deploy would give (see [`declared_parameters`]).
 pub async fn diff_stacks<S: Stacks, O: Objects>(
     api: &S,
     upload: Option<&Upload<'_, O>>,
     stacks: &[&StackOutput],
     deployed: &BTreeMap<String, DeployedStack>,
     method: Method,
+    parameters: &BTreeMap<String, String>,
 ) -> Result<Vec<TemplateDiff>, EngineError> {
     let mut out = Vec::with_capacity(stacks.len());
     for stack in stacks {
@@ -78,7 +80,7 @@ pub async fn diff_stacks<S: Stacks, O: Objects>(
         let mut d = sdlf_diff::diff(old.as_ref(), &new, &Registry);
         let use_change_set = old.is_some() && method != Method::Template;
         if use_change_set {
-            match change_set_answer(api, upload, stack).await {
+            match change_set_answer(api, upload, stack, parameters).await {
                 Ok(Some(state)) => d.merge_change_set(&state.changes, &Registry),
                 Ok(None) => d.merge_change_set(&[], &Registry),
                 Err(e) if method == Method::Auto => {
@@ -98,16 +100,18 @@ async fn change_set_answer<S: Stacks, O: Objects>(
     api: &S,
     upload: Option<&Upload<'_, O>>,
     stack: &StackOutput,
+    parameters: &BTreeMap<String, String>,
 ) -> Result<Option<ChangeSetState>, EngineError> {
-    let name = format!("{}-diff", crate::naming::change_set_name(&stack.name, &stack.body));
+    let run = format!("diff-{}", crate::naming::new_run_id());
+    let name = crate::naming::change_set_name(&stack.name, &stack.body, &run);
     let template = template_source(upload, stack).await?;
     api.create_change_set(&ChangeSetRequest {
         stack: stack.name.clone(),
         name: name.clone(),
         create: false,
         template,
-        // As the deploy does: every parameter takes its default, the SSM parameter's name.
-        parameters: BTreeMap::new(),
+        // As the deploy does.
+        parameters: declared_parameters(parameters, &stack.body),
         tags: stack.tags.clone(),
         description: "sdlf diff (deleted right away)".into(),
         role_arn: None,
@@ -131,6 +135,22 @@ async fn change_set_answer<S: Stacks, O: Objects>(
         });
     }
     Ok(Some(state))
+}
+
+/// Parameter values a deploy (or a diff's change set) passes: of `given`, those the template declares. Every other
+/// parameter of the lake's templates is an SSM parameter name with that name as its default,
+/// so the template carries the contract and CloudFormation resolves the value at deploy time.
+pub fn declared_parameters(given: &BTreeMap<String, String>, body: &str) -> BTreeMap<String, String> {
+    if given.is_empty() {
+        return BTreeMap::new();
+    }
+    let declared = serde_json::from_str::<serde_json::Value>(body).ok();
+    let declared = declared.as_ref().and_then(|t| t.get("Parameters")).and_then(|p| p.as_object());
+    given
+        .iter()
+        .filter(|(k, _)| declared.is_some_and(|d| d.contains_key(*k)))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
 }
 
 /// The template inline, or uploaded first when it is over the inline limit.

@@ -20,4 +20,11 @@ pub enum EngineError {
     ChangeSetFailed { stack: String, change_set: String, reason: String },
     #[error("stack `{stack}`: {problem}")]
     Stack { stack: String, problem: String },
+    /// Another deploy changed the stack first (or made this run's change set obsolete): the
+    /// stack is started again from what is deployed now.
+    #[error("stack `{stack}`: another deploy changed it first ({by}); run again to deploy on top of it")]
+    Overtaken { stack: String, by: String },
+    /// Ctrl-C; `state` says what the stack was left as.
+    #[error("interrupted: {state}")]
+    Interrupted { state: String },
 }

@@ -1,4 +1,4 @@
-//! Polling politely: a fixed pace, longer after throttling.
+//! Polling politely: a fixed pace, longer after throttling, and an end when the user asks.
 
 use std::future::Future;
 use std::time::Duration;
@@ -13,15 +13,33 @@ const MAX_BACKOFF: Duration = Duration::from_secs(30);
 
 /// Calls `probe` every `interval` until it returns `Some`; a throttled call doubles the pause
 /// (up to 30 s) instead of failing.
-pub async fn until<T, F, Fut>(interval: Duration, mut probe: F) -> Result<T, ApiError>
+pub async fn until<T, F, Fut>(interval: Duration, probe: F) -> Result<T, ApiError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<Option<T>, ApiError>>,
+{
+    let never = || false;
+    Ok(until_stopped(interval, &never, probe).await?.expect("never stopped"))
+}
+
+/// As [`until`], but gives up with `None` as soon as `stop` says so (Ctrl-C), checked before
+/// every call.
+pub async fn until_stopped<T, F, Fut>(
+    interval: Duration,
+    stop: &dyn Fn() -> bool,
+    mut probe: F,
+) -> Result<Option<T>, ApiError>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<Option<T>, ApiError>>,
 {
     let mut pause = interval;
     loop {
+        if stop() {
+            return Ok(None);
+        }
         match probe().await {
-            Ok(Some(done)) => return Ok(done),
+            Ok(Some(done)) => return Ok(Some(done)),
             Ok(None) => pause = interval,
             Err(e) if e.throttled => pause = (pause * 2).min(MAX_BACKOFF),
             Err(e) => return Err(e),
@@ -30,12 +48,25 @@ where
     }
 }
 
+/// Whether an operation runs on the stack.
+pub fn is_busy(d: Option<&DeployedStack>) -> bool {
+    d.is_some_and(|d| Readiness::of(Some(&d.status)) == Ok(Readiness::Busy))
+}
+
 /// Waits until no operation runs on `stack`; returns it as it is then (`None`: it is gone).
 pub async fn settled<S: Stacks>(api: &S, stack: &str) -> Result<Option<DeployedStack>, ApiError> {
-    until(POLL, || async {
+    Ok(settled_unless(api, stack, &|| false).await?.expect("never stopped"))
+}
+
+/// As [`settled`], but gives up with `None` when `stop` says so; `Some(None)`: the stack is gone.
+pub async fn settled_unless<S: Stacks>(
+    api: &S,
+    stack: &str,
+    stop: &dyn Fn() -> bool,
+) -> Result<Option<Option<DeployedStack>>, ApiError> {
+    until_stopped(POLL, stop, || async {
         let d = api.describe(stack).await?;
-        let busy = d.as_ref().is_some_and(|d| Readiness::of(Some(&d.status)) == Ok(Readiness::Busy));
-        Ok((!busy).then_some(d))
+        Ok((!is_busy(d.as_ref())).then_some(d))
     })
     .await
 }

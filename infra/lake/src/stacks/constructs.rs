@@ -4,12 +4,12 @@
 //! Logical ids are `{id}{Part}` (`CatalogQueue`, `CatalogDeadLetterQueue`, `RoutingFunction`,
 //! `RoutingRole`, `RoutingLogs`), so a construct's resources sort together in a template.
 
-use sdlf_cfn::{Expr, Handle, ResourceOptions};
+use sdlf_cfn::{Expr, Handle, Parameter, ResourceOptions};
 use sdlf_cfn_types::{iam, kms, lambda, logs, s3, sqs};
 use sdlf_policy::{Condition, PolicyDocument, Principal, Statement};
 
 use sdlf_lambda_core::contract::config::{ConfigResource, RowKind};
-use sdlf_lambda_core::contract::env::FunctionVars;
+use sdlf_lambda_core::contract::env::{EMULATOR_ENDPOINT_PARAMETER, ENDPOINT_VARIABLE, FunctionVars};
 
 use crate::assets::AssetSource;
 use crate::definition::LambdaArchitecture;
@@ -238,6 +238,9 @@ pub fn function(stack: &mut Stack, ctx: &Ctx, spec: FunctionSpec) -> Result<Func
     for (k, v) in spec.env.vars {
         variables.insert(k.to_owned(), v.into());
     }
+    if ctx.env.is_local() {
+        variables.insert(ENDPOINT_VARIABLE.to_owned(), emulator_endpoint(stack).into());
+    }
     let scanned = Scanned::Function {
         invoked_by: spec.invoked_by,
         reserved_concurrency: spec.reserved_concurrency.is_some(),
@@ -283,6 +286,22 @@ pub fn function(stack: &mut Stack, ctx: &Ctx, spec: FunctionSpec) -> Result<Func
         options,
     );
     Ok(FunctionParts { function, role, log_group, reserved_concurrency: spec.reserved_concurrency })
+}
+
+/// The emulator's endpoint, as the deploy gives it (the stack's one explicit parameter): the
+/// `local` environment's functions run inside the emulator and call it back there, whichever
+/// way it was started — not through an `AWS_ENDPOINT_URL` the emulator's own environment
+/// happens to pass on.
+fn emulator_endpoint(stack: &mut Stack) -> Expr {
+    if !stack.template.parameters.contains_key(EMULATOR_ENDPOINT_PARAMETER) {
+        stack.template.add_parameter(
+            EMULATOR_ENDPOINT_PARAMETER,
+            Parameter::string()
+                .description("Endpoint of the local emulator the functions call (given by sdlf deploy)")
+                .allowed_pattern("^https?://.+"),
+        );
+    }
+    Expr::reference(EMULATOR_ENDPOINT_PARAMETER)
 }
 
 /// A function's role: writes its own log group, and whatever `statements` allow.

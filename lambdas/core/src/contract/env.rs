@@ -21,6 +21,31 @@ pub enum EnvError {
     Invalid { name: &'static str, value: String, expected: &'static str },
 }
 
+/// The AWS SDK's endpoint variable, set on every function of the `local` environment from the
+/// stack's [`EMULATOR_ENDPOINT_PARAMETER`]: the functions run inside the emulator and call it
+/// back at the endpoint the deploy used, however the emulator was started.
+pub const ENDPOINT_VARIABLE: &str = "AWS_ENDPOINT_URL";
+
+/// The template parameter of the `local` environment's stacks that carries the emulator's
+/// endpoint (`sdlf deploy --env local` gives it).
+pub const EMULATOR_ENDPOINT_PARAMETER: &str = "EmulatorEndpoint";
+
+/// What a function adds to an error when it did not reach AWS at all: where it tried, and
+/// what to do about it. `endpoint` is [`ENDPOINT_VARIABLE`]'s value.
+pub fn unreachable_endpoint(endpoint: Option<&str>) -> String {
+    match endpoint.filter(|e| !e.is_empty()) {
+        Some(e) => format!(
+            "AWS was not reached at {e} ({ENDPOINT_VARIABLE}, from the stack's {EMULATOR_ENDPOINT_PARAMETER} \
+             parameter): check that the emulator still listens there, or deploy again with `sdlf deploy --env \
+             local --endpoint-url URL` giving the endpoint the functions can reach"
+        ),
+        None => format!(
+            "AWS was not reached at its regional endpoint ({ENDPOINT_VARIABLE} is not set): check the function's \
+             network (a function in a VPC needs the lake's VPC endpoints or a NAT gateway)"
+        ),
+    }
+}
+
 /// The environment of the functions that run `HANDLER`.
 pub trait FunctionEnv<V> {
     const HANDLER: Handler;
@@ -307,6 +332,17 @@ mod tests {
     fn reader(vars: &[(&'static str, String)]) -> impl Fn(&str) -> Option<String> {
         let map: BTreeMap<String, String> = vars.iter().map(|(k, v)| ((*k).to_owned(), v.clone())).collect();
         move |name| map.get(name).cloned()
+    }
+
+    #[test]
+    fn an_unreachable_endpoint_is_named_with_what_to_do() {
+        let local = unreachable_endpoint(Some("http://127.0.0.1:4566"));
+        assert!(local.starts_with("AWS was not reached at http://127.0.0.1:4566 (AWS_ENDPOINT_URL"), "{local}");
+        assert!(local.contains("--endpoint-url"), "{local}");
+        for unset in [None, Some("")] {
+            let aws = unreachable_endpoint(unset);
+            assert!(aws.contains("regional endpoint") && aws.contains("VPC endpoints"), "{aws}");
+        }
     }
 
     #[test]

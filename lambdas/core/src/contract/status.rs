@@ -23,10 +23,14 @@ pub enum CatalogStatus {
     ProcessedB,
     /// A pipeline step failed; `failed_stage` and `reason` say where and why.
     Failed,
+    /// A dataset's raw object with nothing in it — zero bytes, a CSV header without data rows,
+    /// a JSON file without records: a legitimate empty extract, not an error (no dead letter,
+    /// no alarm) and nothing to transform; `reason` says which.
+    Empty,
 }
 
 impl CatalogStatus {
-    pub const ALL: [CatalogStatus; 7] = [
+    pub const ALL: [CatalogStatus; 8] = [
         CatalogStatus::Created,
         CatalogStatus::Deleted,
         CatalogStatus::Unrouted,
@@ -34,6 +38,7 @@ impl CatalogStatus {
         CatalogStatus::ProcessedA,
         CatalogStatus::ProcessedB,
         CatalogStatus::Failed,
+        CatalogStatus::Empty,
     ];
 
     pub const fn as_str(self) -> &'static str {
@@ -45,6 +50,7 @@ impl CatalogStatus {
             CatalogStatus::ProcessedA => "processed-a",
             CatalogStatus::ProcessedB => "processed-b",
             CatalogStatus::Failed => "failed",
+            CatalogStatus::Empty => "empty",
         }
     }
 
@@ -52,13 +58,17 @@ impl CatalogStatus {
     pub const fn is_past_stage_a(self) -> bool {
         matches!(
             self,
-            CatalogStatus::ProcessedA | CatalogStatus::ProcessedB | CatalogStatus::Failed | CatalogStatus::Unrouted
+            CatalogStatus::ProcessedA
+                | CatalogStatus::ProcessedB
+                | CatalogStatus::Failed
+                | CatalogStatus::Unrouted
+                | CatalogStatus::Empty
         )
     }
 
     /// The object ended without being processed, and its row's `reason` says why.
     pub const fn has_reason(self) -> bool {
-        matches!(self, CatalogStatus::Failed | CatalogStatus::Unrouted)
+        matches!(self, CatalogStatus::Failed | CatalogStatus::Unrouted | CatalogStatus::Empty)
     }
 }
 

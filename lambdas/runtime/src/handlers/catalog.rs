@@ -1,7 +1,7 @@
 //! `catalog`: S3 event notifications (via the catalog queue) → one catalog row per object;
 //! each new raw object also goes on to the routing queue.
 
-use aws_sdk_sqs::error::DisplayErrorContext;
+use crate::clients::sdk_error;
 use lambda_runtime::Error;
 use sdlf_lambda_core::catalog::{self, WriteOutcome};
 use sdlf_lambda_core::contract::layout::LakeLayout;
@@ -61,9 +61,7 @@ impl Catalog {
                 .message_body(s3_event::routing_body(record))
                 .send()
                 .await
-                .map_err(|e| {
-                    format!("sending {} to the routing queue failed: {}", record.event.uri(), DisplayErrorContext(e))
-                })?;
+                .map_err(|e| format!("sending {} to the routing queue failed: {}", record.event.uri(), sdk_error(e)))?;
         }
         Ok(())
     }

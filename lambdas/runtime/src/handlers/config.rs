@@ -67,9 +67,7 @@ async fn apply(clients: &Clients, action: &Action) -> Result<(), String> {
             .send()
             .await
             .map(|_| ())
-            .map_err(|e| {
-                format!("writing the row to table {table} failed: {}", aws_sdk_dynamodb::error::DisplayErrorContext(e))
-            }),
+            .map_err(|e| format!("writing the row to table {table} failed: {}", crate::clients::sdk_error(e))),
         Action::Delete { table, key_attribute, key } => {
             let result = clients
                 .dynamodb
@@ -83,10 +81,7 @@ async fn apply(clients: &Clients, action: &Action) -> Result<(), String> {
                 // The table is gone with its rows (the foundations were deleted first): the
                 // row is gone too, and failing would leave this stack undeletable.
                 Err(e) if e.as_service_error().is_some_and(|s| s.is_resource_not_found_exception()) => Ok(()),
-                Err(e) => Err(format!(
-                    "deleting row {key} of table {table} failed: {}",
-                    aws_sdk_dynamodb::error::DisplayErrorContext(e)
-                )),
+                Err(e) => Err(format!("deleting row {key} of table {table} failed: {}", crate::clients::sdk_error(e))),
             }
         }
         Action::Nothing => Ok(()),

@@ -2,7 +2,7 @@
 //! machine invokes this from its Catch, not on every retry), and the catalog rows of the
 //! objects it carried → `failed` with a reason a person can act on.
 
-use aws_sdk_sqs::error::DisplayErrorContext;
+use crate::clients::sdk_error;
 use aws_sdk_sqs::types::MessageAttributeValue;
 use lambda_runtime::Error;
 use sdlf_lambda_core::catalog;
@@ -49,9 +49,7 @@ impl ErrorHandler {
             .message_attributes("Execution", attribute(non_empty(&failure.execution))?)
             .send()
             .await
-            .map_err(|e| {
-                format!("sending the failed input to the dead-letter queue failed: {}", DisplayErrorContext(e))
-            })?;
+            .map_err(|e| format!("sending the failed input to the dead-letter queue failed: {}", sdk_error(e)))?;
         // Dead-lettered first: if marking the rows fails, the input is already safe.
         for uri in self.objects(&failure.input) {
             // The row is the object: its reason need not name it again.

@@ -8,7 +8,7 @@
 //! fails again comes back to the dead-letter queue while the redrive is still running, and
 //! moving it again would loop until the function times out.
 
-use aws_sdk_sqs::error::DisplayErrorContext;
+use crate::clients::sdk_error;
 use aws_sdk_sqs::types::{Message, MessageSystemAttributeName};
 use lambda_runtime::Error;
 use serde_json::Value;
@@ -43,7 +43,7 @@ impl Redrive {
                 .message_system_attribute_names(MessageSystemAttributeName::SentTimestamp)
                 .send()
                 .await
-                .map_err(|e| format!("reading the dead-letter queue failed: {}", DisplayErrorContext(e)))?;
+                .map_err(|e| format!("reading the dead-letter queue failed: {}", sdk_error(e)))?;
             if received.messages().is_empty() {
                 break;
             }
@@ -65,7 +65,7 @@ impl Redrive {
                     .send()
                     .await
                     .map_err(|e| {
-                        format!("deleting a moved dead letter failed after {moved} moved: {}", DisplayErrorContext(e))
+                        format!("deleting a moved dead letter failed after {moved} moved: {}", sdk_error(e))
                     })?;
                 moved += 1;
                 moved_any = true;
@@ -88,7 +88,7 @@ impl Redrive {
             .send()
             .await
             .map(|_| ())
-            .map_err(|e| format!("releasing a new dead letter failed: {}", DisplayErrorContext(e)))
+            .map_err(|e| format!("releasing a new dead letter failed: {}", sdk_error(e)))
     }
 
     async fn send_back(&self, clients: &Clients, message: &Message) -> Result<(), String> {
@@ -102,7 +102,7 @@ impl Redrive {
                 .send()
                 .await
                 .map(|_| ())
-                .map_err(|e| format!("sending back to the queue failed: {}", DisplayErrorContext(e))),
+                .map_err(|e| format!("sending back to the queue failed: {}", sdk_error(e))),
             RedriveTarget::StateMachine(arn) => {
                 let name = message.message_id().ok_or("a dead letter without a message id")?;
                 let mut input: Value =
@@ -122,9 +122,7 @@ impl Redrive {
                 match result {
                     Ok(_) => Ok(()),
                     Err(e) if e.as_service_error().is_some_and(|s| s.is_execution_already_exists()) => Ok(()),
-                    Err(e) => {
-                        Err(format!("starting the batch again failed: {}", aws_sdk_sfn::error::DisplayErrorContext(e)))
-                    }
+                    Err(e) => Err(format!("starting the batch again failed: {}", crate::clients::sdk_error(e))),
                 }
             }
         }

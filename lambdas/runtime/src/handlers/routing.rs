@@ -2,7 +2,7 @@
 //! pipeline's stage A queue. An object no dataset claims is marked `unrouted` in the catalog
 //! with the reason, and the message is done: retrying cannot make a dataset claim it.
 
-use aws_sdk_sqs::error::DisplayErrorContext;
+use crate::clients::sdk_error;
 use lambda_runtime::Error;
 use sdlf_lambda_core::catalog;
 use sdlf_lambda_core::contract::config::DatasetConfig;
@@ -85,14 +85,16 @@ impl Routing {
         .await?;
         let body = serde_json::to_string(&route.message).map_err(|e| e.to_string())?;
         clients.sqs.send_message().queue_url(&route.queue_url).message_body(body).send().await.map_err(|e| {
-            format!("sending {} to stage A ({}) failed: {}", event.uri(), route.queue_url, DisplayErrorContext(e))
+            format!("sending {} to stage A ({}) failed: {}", event.uri(), route.queue_url, sdk_error(e))
         })?;
         info!(object = %event.uri(), dataset = %dataset, pipeline = %config.pipeline, "routed to stage A");
         Ok(())
     }
 
     async fn unrouted(&self, clients: &Clients, event: &ObjectEvent, why: &Unrouted) -> Result<(), String> {
-        self.unrouted_because(clients, event, &why.to_string()).await
+        let reason = why.to_string();
+        warn!(object = %event.uri(), %reason, status = %why.status(), "not routed");
+        dynamo::update(&clients.dynamodb, &self.catalog_table, &catalog::mark_ended(event, why.status(), &reason)).await
     }
 
     async fn unrouted_because(&self, clients: &Clients, event: &ObjectEvent, reason: &str) -> Result<(), String> {

@@ -5,7 +5,7 @@
 //! that fails its last delivery before the dead-letter queue marks its object `failed`, with
 //! the reason.
 
-use aws_sdk_sfn::error::DisplayErrorContext;
+use crate::clients::sdk_error;
 use lambda_runtime::Error;
 use sdlf_lambda_core::catalog;
 use sdlf_lambda_core::history::{self, NewExecution};
@@ -84,7 +84,7 @@ impl StageARouting {
             Err(e) if e.as_service_error().is_some_and(|s| s.is_execution_already_exists()) => {
                 info!(execution = %id, "already started (a redelivered message)")
             }
-            Err(e) => return Err(format!("starting stage A failed: {}", DisplayErrorContext(e))),
+            Err(e) => return Err(format!("starting stage A failed: {}", sdk_error(e))),
         }
         Ok(())
     }

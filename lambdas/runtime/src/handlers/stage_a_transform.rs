@@ -2,14 +2,16 @@
 //! bucket, streamed both ways — the S3 body is read as it arrives and the output goes up in
 //! multipart chunks — so an object far larger than the function's memory fits.
 //!
-//! A malformed, empty or wrongly encoded file is an error whose message says where and what;
+//! An input with nothing to transform (a CSV header without data rows, no JSON records) is
+//! answered with no output and the reason, and the state machine marks the row `empty`.
+//! A malformed or wrongly encoded file is an error whose message says where and what;
 //! the state machine catches it (no retry: only Lambda service errors are retried) and the
 //! error function marks the catalog row `failed` with that message and dead-letters the input
 //! once.
 
 use std::io::Write;
 
-use aws_sdk_s3::error::DisplayErrorContext;
+use crate::clients::sdk_error;
 use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
 use lambda_runtime::Error;
 use sdlf_lambda_core::contract::config::{ColumnType as DeclaredType, InputFormat as ConfigFormat, TargetFormat};
@@ -47,7 +49,7 @@ impl StageATransform {
             .key(&m.key)
             .send()
             .await
-            .map_err(|e| format!("{source}: reading the object failed: {}", DisplayErrorContext(e)))?;
+            .map_err(|e| format!("{source}: reading the object failed: {}", sdk_error(e)))?;
         let body = tokio_util::io::SyncIoBridge::new(object.body.into_async_read());
         let mut writer = MultipartWriter::new(clients.s3.clone(), self.stage_bucket.clone(), key.clone());
         // The transform is CPU-bound and blocking: off the async workers.
@@ -58,6 +60,15 @@ impl StageATransform {
         .await?;
         let report = match report {
             Ok(report) => report,
+            // A legitimate empty extract: nothing is written, and the row ends `empty`.
+            Err(e @ sdlf_transform::TransformError::Empty { .. }) => {
+                writer.abort().await;
+                info!(%source, reason = %e, "empty input");
+                return Ok(serde_json::to_value(TransformAOutput {
+                    output_keys: Vec::new(),
+                    empty: Some(e.to_string()),
+                })?);
+            }
             Err(e) => {
                 writer.abort().await;
                 return Err(format!("{source}: {e}").into());
@@ -72,7 +83,7 @@ impl StageATransform {
             bytes_written = report.bytes_written,
             "transformed"
         );
-        Ok(serde_json::to_value(TransformAOutput { output_keys: vec![key] })?)
+        Ok(serde_json::to_value(TransformAOutput { output_keys: vec![key], empty: None })?)
     }
 }
 
@@ -166,7 +177,7 @@ impl MultipartWriter {
                 let created = self
                     .runtime
                     .block_on(client.create_multipart_upload().bucket(&bucket).key(&key).send())
-                    .map_err(|e| format!("starting the upload of {key} failed: {}", DisplayErrorContext(e)))?;
+                    .map_err(|e| format!("starting the upload of {key} failed: {}", sdk_error(e)))?;
                 let id = created.upload_id().unwrap_or_default().to_owned();
                 self.upload_id = Some(id.clone());
                 id
@@ -184,7 +195,7 @@ impl MultipartWriter {
                     .body(body.into())
                     .send(),
             )
-            .map_err(|e| format!("uploading part {number} of {key} failed: {}", DisplayErrorContext(e)))?;
+            .map_err(|e| format!("uploading part {number} of {key} failed: {}", sdk_error(e)))?;
         self.parts
             .push(CompletedPart::builder().part_number(number).set_e_tag(part.e_tag().map(str::to_owned)).build());
         Ok(())
@@ -202,7 +213,7 @@ impl MultipartWriter {
                 .send()
                 .await
                 .map(|_| ())
-                .map_err(|e| format!("writing {} failed: {}", self.key, DisplayErrorContext(e)));
+                .map_err(|e| format!("writing {} failed: {}", self.key, sdk_error(e)));
         };
         if !self.buffer.is_empty() {
             let key = self.key.clone();
@@ -219,7 +230,7 @@ impl MultipartWriter {
             .send()
             .await
             .map(|_| ())
-            .map_err(|e| format!("completing the upload of {} failed: {}", self.key, DisplayErrorContext(e)))
+            .map_err(|e| format!("completing the upload of {} failed: {}", self.key, sdk_error(e)))
     }
 
     /// Drops a started multipart upload, so a failed transform leaves no parts behind.

@@ -4,7 +4,7 @@
 //! framework deleted them on receipt and could lose a batch); the plan is the core's
 //! ([`sdlf_lambda_core::batch`]).
 
-use aws_sdk_sqs::error::DisplayErrorContext;
+use crate::clients::sdk_error;
 use aws_sdk_sqs::types::QueueAttributeName;
 use lambda_runtime::Error;
 use sdlf_lambda_core::batch::{self, BatchContext, BatchPlan};
@@ -80,7 +80,7 @@ impl StageBRouting {
                 .wait_time_seconds(1)
                 .send()
                 .await
-                .map_err(|e| format!("reading stage B queue {queue} failed: {}", DisplayErrorContext(e)))?;
+                .map_err(|e| format!("reading stage B queue {queue} failed: {}", sdk_error(e)))?;
             if out.messages().is_empty() {
                 break;
             }
@@ -128,7 +128,7 @@ impl StageBRouting {
                 .receipt_handle(&received[i].handle)
                 .send()
                 .await
-                .map_err(|e| format!("deleting a batched message failed: {}", DisplayErrorContext(e)))?;
+                .map_err(|e| format!("deleting a batched message failed: {}", sdk_error(e)))?;
         }
         self.release(clients, &queue, plan.released.iter().map(|&i| received[i].handle.as_str())).await?;
         info!(%dataset, execution = %execution_id, objects = plan.consumed.len(), "stage B started");
@@ -153,11 +153,7 @@ impl StageBRouting {
                 .send()
                 .await
                 .map_err(|e| {
-                    format!(
-                        "writing the batch manifest {} failed: {}",
-                        manifest.key,
-                        aws_sdk_s3::error::DisplayErrorContext(e)
-                    )
+                    format!("writing the batch manifest {} failed: {}", manifest.key, crate::clients::sdk_error(e))
                 })?;
         }
         let id = &start.input.execution_id;
@@ -181,7 +177,7 @@ impl StageBRouting {
             Ok(_) => Ok(()),
             // The same messages, so the same batch: it ran or runs already.
             Err(e) if e.as_service_error().is_some_and(|s| s.is_execution_already_exists()) => Ok(()),
-            Err(e) => Err(format!("starting stage B failed: {}", aws_sdk_sfn::error::DisplayErrorContext(e))),
+            Err(e) => Err(format!("starting stage B failed: {}", crate::clients::sdk_error(e))),
         }
     }
 
@@ -194,7 +190,7 @@ impl StageBRouting {
             .attribute_names(QueueAttributeName::ApproximateNumberOfMessages)
             .send()
             .await
-            .map_err(|e| format!("reading the depth of stage B queue {queue} failed: {}", DisplayErrorContext(e)))?;
+            .map_err(|e| format!("reading the depth of stage B queue {queue} failed: {}", sdk_error(e)))?;
         Ok(out
             .attributes()
             .and_then(|a| a.get(&QueueAttributeName::ApproximateNumberOfMessages))
@@ -218,7 +214,7 @@ impl StageBRouting {
                 .visibility_timeout(0)
                 .send()
                 .await
-                .map_err(|e| format!("releasing a message failed: {}", DisplayErrorContext(e)))?;
+                .map_err(|e| format!("releasing a message failed: {}", sdk_error(e)))?;
         }
         Ok(())
     }

@@ -1,6 +1,6 @@
 //! Stage A: the light transform, one state machine execution per raw object.
 
-use sdlf_asl::{Catch, Fail, Field, ResultPath, Retry, StateMachine, Succeed, Task, resource};
+use sdlf_asl::{Catch, Choice, Condition, Fail, Field, ResultPath, Retry, StateMachine, Succeed, Task, resource};
 use sdlf_cfn::{Expr, Handle};
 use sdlf_cfn_types::{sqs, stepfunctions};
 use sdlf_lambda_core::catalog::StatusUpdate;
@@ -163,7 +163,9 @@ fn catalog_update(table: &Expr, status: CatalogStatus, attributes: Vec<(&str, se
 }
 
 /// `PreUpdateCatalog → LightTransform → PostUpdateCatalog → SendToStageB → Done`; every task
-/// catches into `HandleError → Failed`.
+/// catches into `HandleError → Failed`. An input with nothing to transform goes from
+/// `LightTransform` to `MarkEmpty → Done`: its row ends `empty` with the reason, nothing goes
+/// to stage B, and nothing is dead-lettered.
 pub(super) fn definition(
     catalog_table: Expr,
     stage_bucket: Expr,
@@ -194,11 +196,26 @@ pub(super) fn definition(
         .state(
             "LightTransform",
             Task::lambda_invoke(transform, Field::path("$"))
-                .result_selector(json!({"output_keys.$": "$.Payload.output_keys"}))
+                .result_selector(json!({"output_keys.$": "$.Payload.output_keys", "empty.$": "$.Payload.empty"}))
                 .result_path("$.light_transform")
                 .retry(Retry::lambda_service_errors())
                 .catch(Catch::all("HandleError", "$.error"))
-                .next("PostUpdateCatalog"),
+                .next("IsEmpty"),
+        )
+        .state(
+            "IsEmpty",
+            Choice::new()
+                .when(Condition::is_null("$.light_transform.empty", false), "MarkEmpty")
+                .otherwise("PostUpdateCatalog"),
+        )
+        .state(
+            "MarkEmpty",
+            catalog_update(
+                &catalog_table,
+                CatalogStatus::Empty,
+                vec![("reason", json!({"S.$": "$.light_transform.empty"}))],
+            )
+            .next("Done"),
         )
         .state(
             "PostUpdateCatalog",
