@@ -278,10 +278,16 @@ fn a_changed_definition_diffs_as_exactly_that_change_and_the_deploy_applies_it()
             .map(|d| (d.name.clone(), d))
             .collect();
         for method in [Method::Template, Method::ChangeSet] {
-            let diffs =
-                diff_stacks::<_, sdlf_aws::S3>(&conn.cloudformation, None, &[&changed.stacks[0]], &deployed, method)
-                    .await
-                    .unwrap();
+            let diffs = diff_stacks::<_, sdlf_aws::S3>(
+                &conn.cloudformation,
+                None,
+                &[&changed.stacks[0]],
+                &deployed,
+                method,
+                &BTreeMap::new(),
+            )
+            .await
+            .unwrap();
             let resources = &diffs[0].resources;
             assert_eq!(resources.len(), 1, "{method:?}: {resources:#?}");
             let work = &resources[0];

@@ -117,9 +117,22 @@ fn stage_a_runs_catalog_transform_catalog_hand_over_with_errors_to_the_dead_lett
     let states: Vec<&String> = def["States"].as_object().unwrap().keys().collect();
     assert_eq!(
         states,
-        ["PreUpdateCatalog", "LightTransform", "PostUpdateCatalog", "SendToStageB", "Done", "HandleError", "Failed"]
+        [
+            "PreUpdateCatalog",
+            "LightTransform",
+            "IsEmpty",
+            "MarkEmpty",
+            "PostUpdateCatalog",
+            "SendToStageB",
+            "Done",
+            "HandleError",
+            "Failed"
+        ]
     );
-    assert_eq!(happy_path(def), ["PreUpdateCatalog", "LightTransform", "PostUpdateCatalog", "SendToStageB", "Done"]);
+    assert_eq!(
+        happy_path(def),
+        ["PreUpdateCatalog", "LightTransform", "IsEmpty", "PostUpdateCatalog", "SendToStageB", "Done"]
+    );
     let s = &def["States"];
     assert_eq!(s["PreUpdateCatalog"]["Resource"], "arn:aws:states:::dynamodb:updateItem");
     assert_eq!(
@@ -130,6 +143,13 @@ fn stage_a_runs_catalog_transform_catalog_hand_over_with_errors_to_the_dead_lett
         s["PostUpdateCatalog"]["Parameters"]["ExpressionAttributeValues"][":status"],
         json!({"S": "processed-a"})
     );
+    // An empty input: the row ends `empty` with the transform's reason, and that is all.
+    assert_eq!(s["LightTransform"]["ResultSelector"]["empty.$"], "$.Payload.empty");
+    assert_eq!(s["IsEmpty"]["Default"], "MarkEmpty");
+    let mark = &s["MarkEmpty"]["Parameters"];
+    assert_eq!(mark["ExpressionAttributeValues"][":status"], json!({"S": "empty"}));
+    assert_eq!(mark["ExpressionAttributeValues"][":reason"], json!({"S.$": "$.light_transform.empty"}));
+    assert_eq!(s["MarkEmpty"]["Next"], "Done");
     assert_eq!(s["SendToStageB"]["Resource"], "arn:aws:states:::sqs:sendMessage");
     assert_eq!(s["SendToStageB"]["Parameters"]["QueueUrl.$"], "$.stage_b_queue_url");
 

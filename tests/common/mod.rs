@@ -1,4 +1,6 @@
 //! What the command line's emulator tests share: running `sdlf` against a test's emulator.
+// Each test binary compiles this module and uses a part of it.
+#![allow(dead_code)]
 
 use std::io::{BufRead, BufReader, Read};
 use std::process::{Command, Output, Stdio};

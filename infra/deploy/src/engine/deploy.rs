@@ -324,7 +324,34 @@ impl<S: Stacks, O: Objects, Q: Queues, A: AssetBytes, R: Reporter> Deployer<'_, 
         if let ControlFlow::Break(result) = reviewed? {
             return Ok(result);
         }
+        let last_updated = current.as_ref().and_then(|c| c.last_updated.clone());
+        self.check_unchanged_since(name, &change_set, create, last_updated).await?;
         self.execute(stack, &change_set, create, protect_now).await
+    }
+
+    /// The stack is still as the change set was made against: a placeholder for a create, or
+    /// not updated since for an update. Otherwise another run got there while this one's plan
+    /// was shown, and its change set goes (CloudFormation would refuse it; an emulator might
+    /// not).
+    async fn check_unchanged_since(
+        &self,
+        stack: &str,
+        change_set: &str,
+        create: bool,
+        last_updated: Option<String>,
+    ) -> Result<(), EngineError> {
+        let now = self.stacks.describe(stack).await?;
+        let unchanged = match &now {
+            Some(d) if create => d.status == "REVIEW_IN_PROGRESS",
+            Some(d) => !wait::is_busy(Some(d)) && d.last_updated == last_updated,
+            None => false,
+        };
+        if unchanged {
+            return Ok(());
+        }
+        self.stacks.delete_change_set(stack, change_set).await?;
+        let status = now.map_or_else(|| "deleted".to_owned(), |d| d.status);
+        Err(EngineError::Overtaken { stack: stack.to_owned(), by: format!("the stack became {status} meanwhile") })
     }
 
     /// Fails with the state to report when the user pressed Ctrl-C.
@@ -644,7 +671,11 @@ impl<S: Stacks, O: Objects, Q: Queues, A: AssetBytes, R: Reporter> Deployer<'_, 
     /// unless another run's create change set is on it too.
     async fn abandon(&self, stack: &str, change_set: &str, created: bool) -> Result<(), ApiError> {
         self.stacks.delete_change_set(stack, change_set).await?;
-        if created && rivals::live(&self.stacks.change_sets(stack).await?, &self.options.run_id).is_empty() {
+        if !created || !rivals::live(&self.stacks.change_sets(stack).await?, &self.options.run_id).is_empty() {
+            return Ok(());
+        }
+        // Still the empty placeholder: another run may have created the stack meanwhile.
+        if self.stacks.describe(stack).await?.is_some_and(|d| d.status == "REVIEW_IN_PROGRESS") {
             self.stacks.delete_stack(stack).await?;
         }
         Ok(())

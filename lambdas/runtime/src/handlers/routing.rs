@@ -94,7 +94,8 @@ impl Routing {
     async fn unrouted(&self, clients: &Clients, event: &ObjectEvent, why: &Unrouted) -> Result<(), String> {
         let reason = why.to_string();
         warn!(object = %event.uri(), %reason, status = %why.status(), "not routed");
-        dynamo::update(&clients.dynamodb, &self.catalog_table, &catalog::mark_ended(event, why.status(), &reason)).await
+        let update = catalog::mark_ended(event, why.status(), &reason);
+        dynamo::update(&clients.dynamodb, &self.catalog_table, &update).await.map(|_| ())
     }
 
     async fn unrouted_because(&self, clients: &Clients, event: &ObjectEvent, reason: &str) -> Result<(), String> {

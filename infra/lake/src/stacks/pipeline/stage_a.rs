@@ -205,8 +205,8 @@ pub(super) fn definition(
         .state(
             "IsEmpty",
             Choice::new()
-                .when(Condition::is_null("$.light_transform.empty", false), "MarkEmpty")
-                .otherwise("PostUpdateCatalog"),
+                .when(Condition::is_null("$.light_transform.empty", true), "PostUpdateCatalog")
+                .otherwise("MarkEmpty"),
         )
         .state(
             "MarkEmpty",
