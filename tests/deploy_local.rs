@@ -9,7 +9,7 @@
 use sdlf_testkit::Emulator;
 
 mod common;
-use common::{deployed_unchanged, sdlf, sdlf_interrupted, text};
+use common::{deployed_unchanged, sdlf, sdlf_interrupted, sdlf_until, text};
 
 #[test]
 fn the_lake_deploys_to_the_emulator_and_a_second_deploy_changes_nothing() {
@@ -127,4 +127,25 @@ fn campaigns_row(emulator: &Emulator) -> serde_json::Value {
         "get_item",
         serde_json::json!({"TableName": "sdlf-local-dataset-config", "Key": {"dataset": {"S": "marketing/campaigns"}}}),
     )
+}
+
+#[test]
+fn the_emulator_dying_mid_deploy_ends_the_deploy_within_seconds_with_exit_4_and_a_summary() {
+    let emulator = Emulator::start();
+    let mut died = None;
+    let deploy = sdlf_until(&emulator, &["deploy", "--env", "local", "--yes"], "executing change set", |_| {
+        let script = sdlf_testkit::repo_root().join("tests/support/ministack.sh");
+        let port = emulator.port.to_string();
+        let stopped = std::process::Command::new("bash").arg(script).args(["stop", "--port", &port]).output().unwrap();
+        assert!(stopped.status.success(), "{}", String::from_utf8_lossy(&stopped.stderr));
+        died = Some(std::time::Instant::now());
+    });
+    let after = died.expect("stopped").elapsed();
+    let said = text(&deploy);
+    assert_eq!(deploy.status.code(), Some(4), "{said}");
+    assert!(after < std::time::Duration::from_secs(60), "{after:?} after the emulator died:\n{said}");
+    assert!(
+        said.contains("not deployed:") && said.contains("Fix the cause, then run `sdlf deploy --env local` again."),
+        "{said}"
+    );
 }

@@ -21,6 +21,15 @@ fn command(emulator: &Emulator, args: &[&str]) -> Command {
 /// `sdlf ARGS`, interrupted (SIGINT, as Ctrl-C sends) as soon as a line of its standard output
 /// contains `marker`; its whole output. Panics if it ends without printing the marker.
 pub fn sdlf_interrupted(emulator: &Emulator, args: &[&str], marker: &str) -> Output {
+    sdlf_until(emulator, args, marker, |pid| {
+        let sent = Command::new("kill").args(["-INT", &pid.to_string()]).status().expect("kill runs");
+        assert!(sent.success(), "SIGINT sent");
+    })
+}
+
+/// `sdlf ARGS`, with `then` done (given its process id) as soon as a line of its standard
+/// output contains `marker`; its whole output. Panics if it ends without printing the marker.
+pub fn sdlf_until(emulator: &Emulator, args: &[&str], marker: &str, then: impl FnOnce(u32)) -> Output {
     let mut child =
         command(emulator, args).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("the sdlf binary runs");
     let mut stdout = BufReader::new(child.stdout.take().expect("piped"));
@@ -34,8 +43,7 @@ pub fn sdlf_interrupted(emulator: &Emulator, args: &[&str], marker: &str) -> Out
             break;
         }
     }
-    let sent = Command::new("kill").args(["-INT", &child.id().to_string()]).status().expect("kill runs");
-    assert!(sent.success(), "SIGINT sent");
+    then(child.id());
     stdout.read_to_string(&mut seen).expect("stdout reads");
     let mut output = child.wait_with_output().expect("sdlf ends");
     output.stdout = seen.into_bytes();

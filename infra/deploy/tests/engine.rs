@@ -19,9 +19,10 @@ use sdlf_deploy::api::{
     TemplateSource,
 };
 use sdlf_deploy::engine::deploy::{AssetBytes, DeployOptions, Deployer, Event, Interrupts, Reporter, StackResult};
+use sdlf_deploy::engine::destroy::{Destroyed, destroy};
 use sdlf_diff::{ChangeSetAction, ChangeSetChange, Replacement};
 use sdlf_lake::assets::{Asset, StandInFingerprints};
-use sdlf_lake::output::{EnvironmentOutput, synth_environment};
+use sdlf_lake::output::{EnvironmentOutput, StackOutput, synth_environment};
 
 #[derive(Debug, Clone, Default)]
 struct FakeStack {
@@ -910,4 +911,27 @@ async fn ctrl_c_during_an_update_cancels_it_and_reports_the_rollback_and_during_
     );
     assert!(cloud.take_calls().contains(&"CancelUpdateStack".to_owned()));
     assert_eq!(cloud.stacks.lock().unwrap()[TEAM].template, before);
+}
+
+#[tokio::test(start_paused = true)]
+async fn ctrl_c_during_a_destroy_finishes_the_deletion_under_way_and_deletes_nothing_more() {
+    let cloud = FakeCloud::default();
+    let out = lake();
+    deploy(&cloud, &out, DeployOptions { protect: BTreeSet::new(), ..options() }).await;
+    let stacks: Vec<&StackOutput> = out.stacks.iter().collect();
+    let interrupts = Interrupts::default();
+    // Pressed as the first stack (the last in deploy order) starts deleting.
+    let progress = |_: &str, what: &str| {
+        if what == "deleting" {
+            interrupts.press();
+        }
+    };
+    let results = destroy(&cloud, &stacks, &cloud.listing(), &interrupts, progress).await.unwrap();
+    let (first, rest) = results.split_first().unwrap();
+    assert!(matches!(first.1, Destroyed::Deleted { .. }), "the deletion under way ends: {first:?}");
+    assert_eq!(cloud.status(&first.0), None);
+    for (stack, r) in rest {
+        assert_eq!(r, &Destroyed::Interrupted { state: "not deleted; left as it was".into() }, "{stack}");
+        assert!(cloud.status(stack).is_some(), "{stack} is still there");
+    }
 }

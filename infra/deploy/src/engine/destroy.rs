@@ -67,6 +67,10 @@ pub async fn destroy<S: Stacks>(
     let mut results: Vec<(String, Destroyed)> = Vec::new();
     for stack in stacks.iter().rev() {
         let name = stack.name.as_str();
+        if interrupts.count() > 0 {
+            results.push((name.to_owned(), Destroyed::Interrupted { state: "not deleted; left as it was".into() }));
+            continue;
+        }
         // A stack that imports from this one and is still there would break.
         let blocker = results.iter().find(|(dependent, r)| {
             !matches!(r, Destroyed::Deleted { .. } | Destroyed::NotDeployed)
@@ -82,10 +86,6 @@ pub async fn destroy<S: Stacks>(
         };
         if current.termination_protection {
             results.push((name.to_owned(), Destroyed::Protected));
-            continue;
-        }
-        if interrupts.count() > 0 {
-            results.push((name.to_owned(), Destroyed::Interrupted { state: "not deleted; left as it was".into() }));
             continue;
         }
         progress(name, "deleting");
