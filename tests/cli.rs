@@ -65,10 +65,12 @@ fn synth_json_prints_the_manifests() {
 }
 
 #[test]
-fn synth_of_an_unknown_environment_is_refused_with_exit_3() {
+fn an_unknown_environment_is_a_usage_error_with_exit_2() {
     let out_dir = scratch("synth-unknown");
     let out = sdlf(&["synth", "--env", "staging", "--out", out_dir.to_str().unwrap()]);
-    assert_eq!(out.status.code(), Some(sdlf::exit::INVALID.into()));
+    assert_eq!(out.status.code(), Some(sdlf::exit::USAGE.into()));
+    let listed = sdlf(&["list", "--env", "staging"]);
+    assert_eq!(listed.status.code(), Some(sdlf::exit::USAGE.into()), "{}", text(&listed.stderr));
     assert!(text(&out.stderr).contains("the lake defines no environment `staging`"), "{}", text(&out.stderr));
     assert!(!out_dir.exists(), "nothing written");
 }
@@ -194,4 +196,41 @@ fn review_of_results_posts_the_verdict_and_fails_the_check_after_posting() {
     assert_eq!(invalid.status.code(), Some(sdlf::exit::CHANGES.into()));
     assert!(comment().contains("error: dataset `x`: unknown pipeline `y`"), "{}", comment());
     assert!(text(&invalid.stderr).contains("the plan could not be computed (exit 3)"), "{}", text(&invalid.stderr));
+}
+
+#[test]
+fn list_shows_the_stacks_in_deploy_order_with_their_dependencies() {
+    let out = sdlf(&["list", "--env", "dev"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    insta::assert_snapshot!(text(&out.stdout));
+    let json = sdlf(&["list", "--env", "dev", "--json"]);
+    let stacks: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    let names: Vec<&str> = stacks.as_array().unwrap().iter().map(|s| s["name"].as_str().unwrap()).collect();
+    for (i, s) in stacks.as_array().unwrap().iter().enumerate() {
+        for d in s["depends_on"].as_array().unwrap() {
+            assert!(names[..i].contains(&d.as_str().unwrap()), "{d} comes before {}", names[i]);
+        }
+    }
+}
+
+#[test]
+fn completions_are_printed_for_each_shell_and_every_flag_has_help() {
+    for shell in ["bash", "zsh", "fish"] {
+        let out = sdlf(&["completions", shell]);
+        assert_eq!(out.status.code(), Some(0), "{shell}: {}", text(&out.stderr));
+        let script = text(&out.stdout);
+        assert!(script.contains("redrive") && script.contains("allow-replace"), "{shell}: {script}");
+    }
+    let bad = sdlf(&["completions", "tcsh"]);
+    assert_eq!(bad.status.code(), Some(sdlf::exit::USAGE.into()));
+    // Every argument of every command says what it is for.
+    let cli = <sdlf::Cli as clap::CommandFactory>::command();
+    for command in cli.get_subcommands() {
+        for arg in command.get_arguments() {
+            let id = arg.get_id().as_str();
+            if id != "help" && id != "version" {
+                assert!(arg.get_help().is_some(), "sdlf {} --{id} has no help text", command.get_name());
+            }
+        }
+    }
 }

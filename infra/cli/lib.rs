@@ -17,6 +17,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
+use sdlf_lake::names::DefinitionError;
 use sdlf_lake::stacks::SynthError;
 use sdlf_local::LocalError;
 
@@ -48,7 +49,7 @@ pub mod exit {
     long_about = "Defines the data lake's CloudFormation stacks in Rust, synthesizes them, \
                   compares them with what is deployed and deploys them through change sets.\n\n\
                   Exit codes: 0 success (including no changes), 1 differences found (diff --fail), \
-                  2 usage error (flags, stack names, --yes needed, wrong account or region), \
+                  2 usage error (flags, stack or environment names, --yes needed, wrong account or region), \
                   3 refused (invalid definition or template, or data loss without --allow-replace), \
                   4 AWS operation (or posting the plan comment) failed, 5 local file error, 130 interrupted."
 )]
@@ -75,6 +76,16 @@ pub enum Command {
     Local(local::LocalArgs),
     /// Post the plan on a pull request as its one plan comment, updated in place on later runs.
     Review(review::ReviewArgs),
+    /// List an environment's stacks in deploy order, with the stacks each depends on.
+    List(synth::ListArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish or powershell).
+    Completions(CompletionsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell, e.g. `sdlf completions bash > ~/.local/share/bash-completion/completions/sdlf`.
+    pub shell: clap_complete::Shell,
 }
 
 #[derive(Debug, Args)]
@@ -140,6 +151,13 @@ impl CliError {
 
     pub fn exit_code(&self) -> u8 {
         match self {
+            // Naming an environment the lake does not define is a wrong argument, like an
+            // unknown stack name.
+            CliError::Synth(SynthError::Definition(errors))
+                if errors.iter().all(|e| matches!(e, DefinitionError::UnknownEnvironment(_))) =>
+            {
+                exit::USAGE
+            }
             CliError::Synth(_) => exit::INVALID,
             CliError::Io { .. } => exit::IO,
             CliError::Select(_)
@@ -177,6 +195,12 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Redrive(args) => redrive::run(&args),
         Command::Local(args) => local::run(&args),
         Command::Review(args) => review::run(&args),
+        Command::List(args) => synth::run_list(&args),
+        Command::Completions(args) => {
+            let mut command = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(args.shell, &mut command, "sdlf", &mut std::io::stdout());
+            Ok(ExitCode::from(exit::OK))
+        }
     }
 }
 

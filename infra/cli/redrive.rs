@@ -32,10 +32,13 @@ pub struct RedriveArgs {
     /// Environment of the lake definition.
     #[arg(long, short, default_value = "dev")]
     pub env: String,
+    /// Team that owns the pipeline.
     #[arg(long)]
     pub team: String,
+    /// Pipeline whose stage is redriven.
     #[arg(long)]
     pub pipeline: String,
+    /// Stage whose dead letters go back.
     #[arg(long, value_enum)]
     pub stage: Stage,
     /// Print the result as JSON.

@@ -7,7 +7,7 @@ use sdlf_lake::Lake;
 use sdlf_lake::assets::Fingerprints;
 use sdlf_lake::output::{EnvironmentOutput, synth_environment};
 
-use crate::CliError;
+use crate::{CliError, exit};
 
 /// Synthesizes the named environment, or every environment of the lake.
 pub fn synthesize(
@@ -109,4 +109,39 @@ mod tests {
         assert_eq!(super::thousands(1000), "1,000");
         assert_eq!(super::thousands(1234567), "1,234,567");
     }
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ListArgs {
+    /// Environment of the lake definition (dev, test, prod or local).
+    #[arg(long, short, default_value = "dev")]
+    pub env: String,
+    /// Print as JSON: each stack, in deploy order, with the stacks it depends on.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `sdlf list`: the environment's stacks in deploy order, as `cdk ls` lists them, with what
+/// each depends on; no AWS involved.
+pub fn run_list(args: &ListArgs) -> Result<std::process::ExitCode, CliError> {
+    let (_, output) = crate::session::synthesize(&args.env)?;
+    if args.json {
+        let stacks: Vec<serde_json::Value> =
+            output.stacks.iter().map(|s| serde_json::json!({"name": s.name, "depends_on": s.depends_on})).collect();
+        println!("{}", serde_json::to_string_pretty(&stacks).expect("JSON values serialize"));
+    } else {
+        print!("{}", render_list(&output));
+    }
+    Ok(std::process::ExitCode::from(exit::OK))
+}
+
+/// One line per stack in deploy order: its name, then the stacks it depends on.
+pub fn render_list(output: &EnvironmentOutput) -> String {
+    let width = output.stacks.iter().map(|s| s.name.len()).max().unwrap_or(0).max("STACK".len());
+    let mut text = format!("{:width$}  DEPENDS ON\n", "STACK");
+    for s in &output.stacks {
+        let depends = if s.depends_on.is_empty() { "-".to_owned() } else { s.depends_on.join(", ") };
+        let _ = writeln!(text, "{:width$}  {depends}", s.name);
+    }
+    text
 }
