@@ -234,3 +234,14 @@ fn completions_are_printed_for_each_shell_and_every_flag_has_help() {
         }
     }
 }
+
+#[test]
+fn destroy_and_a_deploy_without_a_terminal_never_pick_an_environment_themselves() {
+    let destroy = sdlf(&["destroy", "--yes"]);
+    assert_eq!(destroy.status.code(), Some(sdlf::exit::USAGE.into()));
+    assert!(text(&destroy.stderr).contains("--env <ENV>"), "{}", text(&destroy.stderr));
+    // The tests run without a terminal.
+    let deploy = sdlf(&["deploy", "--yes"]);
+    assert_eq!(deploy.status.code(), Some(sdlf::exit::USAGE.into()));
+    assert!(text(&deploy.stderr).contains("deploy without a terminal needs --env"), "{}", text(&deploy.stderr));
+}

@@ -18,9 +18,10 @@ use crate::{CliError, exit, session};
 
 #[derive(Debug, Args)]
 pub struct DeployArgs {
-    /// Environment of the lake definition (dev, test, prod or local).
-    #[arg(long, short, default_value = "dev")]
-    pub env: String,
+    /// Environment of the lake definition (dev, test, prod or local); on a terminal `dev`
+    /// when not given, elsewhere required.
+    #[arg(long, short)]
+    pub env: Option<String>,
     /// Stacks to deploy, with the stacks they depend on (default: all).
     pub stacks: Vec<String>,
     /// Deploy only the named stacks, not the stacks they depend on.
@@ -188,11 +189,24 @@ fn ask(out: &Mutex<std::io::Stdout>, question: &str) -> bool {
     matches!(answer.trim(), "y" | "Y" | "yes" | "Yes")
 }
 
+/// The environment to deploy: the one named, else `dev` when a person at a terminal will see
+/// it in the plans and confirm; without a terminal a deploy never picks one itself.
+fn environment_named(args: &DeployArgs) -> Result<String, CliError> {
+    match &args.env {
+        Some(env) => Ok(env.clone()),
+        None if std::io::stdin().is_terminal() && std::io::stdout().is_terminal() => Ok("dev".to_owned()),
+        None => Err(CliError::Usage(
+            "deploy without a terminal needs --env: name the environment to deploy (dev, test, prod or local)".into(),
+        )),
+    }
+}
+
 pub fn run(args: &DeployArgs) -> Result<ExitCode, CliError> {
-    let (lake, output) = session::synthesize(&args.env)?;
+    let env_name = environment_named(args)?;
+    let (lake, output) = session::synthesize(&env_name)?;
     let env = session::environment(&lake, &output);
     let direction = if args.exclusively { Direction::Exclusively } else { Direction::Dependencies };
-    let selected = select(&sdlf_deploy::select::nodes(&output), &args.env, &args.stacks, direction)?;
+    let selected = select(&sdlf_deploy::select::nodes(&output), &env_name, &args.stacks, direction)?;
     debug_assert_eq!(output.assets_bucket, sdlf_lake::Names::new(&lake, env).bucket(Layer::Artifacts));
     let protect = sdlf_lake::protection::protected_stacks(&lake, env);
     deploy_output(env, &output, &selected, protect, args)

@@ -13,8 +13,9 @@ use crate::{CliError, exit, session};
 
 #[derive(Debug, Args)]
 pub struct DestroyArgs {
-    /// Environment of the lake definition (dev, test, prod or local).
-    #[arg(long, short, default_value = "dev")]
+    /// Environment of the lake definition (dev, test, prod or local); always named: a
+    /// deletion never picks an environment itself.
+    #[arg(long, short)]
     pub env: String,
     /// Stacks to delete, with the stacks that depend on them (default: all).
     pub stacks: Vec<String>,

@@ -35,7 +35,7 @@ pub fn run(args: &LocalArgs) -> Result<ExitCode, CliError> {
         sdlf_local::emulator::start(&root, LOCAL_ENDPOINT)?;
     }
     let deployed = crate::deploy::run(&DeployArgs {
-        env: env.name.clone(),
+        env: Some(env.name.clone()),
         stacks: Vec::new(),
         exclusively: false,
         yes: true,
