@@ -245,3 +245,14 @@ fn destroy_and_a_deploy_without_a_terminal_never_pick_an_environment_themselves(
     assert_eq!(deploy.status.code(), Some(sdlf::exit::USAGE.into()));
     assert!(text(&deploy.stderr).contains("deploy without a terminal needs --env"), "{}", text(&deploy.stderr));
 }
+
+#[test]
+fn a_local_file_that_cannot_be_written_exits_5_naming_it() {
+    let dir = scratch("synth-into-a-file");
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("not-a-directory");
+    std::fs::write(&file, "x").unwrap();
+    let out = sdlf(&["synth", "--env", "dev", "--out", file.join("out").to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(sdlf::exit::IO.into()), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("not-a-directory/out"), "{}", text(&out.stderr));
+}

@@ -9,7 +9,7 @@
 use sdlf_testkit::Emulator;
 
 mod common;
-use common::{deployed_unchanged, sdlf, sdlf_interrupted, sdlf_until, text};
+use common::{deployed_unchanged, sdlf, sdlf_interrupted, sdlf_until, sdlf_with, text};
 
 #[test]
 fn the_lake_deploys_to_the_emulator_and_a_second_deploy_changes_nothing() {
@@ -29,6 +29,26 @@ fn the_lake_deploys_to_the_emulator_and_a_second_deploy_changes_nothing() {
     assert!(comment <= 10_240 && md.starts_with("## sdlf plan\n"), "{comment} bytes:\n{md}");
     assert!(md.contains("| `local` | 8 of 8 |"), "{md}");
     assert_eq!(md.matches("<details>").count(), md.matches("</details>").count(), "{md}");
+
+    // Nobody to ask and no --yes: nothing is executed (exit 2), and the empty stack of the
+    // create change set is gone again.
+    let unasked = sdlf(&emulator, &["deploy", "--env", "local"]);
+    assert_eq!(unasked.status.code(), Some(2), "{}", text(&unasked));
+    assert!(text(&unasked).contains("nobody to ask (no terminal); pass --yes to proceed"), "{}", text(&unasked));
+    // Credentials of another account than the environment's: refused before anything (exit 2).
+    // (The emulator's own credentials, as a profile of another account would give.)
+    let keys = [("AWS_ACCESS_KEY_ID", "test"), ("AWS_SECRET_ACCESS_KEY", "test")];
+    let elsewhere = sdlf_with(&emulator, &["deploy", "--env", "dev", "--yes"], &keys);
+    assert_eq!(elsewhere.status.code(), Some(2), "{}", text(&elsewhere));
+    assert!(
+        text(&elsewhere)
+            .contains("is account 111111111111, but the credentials are for account 000000000000; nothing was done"),
+        "{}",
+        text(&elsewhere)
+    );
+    let none = sdlf(&emulator, &["status", "--env", "local", "--json"]);
+    let none: serde_json::Value = serde_json::from_slice(&none.stdout).unwrap();
+    assert!(none.as_array().unwrap().iter().all(|s| s["status"].is_null()), "nothing deployed: {none}");
 
     let deploy = ["deploy", "--env", "local", "--yes"];
     // Foundations, catalog, two teams, two pipelines, two datasets.

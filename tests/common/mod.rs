@@ -12,6 +12,11 @@ pub fn sdlf(emulator: &Emulator, args: &[&str]) -> Output {
     command(emulator, args).output().expect("the sdlf binary runs")
 }
 
+/// As [`sdlf`], with `vars` set in its environment too.
+pub fn sdlf_with(emulator: &Emulator, args: &[&str], vars: &[(&str, &str)]) -> Output {
+    command(emulator, args).envs(vars.iter().copied()).output().expect("the sdlf binary runs")
+}
+
 fn command(emulator: &Emulator, args: &[&str]) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_sdlf"));
     cmd.args(args).env("AWS_ENDPOINT_URL", &emulator.url).env_remove("AWS_PROFILE").env_remove("AWS_REGION");

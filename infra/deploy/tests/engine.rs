@@ -12,8 +12,6 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Mutex;
 
-use sdlf_cfn::SpecLookup;
-use sdlf_cfn_types::Registry;
 use sdlf_deploy::api::{
     ApiError, ChangeSetRequest, ChangeSetState, ChangeSetSummary, DeployedStack, Objects, Queues, StackEvent, Stacks,
     TemplateSource,
@@ -68,6 +66,10 @@ struct FakeCloud {
     /// sweeps this run's change set away (CloudFormation deletes a stack's other change sets
     /// when it executes one).
     interloper: Mutex<Option<String>>,
+    /// Stacks whose deletion fails (DELETE_FAILED), as a bucket with objects does.
+    failing_deletes: Mutex<BTreeSet<String>>,
+    /// Every PutObject key, in order.
+    puts: Mutex<Vec<String>>,
 }
 
 impl FakeCloud {
@@ -170,19 +172,27 @@ fn resources(body: &str) -> BTreeMap<String, serde_json::Value> {
     v["Resources"].as_object().map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect()).unwrap_or_default()
 }
 
-/// As CloudFormation decides it: a changed property the schema marks create-only replaces.
+/// The create-only properties of the types these tests change, as the CloudFormation resource
+/// reference documents them ("Update requires: Replacement"). Test data of the fake's own, not
+/// the resource specs the code under test reads: the fake answers as CloudFormation would, so
+/// a wrong spec in the code shows up as a disagreement instead of agreeing with itself.
+const CREATE_ONLY: &[(&str, &str)] = &[
+    ("AWS::S3::Bucket", "BucketName"),
+    ("AWS::SQS::Queue", "QueueName"),
+    ("AWS::SQS::Queue", "FifoQueue"),
+    ("AWS::DynamoDB::Table", "TableName"),
+    ("AWS::Lambda::Function", "FunctionName"),
+];
+
+/// As CloudFormation decides it: a changed create-only property replaces.
 fn replacement(old: &serde_json::Value, new: &serde_json::Value) -> Replacement {
-    let spec = Registry.spec(new["Type"].as_str().unwrap_or_default());
+    let resource_type = new["Type"].as_str().unwrap_or_default();
     let (o, n) = (&old["Properties"], &new["Properties"]);
     let keys: BTreeSet<&String> = o.as_object().into_iter().chain(n.as_object()).flat_map(|m| m.keys()).collect();
-    let replaces = keys.into_iter().filter(|k| o.get(k.as_str()) != n.get(k.as_str())).any(|k| {
-        spec.is_some_and(|s| {
-            s.replace_always
-                .iter()
-                .map(|p| p.trim_start_matches('/'))
-                .any(|p| p == k || p.starts_with(&format!("{k}/")))
-        })
-    });
+    let replaces = keys
+        .into_iter()
+        .filter(|k| o.get(k.as_str()) != n.get(k.as_str()))
+        .any(|k| CREATE_ONLY.contains(&(resource_type, k.as_str())));
     if replaces { Replacement::True } else { Replacement::False }
 }
 
@@ -362,6 +372,13 @@ impl Stacks for FakeCloud {
 
     async fn delete_stack(&self, stack: &str) -> Result<(), ApiError> {
         self.call("DeleteStack");
+        if self.failing_deletes.lock().unwrap().contains(stack) {
+            let mut stacks = self.stacks.lock().unwrap();
+            let s = stacks.get_mut(stack).unwrap();
+            self.event(s, "DataBucket", "DELETE_FAILED", Some("The bucket you tried to delete is not empty"));
+            s.status = "DELETE_FAILED".into();
+            return Ok(());
+        }
         self.stacks.lock().unwrap().remove(stack);
         Ok(())
     }
@@ -395,6 +412,7 @@ impl Objects for FakeCloud {
 
     async fn put(&self, _bucket: &str, key: &str, body: Vec<u8>) -> Result<(), ApiError> {
         self.call("PutObject");
+        self.puts.lock().unwrap().push(key.into());
         self.objects.lock().unwrap().insert(key.into(), body);
         Ok(())
     }
@@ -934,4 +952,95 @@ async fn ctrl_c_during_a_destroy_finishes_the_deletion_under_way_and_deletes_not
         assert_eq!(r, &Destroyed::Interrupted { state: "not deleted; left as it was".into() }, "{stack}");
         assert!(cloud.status(stack).is_some(), "{stack} is still there");
     }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_template_over_the_inline_limit_goes_through_the_artifacts_bucket_by_url() {
+    let cloud = FakeCloud::default();
+    let out = lake();
+    deploy(&cloud, &out, options()).await;
+    let requests = cloud.requests.lock().unwrap().clone();
+    let large: Vec<&StackOutput> = out.stacks.iter().filter(|s| s.needs_upload).collect();
+    assert!(!large.is_empty(), "the example lake has stacks over 51,200 bytes");
+    for stack in &out.stacks {
+        let request = requests.iter().find(|r| r.stack == stack.name).unwrap();
+        match (&request.template, stack.needs_upload) {
+            (TemplateSource::Url(url), true) => {
+                let key = format!("templates/{}.json", sdlf_deploy::naming::content_hash(&stack.body));
+                assert_eq!(url, &format!("http://s3/{}/{key}", out.assets_bucket), "{}", stack.name);
+                let uploaded = cloud.objects.lock().unwrap()[&key].clone();
+                assert_eq!(uploaded, stack.body.as_bytes(), "{}: the object is the template", stack.name);
+            }
+            (TemplateSource::Body(body), false) => assert_eq!(body, &stack.body),
+            (other, large) => panic!("{}: over the limit: {large}, but sent as {other:?}", stack.name),
+        }
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn each_asset_is_uploaded_once_and_not_again_when_the_bucket_holds_it() {
+    let cloud = FakeCloud::default();
+    let out = lake();
+    deploy(&cloud, &out, options()).await;
+    let assets: Vec<String> = out.assets().iter().map(|(a, _)| a.s3_key()).collect();
+    let puts = std::mem::take(&mut *cloud.puts.lock().unwrap());
+    for key in &assets {
+        let n = puts.iter().filter(|p| *p == key).count();
+        assert_eq!(n, 1, "{key} uploaded {n} times, though {} stacks use it", out.assets().len());
+    }
+    // A changed pipeline stack is deployed again; its packages are in the bucket already.
+    let mut changed = out.clone();
+    let pipeline = changed.stacks.iter_mut().find(|s| s.name == PIPELINE).unwrap();
+    let mut body: serde_json::Value = serde_json::from_str(&pipeline.body).unwrap();
+    let function =
+        body["Resources"].as_object_mut().unwrap().values_mut().find(|r| r["Type"] == "AWS::Lambda::Function").unwrap();
+    function["Properties"]["Description"] = "edited".into();
+    pipeline.body = serde_json::to_string_pretty(&body).unwrap();
+    let results: BTreeMap<String, StackResult> = deploy(&cloud, &changed, options()).await.into_iter().collect();
+    assert_eq!(results[PIPELINE], StackResult::Deployed, "{results:?}");
+    let again = cloud.puts.lock().unwrap().clone();
+    assert!(again.iter().all(|k| !assets.contains(k)), "no asset uploaded again: {again:?}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn destroy_keeps_a_protected_stack_and_what_a_stack_still_there_imports_from_and_lists_what_it_retains() {
+    let cloud = FakeCloud::default();
+    let dev = synth_environment(&sdlf_pipelines::lake(), "dev", &StandInFingerprints).unwrap();
+    let foundations = "anycompany-datalake-dev-foundations";
+    let pipeline = "anycompany-datalake-dev-pipeline-engineering-main";
+    let dataset = "anycompany-datalake-dev-dataset-engineering-legislators";
+    let options = DeployOptions { protect: BTreeSet::from([foundations.to_owned()]), ..options() };
+    let results = deploy(&cloud, &dev, options).await;
+    assert!(results.iter().all(|(_, r)| r.is_success()), "{results:?}");
+    cloud.failing_deletes.lock().unwrap().insert(dataset.into());
+
+    let stacks: Vec<&StackOutput> = dev.stacks.iter().collect();
+    let destroy_all = || async {
+        let results = destroy(&cloud, &stacks, &cloud.listing(), &Interrupts::default(), |_, _| {}).await.unwrap();
+        results.into_iter().collect::<BTreeMap<String, Destroyed>>()
+    };
+    let results = destroy_all().await;
+    let Destroyed::Failed { status, reasons } = &results[dataset] else { panic!("{results:?}") };
+    assert_eq!(status, "DELETE_FAILED");
+    assert_eq!(reasons, &["DataBucket (AWS::Test::Thing): The bucket you tried to delete is not empty".to_owned()]);
+    assert_eq!(
+        results[pipeline],
+        Destroyed::Blocked { dependent: dataset.into() },
+        "the dataset still imports from it"
+    );
+    assert_eq!(cloud.status(pipeline).as_deref(), Some("CREATE_COMPLETE"));
+    assert_eq!(results[foundations], Destroyed::Blocked { dependent: dataset.into() });
+    // In a real account the data stays: a deleted team stack keeps its key.
+    let Destroyed::Deleted { retained } = &results["anycompany-datalake-dev-team-marketing"] else {
+        panic!("{results:?}")
+    };
+    assert!(retained.iter().any(|r| r.resource_type == "AWS::KMS::Key"), "{retained:?}");
+
+    // Once the dataset can go, everything goes but the protected foundations.
+    cloud.failing_deletes.lock().unwrap().clear();
+    cloud.stacks.lock().unwrap().get_mut(dataset).unwrap().status = "CREATE_COMPLETE".into();
+    let results = destroy_all().await;
+    assert_eq!(results[foundations], Destroyed::Protected);
+    assert_eq!(cloud.status(foundations).as_deref(), Some("CREATE_COMPLETE"));
+    assert!(cloud.listing().len() == 1, "{:?}", cloud.listing().keys());
 }
