@@ -385,9 +385,14 @@ impl Stacks for FakeCloud {
 
     async fn cancel_update(&self, stack: &str) -> Result<(), ApiError> {
         self.call("CancelUpdateStack");
-        // The update in progress is rolled back: the template stays as it was.
-        if self.in_progress.lock().unwrap().remove(stack).is_some() {
-            self.stacks.lock().unwrap().get_mut(stack).unwrap().status = "UPDATE_ROLLBACK_COMPLETE".into();
+        // The update in progress is rolled back (done after one more look): the template
+        // stays as it was.
+        let mut in_progress = self.in_progress.lock().unwrap();
+        if in_progress.remove(stack).is_some() {
+            let mut stacks = self.stacks.lock().unwrap();
+            let s = stacks.get_mut(stack).unwrap();
+            s.status = "UPDATE_ROLLBACK_IN_PROGRESS".into();
+            in_progress.insert(stack.into(), ("UPDATE_ROLLBACK_COMPLETE".into(), s.template.clone()));
         }
         Ok(())
     }
@@ -451,6 +456,8 @@ impl Reporter for Log<'_> {
             Event::Executing { stack, .. } => format!("{stack}: executing"),
             Event::Cancelling { stack } => format!("{stack}: cancelling"),
             Event::CannotCancel { stack } => format!("{stack}: cannot cancel"),
+            Event::Waiting { stack, status } => format!("{stack}: waiting ({status})"),
+            Event::Detached { stack } => format!("{stack}: detached"),
             Event::NoChanges { stack } => format!("{stack}: no changes"),
             Event::Plan { stack, diff } => format!("{stack}: plan {}", diff.plan()),
             Event::Finished { stack, status, .. } => format!("{stack}: {status}"),
@@ -466,7 +473,8 @@ impl Reporter for Log<'_> {
         self.lines.lock().unwrap().push(line);
     }
 
-    fn confirm(&self, _question: &str) -> bool {
+    fn confirm(&self, question: &str) -> bool {
+        self.lines.lock().unwrap().push(format!("asked: {question}"));
         self.answer
     }
 }
@@ -1043,4 +1051,122 @@ async fn destroy_keeps_a_protected_stack_and_what_a_stack_still_there_imports_fr
     assert_eq!(results[foundations], Destroyed::Protected);
     assert_eq!(cloud.status(foundations).as_deref(), Some("CREATE_COMPLETE"));
     assert!(cloud.listing().len() == 1, "{:?}", cloud.listing().keys());
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_stack_busy_with_another_operation_is_waited_for_then_deployed() {
+    let cloud = FakeCloud::default();
+    let out = lake();
+    deploy(&cloud, &out, options()).await;
+    let mut changed = out.clone();
+    let team = changed.stacks.iter_mut().find(|s| s.name == TEAM).unwrap();
+    team.body = team.body.replace("SDLF team engineering", "SDLF team engineering (edited)");
+    // Someone else's update, which ends after one more look.
+    let before = cloud.stacks.lock().unwrap()[TEAM].template.clone();
+    cloud.stacks.lock().unwrap().get_mut(TEAM).unwrap().status = "UPDATE_IN_PROGRESS".into();
+    cloud.in_progress.lock().unwrap().insert(TEAM.into(), ("UPDATE_COMPLETE".into(), before));
+    let log = Log::default();
+    let interrupts = Interrupts::default();
+    let results: BTreeMap<String, StackResult> =
+        deploy_logged(&cloud, &cloud, &changed, options(), &log, &interrupts).await.into_iter().collect();
+    assert_eq!(results[TEAM], StackResult::Deployed, "{results:?}");
+    assert!(log.lines.lock().unwrap().contains(&format!("{TEAM}: waiting (UPDATE_IN_PROGRESS)")));
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_prompt_decides_for_a_change_set_and_for_recreating_a_failed_first_create() {
+    let cloud = FakeCloud::default();
+    let out = lake();
+    let asking = || DeployOptions { yes: false, interactive: true, ..options() };
+    let interrupts = Interrupts::default();
+    // No: nothing is executed, and the create change set's empty stack goes again.
+    let no = Log { answer: false, ..Log::default() };
+    let results = deploy_logged(&cloud, &cloud, &out, asking(), &no, &interrupts).await;
+    assert_eq!(results[0].1, StackResult::NotConfirmed { why: "declined".into() });
+    assert!(no.lines.lock().unwrap().contains(&format!("asked: Deploy these changes to {FOUNDATIONS}?")));
+    assert!(cloud.stacks.lock().unwrap().is_empty());
+    // Yes: deployed; a stack whose first create failed is asked about before it is deleted.
+    cloud.failing.lock().unwrap().insert((TEAM.into(), "TeamKey".into()));
+    let yes = Log { answer: true, ..Log::default() };
+    deploy_logged(&cloud, &cloud, &out, asking(), &yes, &interrupts).await;
+    assert_eq!(cloud.status(FOUNDATIONS).as_deref(), Some("CREATE_COMPLETE"));
+    assert_eq!(cloud.status(TEAM).as_deref(), Some("ROLLBACK_COMPLETE"));
+    cloud.failing.lock().unwrap().clear();
+    let keep = Log { answer: false, ..Log::default() };
+    let results: BTreeMap<String, StackResult> =
+        deploy_logged(&cloud, &cloud, &out, asking(), &keep, &interrupts).await.into_iter().collect();
+    assert_eq!(results[TEAM], StackResult::NotConfirmed { why: "declined".into() });
+    let question = format!(
+        "asked: Stack {TEAM} is in ROLLBACK_COMPLETE (its first create failed) and can only be deleted. Delete and \
+         create it again?"
+    );
+    assert!(keep.lines.lock().unwrap().contains(&question), "{:?}", keep.lines.lock().unwrap());
+    assert_eq!(cloud.status(TEAM).as_deref(), Some("ROLLBACK_COMPLETE"), "kept as it was");
+    let recreate = Log { answer: true, ..Log::default() };
+    let results: BTreeMap<String, StackResult> =
+        deploy_logged(&cloud, &cloud, &out, asking(), &recreate, &interrupts).await.into_iter().collect();
+    assert_eq!(results[TEAM], StackResult::Deployed);
+    assert_eq!(cloud.status(TEAM).as_deref(), Some("CREATE_COMPLETE"));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_second_ctrl_c_stops_following_and_leaves_the_operation_to_cloudformation() {
+    let cloud = FakeCloud { slow_updates: true, ..FakeCloud::default() };
+    let out = lake();
+    deploy(&cloud, &out, options()).await;
+    let mut changed = out.clone();
+    let team = changed.stacks.iter_mut().find(|s| s.name == TEAM).unwrap();
+    team.body = team.body.replace("SDLF team engineering", "SDLF team engineering (edited)");
+    let interrupts = Interrupts::default();
+    let pressed = format!("{TEAM}: executing");
+    let twice = Log { press: Some((&pressed, &interrupts)), ..Log::default() };
+    // Once as the update executes (it is cancelled), once more as the cancel is said: the
+    // rollback is left to CloudFormation.
+    let cancelled = format!("{TEAM}: cancelling");
+    let results: BTreeMap<String, StackResult> = {
+        let both = Twice { first: &twice, second: &cancelled, interrupts: &interrupts };
+        deploy_with_reporter(&cloud, &changed, &both, &interrupts).await
+    };
+    assert_eq!(results[TEAM], StackResult::Detached, "{results:?}");
+    assert!(twice.lines.lock().unwrap().contains(&format!("{TEAM}: detached")));
+}
+
+/// A [`Log`] that presses Ctrl-C once more when a line starting with `second` is logged.
+struct Twice<'a> {
+    first: &'a Log<'a>,
+    second: &'a str,
+    interrupts: &'a Interrupts,
+}
+
+impl Reporter for Twice<'_> {
+    fn report(&self, event: Event<'_>) {
+        self.first.report(event);
+        let last = self.first.lines.lock().unwrap().last().cloned().unwrap_or_default();
+        if last.starts_with(self.second) && self.interrupts.count() == 1 {
+            self.interrupts.press();
+        }
+    }
+
+    fn confirm(&self, question: &str) -> bool {
+        self.first.confirm(question)
+    }
+}
+
+async fn deploy_with_reporter(
+    cloud: &FakeCloud,
+    out: &EnvironmentOutput,
+    reporter: &impl Reporter,
+    interrupts: &Interrupts,
+) -> BTreeMap<String, StackResult> {
+    let d = Deployer {
+        stacks: cloud,
+        objects: cloud,
+        queues: cloud,
+        assets: &Bytes,
+        reporter,
+        interrupts,
+        options: options(),
+    };
+    let selected: Vec<String> = out.stacks.iter().map(|s| s.name.clone()).collect();
+    d.deploy(out, &selected, &cloud.listing()).await.into_iter().collect()
 }
