@@ -256,3 +256,55 @@ fn a_local_file_that_cannot_be_written_exits_5_naming_it() {
     assert_eq!(out.status.code(), Some(sdlf::exit::IO.into()), "{}", text(&out.stderr));
     assert!(text(&out.stderr).contains("not-a-directory/out"), "{}", text(&out.stderr));
 }
+
+/// Two template files: a queue whose visibility changes and whose name changes (a replacement).
+fn template_files(name: &str) -> (std::path::PathBuf, std::path::PathBuf) {
+    let dir = scratch(name);
+    std::fs::create_dir_all(&dir).unwrap();
+    let old = r#"{"Resources": {"Jobs": {"Type": "AWS::SQS::Queue", "Properties": {"QueueName": "jobs", "VisibilityTimeout": 30}}, "Topic": {"Type": "AWS::SNS::Topic"}}}"#;
+    let new = r#"{"Resources": {"Jobs": {"Type": "AWS::SQS::Queue", "Properties": {"QueueName": "jobs-2", "VisibilityTimeout": 60}}, "Bucket": {"Type": "AWS::S3::Bucket"}}}"#;
+    let (o, n) = (dir.join("old.json"), dir.join("new.json"));
+    std::fs::write(&o, old).unwrap();
+    std::fs::write(&n, new).unwrap();
+    (o, n)
+}
+
+#[test]
+fn diff_of_two_template_files_needs_no_aws_and_renders_as_a_stack_diff() {
+    let (old, new) = template_files("diff-files");
+    let (old, new) = (old.to_str().unwrap(), new.to_str().unwrap());
+    let out = sdlf(&["diff", old, new, "--fail"]);
+    assert_eq!(out.status.code(), Some(sdlf::exit::CHANGES.into()), "{}", text(&out.stderr));
+    insta::assert_snapshot!(text(&out.stdout));
+    let json = sdlf(&["diff", old, new, "--json"]);
+    assert_eq!(json.status.code(), Some(0), "{}", text(&json.stderr));
+    let parsed: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(parsed["stacks"][0]["plan"]["replace"], 1, "{parsed}");
+    let same = sdlf(&["diff", old, old, "--fail"]);
+    assert_eq!(same.status.code(), Some(0), "{}", text(&same.stdout));
+
+    let missing = sdlf(&["diff", old, "/nonexistent/new.json"]);
+    assert_eq!(missing.status.code(), Some(sdlf::exit::IO.into()));
+    let not_json = std::path::Path::new(old).with_file_name("bad.json");
+    std::fs::write(&not_json, "{ no").unwrap();
+    let bad = sdlf(&["diff", old, not_json.to_str().unwrap()]);
+    assert_eq!(bad.status.code(), Some(sdlf::exit::INVALID.into()));
+    assert!(text(&bad.stderr).contains("bad.json: not a CloudFormation template"), "{}", text(&bad.stderr));
+}
+
+#[test]
+fn colour_is_forced_by_clicolor_force_and_refused_by_no_color_and_the_flag() {
+    let (old, new) = template_files("diff-colour");
+    let (old, new) = (old.to_str().unwrap(), new.to_str().unwrap());
+    let run = |vars: &[(&str, &str)], extra: &[&str]| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_sdlf"));
+        cmd.args(["diff", old, new]).args(extra).env_remove("NO_COLOR").env_remove("CLICOLOR_FORCE");
+        text(&cmd.envs(vars.iter().copied()).output().unwrap().stdout)
+    };
+    let escape = "\u{1b}[";
+    assert!(!run(&[], &[]).contains(escape), "no terminal: no colour");
+    assert!(run(&[("CLICOLOR_FORCE", "1")], &[]).contains(escape));
+    assert!(!run(&[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")], &[]).contains(escape));
+    assert!(!run(&[("CLICOLOR_FORCE", "1")], &["--no-color"]).contains(escape));
+    assert!(!run(&[("CLICOLOR_FORCE", "1")], &[]).is_empty());
+}

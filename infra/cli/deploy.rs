@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 
 use clap::Args;
-use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use sdlf_deploy::engine::deploy::{DeployOptions, Deployer, Event, Interrupts, Reporter, StackResult};
 use sdlf_deploy::select::{Direction, select};
 use sdlf_diff::{Style, render_text};
@@ -225,9 +225,14 @@ pub fn deploy_output(
     let assets = sdlf_package::RepoAssets::new(crate::project_root()?);
     let on_terminal = std::io::stdout().is_terminal();
     let terminal = Terminal {
-        style: if on_terminal { Style::COLOUR } else { Style::PLAIN },
+        style: if crate::colour(on_terminal) { Style::COLOUR } else { Style::PLAIN },
         out: Mutex::new(std::io::stdout()),
-        bars: on_terminal.then(|| Bars { multi: MultiProgress::new(), stacks: Mutex::new(BTreeMap::new()) }),
+        // On the stream that is the terminal, so the lines printed above the bars (plans,
+        // failures) reach the user whatever stderr is redirected to.
+        bars: on_terminal.then(|| Bars {
+            multi: MultiProgress::with_draw_target(ProgressDrawTarget::stdout()),
+            stacks: Mutex::new(BTreeMap::new()),
+        }),
     };
     let interactive = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
 

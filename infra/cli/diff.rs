@@ -21,7 +21,8 @@ pub struct DiffArgs {
     /// (text and Markdown).
     #[arg(long = "env", short, value_name = "ENV", default_value = "dev")]
     pub envs: Vec<String>,
-    /// Stacks to compare (default: all of the environment).
+    /// Stacks to compare (default: all of the environment); or two template files, OLD.json
+    /// NEW.json, compared with each other without AWS (as `rain diff`).
     pub stacks: Vec<String>,
     /// template: compare templates only; change-set: ask CloudFormation too (its answer wins);
     /// auto: change sets where possible.
@@ -93,6 +94,11 @@ struct EnvironmentDiffs {
 
 pub fn run(args: &DiffArgs) -> Result<ExitCode, CliError> {
     let format = if args.json { Format::Json } else { args.format };
+    if let [old, new] = args.stacks.as_slice()
+        && [old, new].iter().all(|p| p.ends_with(".json") || Path::new(p).is_file())
+    {
+        return run_files(Path::new(old), Path::new(new), format, args);
+    }
     let single = args.envs.len() == 1;
     if !single && (format == Format::Json || args.json_out.is_some() || args.summary_out.is_some()) {
         return Err(CliError::Usage(
@@ -131,6 +137,29 @@ pub fn run(args: &DiffArgs) -> Result<ExitCode, CliError> {
     }
     let changed = all.iter().flat_map(|e| &e.diffs).any(|d| !d.is_empty());
     let refused = all.iter().flat_map(|e| e.refused.values()).any(|r| !r.is_empty());
+    Ok(ExitCode::from(exit_code(changed && args.fail, refused && args.fail_if_refused)))
+}
+
+/// `sdlf diff OLD.json NEW.json`: two template files, no AWS; the diff is named after NEW.
+fn run_files(old: &Path, new: &Path, format: Format, args: &DiffArgs) -> Result<ExitCode, CliError> {
+    let read = |path: &Path| {
+        let body = std::fs::read_to_string(path).map_err(|e| CliError::io(path, e))?;
+        let mut template =
+            sdlf_cfn::parse(&body).map_err(|e| CliError::Template { path: path.to_owned(), problem: e.to_string() })?;
+        template.name = path.file_stem().map_or_else(String::new, |s| s.to_string_lossy().into_owned());
+        Ok::<_, CliError>(template)
+    };
+    let (old, new) = (read(old)?, read(new)?);
+    let diff = sdlf_diff::diff(Some(&old), &new, &sdlf_cfn_types::Registry);
+    let refused = BTreeMap::from([(diff.stack.clone(), sdlf_deploy::guard::at_review(&diff))]);
+    let changed = !diff.is_empty();
+    let all = [EnvironmentDiffs { environment: "files".into(), diffs: vec![diff], refused }];
+    let rendered = render(&all, format, args);
+    match &args.out {
+        Some(path) => std::fs::write(path, rendered).map_err(|e| CliError::io(path, e))?,
+        None => print!("{rendered}"),
+    }
+    let refused = all[0].refused.values().any(|r| !r.is_empty());
     Ok(ExitCode::from(exit_code(changed && args.fail, refused && args.fail_if_refused)))
 }
 
@@ -195,7 +224,7 @@ fn render(all: &[EnvironmentDiffs], format: Format, args: &DiffArgs) -> String {
             render_markdown(&plans, &options)
         }
         Format::Text => {
-            let colour = args.out.is_none() && std::io::stdout().is_terminal();
+            let colour = args.out.is_none() && crate::colour(std::io::stdout().is_terminal());
             let style = if colour { Style::COLOUR } else { Style::PLAIN };
             let texts: Vec<String> = all
                 .iter()

@@ -56,6 +56,33 @@ pub mod exit {
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// No colour in the output (as NO_COLOR does); CLICOLOR_FORCE forces it where there is
+    /// no terminal.
+    #[arg(long = "no-color", global = true)]
+    pub no_color: bool,
+}
+
+/// `--no-color`, set once from the command line.
+static NO_COLOR_FLAG: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+
+/// Whether output going to a stream that is (or is not) a terminal is coloured: never with
+/// `--no-color` or `NO_COLOR` (no-color.org), always with `CLICOLOR_FORCE` (other than `0`),
+/// else only on a terminal.
+pub fn colour(terminal: bool) -> bool {
+    let flag = NO_COLOR_FLAG.get().copied().unwrap_or(false);
+    colour_choice(terminal, flag, std::env::var_os("NO_COLOR"), std::env::var_os("CLICOLOR_FORCE"))
+}
+
+fn colour_choice(
+    terminal: bool,
+    flag: bool,
+    no_color: Option<std::ffi::OsString>,
+    force: Option<std::ffi::OsString>,
+) -> bool {
+    if flag || no_color.is_some_and(|v| !v.is_empty()) {
+        return false;
+    }
+    force.is_some_and(|v| !v.is_empty() && v != "0") || terminal
 }
 
 #[derive(Debug, Subcommand)]
@@ -142,6 +169,8 @@ pub enum CliError {
     Review(#[from] sdlf_cicd::review::CommentError),
     #[error("{0}")]
     Usage(String),
+    #[error("{path}: not a CloudFormation template sdlf reads: {problem}")]
+    Template { path: PathBuf, problem: String },
 }
 
 impl CliError {
@@ -158,7 +187,7 @@ impl CliError {
             {
                 exit::USAGE
             }
-            CliError::Synth(_) => exit::INVALID,
+            CliError::Synth(_) | CliError::Template { .. } => exit::INVALID,
             CliError::Io { .. } => exit::IO,
             CliError::Select(_)
             | CliError::WrongAccount { .. }
@@ -186,6 +215,7 @@ pub fn project_root() -> Result<PathBuf, CliError> {
 
 /// Runs one parsed command line.
 pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
+    let _ = NO_COLOR_FLAG.set(cli.no_color);
     match cli.command {
         Command::Synth(args) => run_synth(&args),
         Command::Diff(args) => diff::run(&args),
@@ -253,4 +283,22 @@ pub fn watch_interrupts(
         }
     });
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::colour_choice;
+
+    #[test]
+    fn colour_only_on_a_terminal_never_with_no_color_always_with_clicolor_force() {
+        let some = |v: &str| Some(std::ffi::OsString::from(v));
+        assert!(colour_choice(true, false, None, None));
+        assert!(!colour_choice(false, false, None, None));
+        assert!(!colour_choice(true, true, None, None), "--no-color");
+        assert!(!colour_choice(true, false, some("1"), None), "NO_COLOR");
+        assert!(colour_choice(true, false, some(""), None), "an empty NO_COLOR is unset");
+        assert!(colour_choice(false, false, None, some("1")), "CLICOLOR_FORCE");
+        assert!(!colour_choice(false, false, None, some("0")));
+        assert!(!colour_choice(false, false, some("1"), some("1")), "NO_COLOR wins");
+    }
 }
