@@ -169,3 +169,18 @@ fn the_emulator_dying_mid_deploy_ends_the_deploy_within_seconds_with_exit_4_and_
         "{said}"
     );
 }
+
+#[test]
+fn local_status_and_stop_act_on_the_emulator_local_uses_not_the_last_started() {
+    let (used, later) = (Emulator::start(), Emulator::start());
+    let status = sdlf(&used, &["local", "--status"]);
+    assert_eq!(status.status.code(), Some(0), "{}", text(&status));
+    assert!(text(&status).starts_with(&format!("running: {}", used.url)), "{}", text(&status));
+    let stop = sdlf(&used, &["local", "--stop"]);
+    assert_eq!(stop.status.code(), Some(0), "{}", text(&stop));
+    let status = sdlf(&used, &["local", "--status"]);
+    assert_eq!(status.status.code(), Some(1), "{}", text(&status));
+    assert!(text(&status).starts_with(&format!("not running: {}", used.url)), "{}", text(&status));
+    let other = sdlf(&later, &["local", "--status"]);
+    assert_eq!(other.status.code(), Some(0), "the instance started later still runs: {}", text(&other));
+}

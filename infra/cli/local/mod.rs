@@ -24,10 +24,27 @@ pub struct LocalArgs {
     /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,
+    /// Stop the emulator `sdlf local` uses (at AWS_ENDPOINT_URL, else 127.0.0.1:4566) instead.
+    #[arg(long, conflicts_with = "status")]
+    pub stop: bool,
+    /// Say whether the emulator `sdlf local` uses runs (exit 0) or not (exit 1) instead.
+    #[arg(long)]
+    pub status: bool,
 }
 
 pub fn run(args: &LocalArgs) -> Result<ExitCode, CliError> {
     let root = crate::project_root()?;
+    let endpoint = std::env::var("AWS_ENDPOINT_URL").unwrap_or_else(|_| LOCAL_ENDPOINT.to_owned());
+    if args.stop {
+        sdlf_local::emulator::stop(&root, &endpoint)?;
+        println!("stopped: {endpoint}");
+        return Ok(ExitCode::from(exit::OK));
+    }
+    if args.status {
+        let (running, said) = sdlf_local::emulator::status(&root, &endpoint)?;
+        println!("{said}");
+        return Ok(ExitCode::from(if running { exit::OK } else { exit::CHANGES }));
+    }
     let (lake, output) = session::synthesize("local")?;
     let env = session::environment(&lake, &output);
     let samples = sdlf_local::sample_files(&root.join(&args.samples))?;
