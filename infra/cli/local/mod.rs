@@ -83,7 +83,17 @@ pub fn run(args: &LocalArgs) -> Result<ExitCode, CliError> {
     } else {
         println!("\n{}", report.render_text());
     }
-    Ok(ExitCode::from(exit::OK))
+    // A run that left something without an outcome did not do its job, whatever it printed.
+    let unfinished = report.unfinished();
+    if unfinished.is_empty() {
+        return Ok(ExitCode::from(exit::OK));
+    }
+    eprintln!("\nNot finished within --timeout {} s:", args.timeout);
+    for u in &unfinished {
+        eprintln!("  {u}");
+    }
+    eprintln!("Look at the functions' logs on the emulator, or run again with a longer --timeout.");
+    Ok(ExitCode::from(exit::FAILED))
 }
 
 fn now_millis() -> i64 {

@@ -127,6 +127,26 @@ impl Report {
         counts
     }
 
+    /// What this run left unfinished: raw objects still without an outcome of stage A
+    /// (created, or still processing: a stage that timed out or an object no step ended), and
+    /// stage B executions still running. Empty when everything ended with an outcome.
+    pub fn unfinished(&self) -> Vec<String> {
+        let raw = self.rows.iter().filter(|r| r.get("stage").is_some_and(|s| s == "raw"));
+        let objects = raw.filter(|r| !status(r).is_some_and(CatalogStatus::is_past_stage_a)).map(|r| {
+            let get = |k: &str| r.get(k).map_or("", String::as_str);
+            format!("{}: {} (no outcome)", get(CATALOG_TABLE.partition_key), get(catalog::STATUS))
+        });
+        let batches = self.batches.iter().filter(|b| b.execution.is_some() && b.status.is_none()).map(|b| {
+            format!(
+                "stage B of {} ({}): execution {} still running",
+                b.dataset,
+                b.pipeline,
+                b.execution.as_deref().unwrap_or("")
+            )
+        });
+        objects.chain(batches).collect()
+    }
+
     /// Rows that failed or were not routed, with the reason.
     pub fn problems(&self) -> Vec<(&str, &str, &str)> {
         self.rows
@@ -244,6 +264,40 @@ mod tests {
         ];
         assert_eq!(stage_a_pending(&rows, &uploaded, since), ["s3://raw/b", "s3://raw/c"]);
         assert_eq!(stage_a_pending(&[], &uploaded, since).len(), 3, "no row yet");
+    }
+
+    #[test]
+    fn what_ended_without_an_outcome_is_unfinished() {
+        let batch = |status: Option<&str>| Batch {
+            dataset: "t/d".into(),
+            pipeline: "main".into(),
+            execution: Some("e-1".into()),
+            messages: 1,
+            status: status.map(str::to_owned),
+            record: None,
+        };
+        let mut report = Report {
+            catalog_table: "c".into(),
+            rows: vec![
+                row(&[("id", "s3://raw/a"), ("stage", "raw"), ("status", "processed-b")]),
+                row(&[("id", "s3://raw/b"), ("stage", "raw"), ("status", "empty"), ("reason", "0 bytes")]),
+                row(&[("id", "s3://raw/c"), ("stage", "raw"), ("status", "processing-a")]),
+                row(&[("id", "s3://stage/c"), ("stage", "stage"), ("status", "created")]),
+            ],
+            stage_bucket: "stage".into(),
+            stage_objects: Vec::new(),
+            stage_a: BTreeMap::new(),
+            batches: vec![batch(Some("SUCCEEDED")), batch(None)],
+            analytics_bucket: "analytics".into(),
+            analytics_objects: Vec::new(),
+        };
+        assert_eq!(
+            report.unfinished(),
+            ["s3://raw/c: processing-a (no outcome)", "stage B of t/d (main): execution e-1 still running"]
+        );
+        report.rows.remove(2);
+        report.batches.pop();
+        assert!(report.unfinished().is_empty());
     }
 
     #[test]
