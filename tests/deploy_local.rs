@@ -104,6 +104,13 @@ fn the_lake_deploys_to_the_emulator_and_a_second_deploy_changes_nothing() {
     // Nothing would be lost, so a pull request's check passes.
     let check = sdlf(&emulator, &["diff", "--env", "local", "--method", "template", "--fail-if-refused"]);
     assert_eq!(check.status.code(), Some(0), "{}", text(&check));
+    // The same, for programs: every stack, each with a plan of nothing.
+    let json = sdlf(&emulator, &["diff", "--env", "local", "--json", "--method", "template"]);
+    assert_eq!(json.status.code(), Some(0), "{}", text(&json));
+    let plan: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(plan["stacks"].as_array().unwrap().len(), stacks, "{plan}");
+    let nothing = serde_json::json!({"add": 0, "change": 0, "replace": 0, "may_replace": 0, "destroy": 0});
+    assert!(plan["stacks"].as_array().unwrap().iter().all(|s| s["plan"] == nothing), "{plan}");
 
     let diff = sdlf(
         &emulator,
@@ -119,6 +126,12 @@ fn the_lake_deploys_to_the_emulator_and_a_second_deploy_changes_nothing() {
         stacks.as_array().unwrap().iter().find(|s| s["name"] == name).map(|s| s["status"].clone()).unwrap()
     };
     assert_eq!(status_of("anycompany-datalake-local-catalog"), "CREATE_COMPLETE");
+    // The last update and the drift, as the README says `status` shows them.
+    let catalog = stacks.as_array().unwrap().iter().find(|s| s["name"] == "anycompany-datalake-local-catalog").unwrap();
+    assert!(catalog["lastUpdated"].as_str().is_some_and(|t| t.starts_with("20")), "{catalog}");
+    assert!(catalog.get("drift").is_some() && catalog.get("outputs").is_some(), "{catalog}");
+    let table = sdlf(&emulator, &["status", "--env", "local"]);
+    assert!(text(&table).contains("LAST UPDATE") && text(&table).contains("DRIFT"), "{}", text(&table));
     assert_eq!(status_of("anycompany-datalake-local-dataset-engineering-legislators"), "CREATE_COMPLETE");
 
     // A dataset's stack takes its config row along.

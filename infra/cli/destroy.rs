@@ -165,6 +165,14 @@ pub fn run_status(args: &StatusArgs) -> Result<ExitCode, CliError> {
             None => println!("{:<width$}  {:<28}  {:<24}  -", s.name, "not deployed", "-"),
         }
     }
+    for (name, d) in output.stacks.iter().filter_map(|s| Some((&s.name, deployed.get(&s.name)?))) {
+        if !d.outputs.is_empty() {
+            println!("\nOutputs of {name}:");
+            for (key, value) in &d.outputs {
+                println!("  {key} = {value}");
+            }
+        }
+    }
     Ok(ExitCode::from(exit::OK))
 }
 
