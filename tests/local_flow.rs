@@ -20,6 +20,13 @@ use serde_json::{Value, json};
 fn run_local(emulator: &Emulator) -> Value {
     let out = sdlf(emulator, &["local", "--json", "--timeout", "120"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    // A compact account of the deploy: a line per stack, no plans or events (those are for -v).
+    let said = text(&out);
+    assert!(!said.contains("IAM Statement Changes") && !said.contains("CREATE_IN_PROGRESS"), "{said}");
+    let foundations = "anycompany-datalake-local-foundations: ";
+    let line = said.lines().find(|l| l.starts_with(foundations)).unwrap_or_else(|| panic!("{said}"));
+    let rest = &line[foundations.len()..];
+    assert!(rest == "unchanged" || (rest.starts_with("created (39 resources, ") && rest.ends_with(" s)")), "{line}");
     let stdout = String::from_utf8_lossy(&out.stdout);
     // The deploy's own lines come first; the report is the last JSON document.
     let start = stdout.rfind("\n{").map_or(0, |i| i + 1);

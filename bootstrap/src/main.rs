@@ -190,6 +190,7 @@ fn run_deploy(args: &BootstrapArgs) -> Result<ExitCode, CliError> {
     let (home, output) = synthesize(&lake, &args.pipeline, review_webhook)?;
     let selected: Vec<String> = output.stacks.iter().map(|s| s.name.clone()).collect();
     let deploy = DeployArgs {
+        compact: false,
         env: Some(home.name.clone()),
         stacks: selected.clone(),
         exclusively: true,

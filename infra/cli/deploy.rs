@@ -44,6 +44,10 @@ pub struct DeployArgs {
     pub role_arn: Option<String>,
     #[command(flatten)]
     pub aws: AwsArgs,
+    /// A compact account (per stack: created, updated or unchanged, resources, time) instead of
+    /// every plan and event, unless -v; what `sdlf local` shows.
+    #[arg(skip)]
+    pub compact: bool,
 }
 
 /// Progress for people and for CI: on a terminal, a bar per executing stack (resources done
@@ -53,6 +57,12 @@ struct Terminal {
     style: Style,
     out: Mutex<std::io::Stdout>,
     bars: Option<Bars>,
+    /// The compact account (see [`DeployArgs::compact`] and `-q`).
+    compact: bool,
+    /// A person is asked about each plan, so plans are shown even in the compact account.
+    asks: bool,
+    /// When each executing stack started, and its resources.
+    started: Mutex<BTreeMap<String, (std::time::Instant, usize)>>,
 }
 
 /// A stack's bar and the last status of each of its resources.
@@ -107,8 +117,46 @@ impl Terminal {
     }
 }
 
+impl Terminal {
+    /// The compact account's own rendering of `event`: says it and returns true, or returns
+    /// false to leave it to the full rendering.
+    fn report_compact(&self, event: &Event<'_>) -> bool {
+        match event {
+            Event::NoChanges { stack } => self.line(&format!("{stack}: unchanged")),
+            Event::AssetUploaded { .. } => {}
+            Event::Plan { .. } if !self.asks => {}
+            Event::Executing { stack, resources, .. } => {
+                let now = std::time::Instant::now();
+                self.started.lock().unwrap_or_else(|p| p.into_inner()).insert((*stack).to_owned(), (now, *resources));
+                if let Some(bars) = &self.bars {
+                    bars.start(stack, *resources);
+                }
+            }
+            Event::Resource { event, .. } if self.bars.is_none() && !event.status.ends_with("_FAILED") => {}
+            Event::Finished { stack, status, outcome } => {
+                if let Some(bars) = &self.bars {
+                    bars.finish(stack, status);
+                }
+                let what = match *status {
+                    "CREATE_COMPLETE" => "created".to_owned(),
+                    "UPDATE_COMPLETE" => "updated".to_owned(),
+                    other => format!("{other} ({outcome})"),
+                };
+                let started = self.started.lock().unwrap_or_else(|p| p.into_inner()).remove(*stack);
+                let (secs, resources) = started.map_or((0.0, 0), |(t, n)| (t.elapsed().as_secs_f64(), n));
+                self.line(&format!("{stack}: {what} ({resources} resources, {secs:.1} s)"));
+            }
+            _ => return false,
+        }
+        true
+    }
+}
+
 impl Reporter for Terminal {
     fn report(&self, event: Event<'_>) {
+        if self.compact && self.report_compact(&event) {
+            return;
+        }
         match event {
             Event::Waiting { stack, status } => {
                 self.line(&format!("{stack}: {status}: another operation is running; waiting for it to finish"))
@@ -224,6 +272,7 @@ pub fn deploy_output(
 ) -> Result<ExitCode, CliError> {
     let assets = sdlf_package::RepoAssets::new(crate::project_root()?);
     let on_terminal = std::io::stdout().is_terminal();
+    let interactive = std::io::stdin().is_terminal() && on_terminal;
     let terminal = Terminal {
         style: if crate::colour(on_terminal) { Style::COLOUR } else { Style::PLAIN },
         out: Mutex::new(std::io::stdout()),
@@ -233,8 +282,14 @@ pub fn deploy_output(
             multi: MultiProgress::with_draw_target(ProgressDrawTarget::stdout()),
             stacks: Mutex::new(BTreeMap::new()),
         }),
+        compact: match crate::verbosity() {
+            crate::Verbosity::Quiet => true,
+            crate::Verbosity::Normal => args.compact,
+            crate::Verbosity::Verbose => false,
+        },
+        asks: interactive && !args.yes,
+        started: Mutex::new(BTreeMap::new()),
     };
-    let interactive = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
 
     let interrupts = Arc::new(Interrupts::default());
     let (results, calls) = crate::runtime()?.block_on(async {

@@ -60,6 +60,42 @@ pub struct Cli {
     /// no terminal.
     #[arg(long = "no-color", global = true)]
     pub no_color: bool,
+    /// More output: -v every plan and stack event (also under `sdlf local`) and the command's
+    /// own logs, -vv the AWS SDK's too (RUST_LOG, when set, decides the logs instead).
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+    /// Less output: results, prompts and errors only.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+}
+
+/// How much a command says (`-q`, default, `-v`…).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Verbosity {
+    Quiet,
+    Normal,
+    Verbose,
+}
+
+static VERBOSITY: std::sync::OnceLock<Verbosity> = std::sync::OnceLock::new();
+
+/// The verbosity the command line asked for.
+pub fn verbosity() -> Verbosity {
+    VERBOSITY.get().copied().unwrap_or(Verbosity::Normal)
+}
+
+/// Logs to stderr: `RUST_LOG` when set, else warnings, `-v` this tool's info, `-vv` debug
+/// from everything (the AWS SDK's requests included).
+fn init_logging(verbose: u8) {
+    let default = match verbose {
+        0 => "warn",
+        1 => "warn,sdlf=info",
+        2 => "debug",
+        _ => "trace",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(true).try_init();
 }
 
 /// `--no-color`, set once from the command line.
@@ -216,6 +252,13 @@ pub fn project_root() -> Result<PathBuf, CliError> {
 /// Runs one parsed command line.
 pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
     let _ = NO_COLOR_FLAG.set(cli.no_color);
+    let verbosity = match (cli.quiet, cli.verbose) {
+        (true, _) => Verbosity::Quiet,
+        (false, 0) => Verbosity::Normal,
+        (false, _) => Verbosity::Verbose,
+    };
+    let _ = VERBOSITY.set(verbosity);
+    init_logging(cli.verbose);
     match cli.command {
         Command::Synth(args) => run_synth(&args),
         Command::Diff(args) => diff::run(&args),

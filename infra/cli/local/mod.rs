@@ -61,6 +61,7 @@ pub fn run(args: &LocalArgs) -> Result<ExitCode, CliError> {
         no_wait: false,
         role_arn: None,
         aws: AwsArgs::default(),
+        compact: true,
     })?;
     if deployed != ExitCode::from(exit::OK) {
         return Ok(deployed);
