@@ -483,6 +483,15 @@ fn lake() -> EnvironmentOutput {
     synth_environment(&sdlf_pipelines::lake(), "local", &StandInFingerprints).unwrap()
 }
 
+/// `out` with the engineering team stack's description edited: one stack to deploy again.
+fn team_edited(out: &EnvironmentOutput) -> EnvironmentOutput {
+    let mut changed = out.clone();
+    let team = changed.stacks.iter_mut().find(|s| s.name == TEAM).unwrap();
+    team.body = team.body.replace("SDLF team engineering", "SDLF team engineering (edited)");
+    assert_ne!(team.body, out.stacks.iter().find(|s| s.name == TEAM).unwrap().body, "the edit applies");
+    changed
+}
+
 fn options() -> DeployOptions {
     DeployOptions {
         concurrency: 4,
@@ -509,7 +518,7 @@ async fn deploy_logged(
     stacks: &impl Stacks,
     out: &EnvironmentOutput,
     options: DeployOptions,
-    log: &Log<'_>,
+    log: &impl Reporter,
     interrupts: &Interrupts,
 ) -> Vec<(String, StackResult)> {
     let d = Deployer { stacks, objects: cloud, queues: cloud, assets: &Bytes, reporter: log, interrupts, options };
@@ -546,10 +555,7 @@ async fn a_changed_stack_is_deployed_and_its_dependents_are_checked_by_change_se
     let cloud = FakeCloud::default();
     let out = lake();
     deploy(&cloud, &out, options()).await;
-    let mut changed = out.clone();
-    let team = changed.stacks.iter_mut().find(|s| s.name == TEAM).unwrap();
-    team.body = team.body.replace("SDLF team engineering", "SDLF team engineering (edited)");
-    assert_ne!(team.body, out.stacks.iter().find(|s| s.name == TEAM).unwrap().body, "the edit applies");
+    let changed = team_edited(&out);
     cloud.take_calls();
     let results: BTreeMap<String, StackResult> = deploy(&cloud, &changed, options()).await.into_iter().collect();
     assert_eq!(results[FOUNDATIONS], StackResult::NoChanges);
@@ -830,9 +836,7 @@ async fn a_change_set_swept_away_by_another_runs_execution_is_made_again_on_top_
     let cloud = FakeCloud::default();
     let out = lake();
     deploy(&cloud, &out, options()).await;
-    let mut changed = out.clone();
-    let team = changed.stacks.iter_mut().find(|s| s.name == TEAM).unwrap();
-    team.body = team.body.replace("SDLF team engineering", "SDLF team engineering (edited)");
+    let changed = team_edited(&out);
     *cloud.interloper.lock().unwrap() = Some(TEAM.into());
     let results: BTreeMap<String, StackResult> =
         deploy(&cloud, &changed, run_options("run2")).await.into_iter().collect();
@@ -848,9 +852,7 @@ async fn another_runs_change_set_fails_a_no_wait_deploy_naming_it_and_a_stale_on
     let cloud = FakeCloud::default();
     let out = lake();
     deploy(&cloud, &out, options()).await;
-    let mut changed = out.clone();
-    let team = changed.stacks.iter_mut().find(|s| s.name == TEAM).unwrap();
-    team.body = team.body.replace("SDLF team engineering", "SDLF team engineering (edited)");
+    let changed = team_edited(&out);
     cloud.rival(TEAM, "sdlf-0123456789ab-other", std::time::Duration::from_secs(7));
     let results: BTreeMap<String, StackResult> =
         deploy(&cloud, &changed, DeployOptions { no_wait: true, ..run_options("run2") }).await.into_iter().collect();
@@ -926,9 +928,7 @@ async fn ctrl_c_during_an_update_cancels_it_and_reports_the_rollback_and_during_
     assert_eq!(state(&results[TEAM]), "not started; left as it was");
     deploy(&cloud, &out, options()).await;
 
-    let mut changed = out.clone();
-    let team = changed.stacks.iter_mut().find(|s| s.name == TEAM).unwrap();
-    team.body = team.body.replace("SDLF team engineering", "SDLF team engineering (edited)");
+    let changed = team_edited(&out);
     let before = cloud.stacks.lock().unwrap()[TEAM].template.clone();
     let results = interrupted_at(&cloud, &changed, &format!("{TEAM}: executing")).await;
     assert_eq!(
@@ -1058,9 +1058,7 @@ async fn a_stack_busy_with_another_operation_is_waited_for_then_deployed() {
     let cloud = FakeCloud::default();
     let out = lake();
     deploy(&cloud, &out, options()).await;
-    let mut changed = out.clone();
-    let team = changed.stacks.iter_mut().find(|s| s.name == TEAM).unwrap();
-    team.body = team.body.replace("SDLF team engineering", "SDLF team engineering (edited)");
+    let changed = team_edited(&out);
     // Someone else's update, which ends after one more look.
     let before = cloud.stacks.lock().unwrap()[TEAM].template.clone();
     cloud.stacks.lock().unwrap().get_mut(TEAM).unwrap().status = "UPDATE_IN_PROGRESS".into();
@@ -1114,9 +1112,7 @@ async fn a_second_ctrl_c_stops_following_and_leaves_the_operation_to_cloudformat
     let cloud = FakeCloud { slow_updates: true, ..FakeCloud::default() };
     let out = lake();
     deploy(&cloud, &out, options()).await;
-    let mut changed = out.clone();
-    let team = changed.stacks.iter_mut().find(|s| s.name == TEAM).unwrap();
-    team.body = team.body.replace("SDLF team engineering", "SDLF team engineering (edited)");
+    let changed = team_edited(&out);
     let interrupts = Interrupts::default();
     let pressed = format!("{TEAM}: executing");
     let twice = Log { press: Some((&pressed, &interrupts)), ..Log::default() };
@@ -1125,7 +1121,7 @@ async fn a_second_ctrl_c_stops_following_and_leaves_the_operation_to_cloudformat
     let cancelled = format!("{TEAM}: cancelling");
     let results: BTreeMap<String, StackResult> = {
         let both = Twice { first: &twice, second: &cancelled, interrupts: &interrupts };
-        deploy_with_reporter(&cloud, &changed, &both, &interrupts).await
+        deploy_logged(&cloud, &cloud, &changed, options(), &both, &interrupts).await.into_iter().collect()
     };
     assert_eq!(results[TEAM], StackResult::Detached, "{results:?}");
     assert!(twice.lines.lock().unwrap().contains(&format!("{TEAM}: detached")));
@@ -1150,23 +1146,4 @@ impl Reporter for Twice<'_> {
     fn confirm(&self, question: &str) -> bool {
         self.first.confirm(question)
     }
-}
-
-async fn deploy_with_reporter(
-    cloud: &FakeCloud,
-    out: &EnvironmentOutput,
-    reporter: &impl Reporter,
-    interrupts: &Interrupts,
-) -> BTreeMap<String, StackResult> {
-    let d = Deployer {
-        stacks: cloud,
-        objects: cloud,
-        queues: cloud,
-        assets: &Bytes,
-        reporter,
-        interrupts,
-        options: options(),
-    };
-    let selected: Vec<String> = out.stacks.iter().map(|s| s.name.clone()).collect();
-    d.deploy(out, &selected, &cloud.listing()).await.into_iter().collect()
 }

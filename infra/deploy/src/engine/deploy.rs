@@ -221,7 +221,7 @@ impl<S: Stacks, O: Objects, Q: Queues, A: AssetBytes, R: Reporter> Deployer<'_, 
                         stack.depends_on.iter().find(|d| done.get(*d).is_some_and(|r| !r.is_success())).cloned()
                     };
                     let result = match blocked {
-                        _ if self.interrupts.count() > 0 => {
+                        _ if self.interrupted() => {
                             StackResult::Interrupted { state: "not started; left as it was".into() }
                         }
                         Some(dependency) => StackResult::Blocked { dependency },
@@ -354,9 +354,14 @@ impl<S: Stacks, O: Objects, Q: Queues, A: AssetBytes, R: Reporter> Deployer<'_, 
         Err(EngineError::Overtaken { stack: stack.to_owned(), by: format!("the stack became {status} meanwhile") })
     }
 
+    /// The user pressed Ctrl-C.
+    fn interrupted(&self) -> bool {
+        self.interrupts.count() > 0
+    }
+
     /// Fails with the state to report when the user pressed Ctrl-C.
     fn check_interrupt(&self, state: &str) -> Result<(), EngineError> {
-        if self.interrupts.count() > 0 {
+        if self.interrupted() {
             return Err(EngineError::Interrupted { state: state.to_owned() });
         }
         Ok(())
@@ -380,7 +385,7 @@ impl<S: Stacks, O: Objects, Q: Queues, A: AssetBytes, R: Reporter> Deployer<'_, 
         }
         self.reporter.report(Event::Rival { stack: name, change_sets: &which });
         let run = &self.options.run_id;
-        let stop = || self.interrupts.count() > 0;
+        let stop = || self.interrupted();
         let done = wait::until_stopped(wait::POLL, &stop, || async {
             let quiet = rivals::live(&self.stacks.change_sets(name).await?, run).is_empty();
             Ok((quiet && !wait::is_busy(self.stacks.describe(name).await?.as_ref())).then_some(()))
@@ -416,7 +421,7 @@ impl<S: Stacks, O: Objects, Q: Queues, A: AssetBytes, R: Reporter> Deployer<'_, 
             if let Some(c) = &current {
                 self.reporter.report(Event::Waiting { stack: name, status: &c.status });
             }
-            let stop = || self.interrupts.count() > 0;
+            let stop = || self.interrupted();
             current =
                 wait::settled_unless(self.stacks, name, &stop).await?.ok_or_else(|| EngineError::Interrupted {
                     state: "not changed by this deploy (another operation was running on it)".into(),
@@ -540,7 +545,7 @@ impl<S: Stacks, O: Objects, Q: Queues, A: AssetBytes, R: Reporter> Deployer<'_, 
     /// Waits until CloudFormation has worked the change set out; it is gone when another
     /// run's execution swept it away.
     async fn computed(&self, stack: &str, change_set: &str) -> Result<ChangeSetState, EngineError> {
-        let stop = || self.interrupts.count() > 0;
+        let stop = || self.interrupted();
         let state = wait::until_stopped(wait::POLL, &stop, || async {
             match self.stacks.change_set(stack, change_set).await? {
                 None => Ok(Some(None)),
