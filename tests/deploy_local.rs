@@ -30,61 +30,12 @@ fn the_lake_deploys_to_the_emulator_and_a_second_deploy_changes_nothing() {
     assert!(md.contains("| `local` | 8 of 8 |"), "{md}");
     assert_eq!(md.matches("<details>").count(), md.matches("</details>").count(), "{md}");
 
-    // Nobody to ask and no --yes: nothing is executed (exit 2), and the empty stack of the
-    // create change set is gone again.
-    let unasked = sdlf(&emulator, &["deploy", "--env", "local"]);
-    assert_eq!(unasked.status.code(), Some(2), "{}", text(&unasked));
-    assert!(text(&unasked).contains("nobody to ask (no terminal); pass --yes to proceed"), "{}", text(&unasked));
-    // Credentials of another account than the environment's: refused before anything (exit 2).
-    // (The emulator's own credentials, as a profile of another account would give.)
-    let keys = [("AWS_ACCESS_KEY_ID", "test"), ("AWS_SECRET_ACCESS_KEY", "test")];
-    let elsewhere = sdlf_with(&emulator, &["deploy", "--env", "dev", "--yes"], &keys);
-    assert_eq!(elsewhere.status.code(), Some(2), "{}", text(&elsewhere));
-    assert!(
-        text(&elsewhere)
-            .contains("is account 111111111111, but the credentials are for account 000000000000; nothing was done"),
-        "{}",
-        text(&elsewhere)
-    );
-    let none = sdlf(&emulator, &["status", "--env", "local", "--json"]);
-    let none: serde_json::Value = serde_json::from_slice(&none.stdout).unwrap();
-    assert!(none.as_array().unwrap().iter().all(|s| s["status"].is_null()), "nothing deployed: {none}");
-
+    nothing_is_deployed_unconfirmed_or_with_another_accounts_credentials(&emulator);
     let deploy = ["deploy", "--env", "local", "--yes"];
     // Foundations, catalog, two teams, two pipelines, two datasets.
     let stacks = 8;
-    // Ctrl-C while the first stack is being created: that create runs to its end (it cannot
-    // be cancelled; the emulator may even have finished it), the stacks not yet started are
-    // left alone, and the summary says what each was left as.
-    let foundations = "anycompany-datalake-local-foundations";
-    let interrupted = sdlf_interrupted(&emulator, &deploy, &format!("{foundations}: executing change set"));
-    let said = text(&interrupted);
-    assert_eq!(interrupted.status.code(), Some(130), "{said}");
-    assert!(said.contains("Interrupted (Ctrl-C). Each stack as it was left:"), "{said}");
-    let datasets = "anycompany-datalake-local-dataset-marketing-campaigns";
-    assert!(said.contains(&format!("{datasets}: interrupted: not started; left as it was")), "{said}");
-    let left = sdlf(&emulator, &["status", "--env", "local", "--json"]);
-    let left: serde_json::Value = serde_json::from_slice(&left.stdout).unwrap();
-    for stack in left.as_array().unwrap() {
-        let status = &stack["status"];
-        assert!(status.is_null() || status == "CREATE_COMPLETE", "nothing half done: {left}");
-    }
-    let done = left.as_array().unwrap().iter().filter(|s| s["status"] == "CREATE_COMPLETE").count();
-    assert!(done < stacks, "the interruption stopped the deploy: {left}");
-
-    // Two deploys at once, on what the interrupted one left: both succeed, and between them
-    // each stack is deployed once (the later run waits for the earlier's change set, or finds
-    // its own swept away by the earlier's execution and starts the stack again).
-    let (a, b) = std::thread::scope(|s| {
-        let a = s.spawn(|| sdlf(&emulator, &deploy));
-        let b = s.spawn(|| sdlf(&emulator, &deploy));
-        (a.join().unwrap(), b.join().unwrap())
-    });
-    assert_eq!(a.status.code(), Some(0), "{}", text(&a));
-    assert_eq!(b.status.code(), Some(0), "{}", text(&b));
-    let ((deployed_a, unchanged_a), (deployed_b, unchanged_b)) = (deployed_unchanged(&a), deployed_unchanged(&b));
-    assert_eq!(deployed_a + deployed_b, stacks - done, "{}\n{}", text(&a), text(&b));
-    assert_eq!((deployed_a + unchanged_a, deployed_b + unchanged_b), (stacks, stacks));
+    let done = interrupted_during_the_first_create(&emulator, &deploy, stacks);
+    two_deploys_at_once(&emulator, &deploy, stacks, done);
     // The config function wrote each dataset's row, verbatim from the stack.
     let row = campaigns_row(&emulator);
     assert_eq!(row["Item"]["Pipeline"]["S"], "main", "{row}");
@@ -152,6 +103,73 @@ fn the_lake_deploys_to_the_emulator_and_a_second_deploy_changes_nothing() {
     let after = sdlf(&emulator, &["status", "--env", "local", "--json"]);
     let stacks: serde_json::Value = serde_json::from_slice(&after.stdout).unwrap();
     assert!(stacks.as_array().unwrap().iter().all(|s| s["status"].is_null()), "{stacks}");
+}
+
+/// Nobody to ask and no --yes, or credentials of another account: exit 2, nothing deployed.
+fn nothing_is_deployed_unconfirmed_or_with_another_accounts_credentials(emulator: &Emulator) {
+    // Nobody to ask and no --yes: nothing is executed (exit 2), and the empty stack of the
+    // create change set is gone again.
+    let unasked = sdlf(emulator, &["deploy", "--env", "local"]);
+    assert_eq!(unasked.status.code(), Some(2), "{}", text(&unasked));
+    assert!(text(&unasked).contains("nobody to ask (no terminal); pass --yes to proceed"), "{}", text(&unasked));
+    // Credentials of another account than the environment's: refused before anything (exit 2).
+    // (The emulator's own credentials, as a profile of another account would give.)
+    let keys = [("AWS_ACCESS_KEY_ID", "test"), ("AWS_SECRET_ACCESS_KEY", "test")];
+    let elsewhere = sdlf_with(emulator, &["deploy", "--env", "dev", "--yes"], &keys);
+    assert_eq!(elsewhere.status.code(), Some(2), "{}", text(&elsewhere));
+    assert!(
+        text(&elsewhere)
+            .contains("is account 111111111111, but the credentials are for account 000000000000; nothing was done"),
+        "{}",
+        text(&elsewhere)
+    );
+    let none = statuses(emulator);
+    assert!(none.iter().all(|s| s["status"].is_null()), "nothing deployed: {none:?}");
+}
+
+/// Each stack's `sdlf status --json` entry.
+fn statuses(emulator: &Emulator) -> Vec<serde_json::Value> {
+    let out = sdlf(emulator, &["status", "--env", "local", "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// A deploy interrupted while the first stack is created; how many stacks it created.
+fn interrupted_during_the_first_create(emulator: &Emulator, deploy: &[&str], stacks: usize) -> usize {
+    // Ctrl-C while the first stack is being created: that create runs to its end (it cannot
+    // be cancelled; the emulator may even have finished it), the stacks not yet started are
+    // left alone, and the summary says what each was left as.
+    let foundations = "anycompany-datalake-local-foundations";
+    let interrupted = sdlf_interrupted(emulator, deploy, &format!("{foundations}: executing change set"));
+    let said = text(&interrupted);
+    assert_eq!(interrupted.status.code(), Some(130), "{said}");
+    assert!(said.contains("Interrupted (Ctrl-C). Each stack as it was left:"), "{said}");
+    let datasets = "anycompany-datalake-local-dataset-marketing-campaigns";
+    assert!(said.contains(&format!("{datasets}: interrupted: not started; left as it was")), "{said}");
+    let left = statuses(emulator);
+    for stack in &left {
+        let status = &stack["status"];
+        assert!(status.is_null() || status == "CREATE_COMPLETE", "nothing half done: {left:?}");
+    }
+    let done = left.iter().filter(|s| s["status"] == "CREATE_COMPLETE").count();
+    assert!(done < stacks, "the interruption stopped the deploy: {left:?}");
+    done
+}
+
+fn two_deploys_at_once(emulator: &Emulator, deploy: &[&str], stacks: usize, done: usize) {
+    // Two deploys at once, on what the interrupted one left: both succeed, and between them
+    // each stack is deployed once (the later run waits for the earlier's change set, or finds
+    // its own swept away by the earlier's execution and starts the stack again).
+    let (a, b) = std::thread::scope(|s| {
+        let a = s.spawn(|| sdlf(emulator, deploy));
+        let b = s.spawn(|| sdlf(emulator, deploy));
+        (a.join().unwrap(), b.join().unwrap())
+    });
+    assert_eq!(a.status.code(), Some(0), "{}", text(&a));
+    assert_eq!(b.status.code(), Some(0), "{}", text(&b));
+    let ((deployed_a, unchanged_a), (deployed_b, unchanged_b)) = (deployed_unchanged(&a), deployed_unchanged(&b));
+    assert_eq!(deployed_a + deployed_b, stacks - done, "{}\n{}", text(&a), text(&b));
+    assert_eq!((deployed_a + unchanged_a, deployed_b + unchanged_b), (stacks, stacks));
 }
 
 fn campaigns_row(emulator: &Emulator) -> serde_json::Value {
