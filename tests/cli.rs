@@ -2,8 +2,15 @@
 
 use std::process::{Command, Output};
 
+/// `sdlf ARGS` as in a pipe, whatever the caller's terminal settings.
 fn sdlf(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_sdlf")).args(args).output().expect("the sdlf binary runs")
+    sdlf_with(args, &[])
+}
+
+fn sdlf_with(args: &[&str], vars: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_sdlf"));
+    cmd.args(args).env_remove("COLUMNS").env_remove("NO_COLOR").env_remove("CLICOLOR_FORCE");
+    cmd.envs(vars.iter().copied()).output().expect("the sdlf binary runs")
 }
 
 fn text(bytes: &[u8]) -> String {
@@ -203,6 +210,10 @@ fn list_shows_the_stacks_in_deploy_order_with_their_dependencies() {
     let out = sdlf(&["list", "--env", "dev"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     insta::assert_snapshot!(text(&out.stdout));
+    // A narrow terminal (COLUMNS, as the shell sets it): the table wraps to it.
+    let narrow = sdlf_with(&["list", "--env", "dev"], &[("COLUMNS", "72")]);
+    assert!(text(&narrow.stdout).lines().all(|l| l.chars().count() <= 72), "{}", text(&narrow.stdout));
+    insta::assert_snapshot!("list_narrow", text(&narrow.stdout));
     let json = sdlf(&["list", "--env", "dev", "--json"]);
     let stacks: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
     let names: Vec<&str> = stacks.as_array().unwrap().iter().map(|s| s["name"].as_str().unwrap()).collect();
@@ -239,11 +250,30 @@ fn completions_are_printed_for_each_shell_and_every_flag_has_help() {
 fn destroy_and_a_deploy_without_a_terminal_never_pick_an_environment_themselves() {
     let destroy = sdlf(&["destroy", "--yes"]);
     assert_eq!(destroy.status.code(), Some(sdlf::exit::USAGE.into()));
-    assert!(text(&destroy.stderr).contains("--env <ENV>"), "{}", text(&destroy.stderr));
+    assert!(text(&destroy.stderr).contains("destroy needs --env"), "{}", text(&destroy.stderr));
     // The tests run without a terminal.
     let deploy = sdlf(&["deploy", "--yes"]);
     assert_eq!(deploy.status.code(), Some(sdlf::exit::USAGE.into()));
     assert!(text(&deploy.stderr).contains("deploy without a terminal needs --env"), "{}", text(&deploy.stderr));
+}
+
+#[test]
+fn the_environment_and_aws_flags_go_before_or_after_the_command() {
+    let after = sdlf(&["list", "--env", "test", "--json"]);
+    assert_eq!(after.status.code(), Some(0), "{}", text(&after.stderr));
+    assert!(text(&after.stdout).contains("anycompany-datalake-test-foundations"), "{}", text(&after.stdout));
+    for before in [&["--env", "test", "list", "--json"][..], &["-e", "test", "--region", "eu-west-1", "list", "--json"]]
+    {
+        let out = sdlf(before);
+        assert_eq!(out.status.code(), Some(0), "{before:?}: {}", text(&out.stderr));
+        assert_eq!(out.stdout, after.stdout, "{before:?}");
+    }
+    // A command of one environment refuses two.
+    let two = sdlf(&["deploy", "--env", "dev", "--env", "test", "--yes"]);
+    assert_eq!(two.status.code(), Some(sdlf::exit::USAGE.into()), "{}", text(&two.stderr));
+    assert!(text(&two.stderr).contains("deploy takes one --env, not dev, test"), "{}", text(&two.stderr));
+    let local = sdlf(&["--env", "prod", "local"]);
+    assert_eq!(local.status.code(), Some(sdlf::exit::USAGE.into()), "{}", text(&local.stderr));
 }
 
 #[test]

@@ -1,15 +1,16 @@
 //! `sdlf diff` and `sdlf deploy` against a real CloudFormation API: a MiniStack of the test's
 //! own, on a free port, started without `AWS_ENDPOINT_URL` in its environment (the functions
-//! find it from their stacks). The whole example lake from nothing — interrupted by Ctrl-C,
-//! then two deploys at once; its functions built for this machine and run by the emulator,
-//! the config rows written by the real `config` function; again with nothing to do (no change
-//! set at all, and only the calls a no-op needs); diff says so; destroy removes it all,
-//! dependents first.
+//! find it from their stacks). Declined at a terminal with stderr redirected (`deploy 2>log`),
+//! the plan and its question were on the terminal. The whole example lake from nothing —
+//! interrupted by Ctrl-C, then two deploys at once; its functions built for this machine and
+//! run by the emulator, the config rows written by the real `config` function; again with
+//! nothing to do (no change set at all, and only the calls a no-op needs); diff says so;
+//! destroy removes it all, dependents first.
 
 use sdlf_testkit::Emulator;
 
 mod common;
-use common::{deployed_unchanged, sdlf, sdlf_interrupted, sdlf_until, sdlf_with, text};
+use common::{deployed_unchanged, sdlf, sdlf_interrupted, sdlf_on_terminal, sdlf_until, sdlf_with, text};
 
 #[test]
 fn the_lake_deploys_to_the_emulator_and_a_second_deploy_changes_nothing() {
@@ -31,6 +32,7 @@ fn the_lake_deploys_to_the_emulator_and_a_second_deploy_changes_nothing() {
     assert_eq!(md.matches("<details>").count(), md.matches("</details>").count(), "{md}");
 
     nothing_is_deployed_unconfirmed_or_with_another_accounts_credentials(&emulator);
+    declined_at_a_terminal_with_stderr_redirected_the_plan_was_on_the_terminal(&emulator);
     let deploy = ["deploy", "--env", "local", "--yes"];
     // Foundations, catalog, two teams, two pipelines, two datasets.
     let stacks = 8;
@@ -125,6 +127,26 @@ fn nothing_is_deployed_unconfirmed_or_with_another_accounts_credentials(emulator
     );
     let none = statuses(emulator);
     assert!(none.iter().all(|s| s["status"].is_null()), "nothing deployed: {none:?}");
+}
+
+/// `sdlf deploy 2>log` at a terminal, declined: the plan and the question were on the terminal
+/// (where the progress bars draw), none of it in the log; exit 2, and the empty stack of the
+/// create change set is gone again. (The bars once drew on stderr, hiding every plan.)
+fn declined_at_a_terminal_with_stderr_redirected_the_plan_was_on_the_terminal(emulator: &Emulator) {
+    let declined = sdlf_on_terminal(emulator, &["deploy", "--env", "local"], "n");
+    let (screen, log) = (&declined.screen, &declined.stderr);
+    let said = format!("terminal:\n{screen}\nstderr:\n{log}");
+    assert_eq!(declined.status.code(), Some(i32::from(sdlf::exit::USAGE)), "not confirmed: {said}");
+    let foundations = "anycompany-datalake-local-foundations";
+    let plan = format!("Stack {foundations} (not deployed yet: everything is added)");
+    let question = format!("Deploy these changes to {foundations}? [y/N] n\n");
+    let at = |text: &str| screen.find(text).unwrap_or_else(|| panic!("{text:?} not on the terminal: {said}"));
+    // The whole plan, its closing count included, then the question (the typed `n` echoed).
+    assert!(at(&plan) < at("\nPlan: ") && at("\nPlan: ") < at(&question), "the plan, then the question: {said}");
+    // (The closing summary of what was not deployed is on stderr, as errors are.)
+    assert!(![&plan, "\nPlan: ", "[y/N]"].iter().any(|s| log.contains(s)), "no plan in the log: {said}");
+    let left = statuses(emulator);
+    assert!(left.iter().all(|s| s["status"].is_null()), "nothing deployed: {left:?}");
 }
 
 /// Each stack's `sdlf status --json` entry.

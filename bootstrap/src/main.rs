@@ -199,9 +199,11 @@ fn run_deploy(args: &BootstrapArgs) -> Result<ExitCode, CliError> {
         allow_replace: Vec::new(),
         no_wait: false,
         role_arn: None,
+        json: false,
         aws: args.aws.clone(),
     };
-    let code = sdlf::deploy::deploy_output(&home, &output, &selected, BTreeSet::new(), &deploy)?;
+    let console = sdlf::console::Console::process();
+    let code = sdlf::deploy::deploy_output(&home, &output, &selected, BTreeSet::new(), &deploy, &console)?;
     if code != ExitCode::from(exit::OK) || args.pipeline.trust.is_some() {
         return Ok(code);
     }

@@ -14,16 +14,18 @@ use crate::CliError;
 /// otherwise (`tests/support/ministack.sh start` uses it).
 pub const LOCAL_ENDPOINT: &str = "http://127.0.0.1:4566";
 
+pub const PROFILE_HELP: &str = "Named profile of the AWS config (else AWS_PROFILE, else the default chain)";
+pub const REGION_HELP: &str = "Region (else AWS_REGION or the profile's; else the environment's region)";
+pub const ENDPOINT_URL_HELP: &str = "Endpoint for every AWS service, e.g. a local emulator (else AWS_ENDPOINT_URL)";
+
+/// The AWS flags (`sdlf` takes them as global flags, see `Globals`; `bootstrap` as its own).
 #[derive(Debug, Args, Clone, Default)]
 pub struct AwsArgs {
-    /// Named profile of the AWS config (else AWS_PROFILE, else the default chain).
-    #[arg(long)]
+    #[arg(long, value_name = "PROFILE", help = PROFILE_HELP)]
     pub profile: Option<String>,
-    /// Region (else AWS_REGION or the profile's; else the environment's region).
-    #[arg(long)]
+    #[arg(long, value_name = "REGION", help = REGION_HELP)]
     pub region: Option<String>,
-    /// Endpoint for every AWS service, e.g. a local emulator (else AWS_ENDPOINT_URL).
-    #[arg(long)]
+    #[arg(long, value_name = "URL", help = ENDPOINT_URL_HELP)]
     pub endpoint_url: Option<String>,
 }
 

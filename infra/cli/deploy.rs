@@ -2,25 +2,26 @@
 //! and the closing summary.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{BufRead, IsTerminal, Write};
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 
 use clap::Args;
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
-use sdlf_deploy::engine::deploy::{DeployOptions, Deployer, Event, Interrupts, Reporter, StackResult};
+use sdlf_deploy::api::{Objects, Queues, Stacks};
+use sdlf_deploy::engine::deploy::{AssetBytes, DeployOptions, Deployer, Event, Interrupts, Reporter, StackResult};
 use sdlf_deploy::select::{Direction, select};
 use sdlf_diff::{Style, render_text};
 use sdlf_lake::Layer;
 
 use crate::aws_target::{AwsArgs, connect};
+use crate::console::Console;
+use crate::session::Cloud;
 use crate::{CliError, exit, session};
 
 #[derive(Debug, Args)]
 pub struct DeployArgs {
-    /// Environment of the lake definition (dev, test, prod or local); on a terminal `dev`
-    /// when not given, elsewhere required.
-    #[arg(long, short)]
+    /// The global `--env`: on a terminal `dev` when not given, elsewhere required.
+    #[arg(skip)]
     pub env: Option<String>,
     /// Stacks to deploy, with the stacks they depend on (default: all).
     pub stacks: Vec<String>,
@@ -42,7 +43,12 @@ pub struct DeployArgs {
     /// IAM role CloudFormation deploys with (a CI/CD execution role), as `cdk deploy --role-arn`.
     #[arg(long, value_name = "ARN")]
     pub role_arn: Option<String>,
-    #[command(flatten)]
+    /// Print what was done per stack, with its outputs, as JSON on standard output (progress
+    /// goes to standard error).
+    #[arg(long)]
+    pub json: bool,
+    /// The global `--profile`, `--region` and `--endpoint-url`.
+    #[arg(skip)]
     pub aws: AwsArgs,
     /// A compact account (per stack: created, updated or unchanged, resources, time) instead of
     /// every plan and event, unless -v; what `sdlf local` shows.
@@ -53,14 +59,16 @@ pub struct DeployArgs {
 /// Progress for people and for CI: on a terminal, a bar per executing stack (resources done
 /// of all, with how many are in progress and failed) and the plan in colour; elsewhere one
 /// plain line per event.
-struct Terminal {
+struct Terminal<'c> {
+    console: &'c Console,
     style: Style,
-    out: Mutex<std::io::Stdout>,
     bars: Option<Bars>,
     /// The compact account (see [`DeployArgs::compact`] and `-q`).
     compact: bool,
     /// A person is asked about each plan, so plans are shown even in the compact account.
     asks: bool,
+    /// Progress goes to standard error: standard output is for the `--json` result.
+    to_stderr: bool,
     /// When each executing stack started, and its resources.
     started: Mutex<BTreeMap<String, (std::time::Instant, usize)>>,
 }
@@ -104,20 +112,18 @@ impl Bars {
     }
 }
 
-impl Terminal {
+impl Terminal<'_> {
     fn line(&self, text: &str) {
         if let Some(bars) = &self.bars {
             // Above the bars, which stay at the bottom.
             let _ = bars.multi.println(text);
-            return;
+        } else if self.to_stderr {
+            self.console.error(text);
+        } else {
+            self.console.line(text);
         }
-        let mut out = self.out.lock().unwrap_or_else(|p| p.into_inner());
-        let _ = writeln!(out, "{text}");
-        let _ = out.flush();
     }
-}
 
-impl Terminal {
     /// The compact account's own rendering of `event`: says it and returns true, or returns
     /// false to leave it to the full rendering.
     fn report_compact(&self, event: &Event<'_>) -> bool {
@@ -152,7 +158,7 @@ impl Terminal {
     }
 }
 
-impl Reporter for Terminal {
+impl Reporter for Terminal<'_> {
     fn report(&self, event: Event<'_>) {
         if self.compact && self.report_compact(&event) {
             return;
@@ -219,45 +225,33 @@ impl Reporter for Terminal {
 
     fn confirm(&self, question: &str) -> bool {
         if let Some(bars) = &self.bars {
-            return bars.multi.suspend(|| ask(&self.out, question));
+            return bars.multi.suspend(|| self.console.ask(question, self.to_stderr));
         }
-        ask(&self.out, question)
+        self.console.ask(question, self.to_stderr)
     }
-}
-
-/// Asks on the terminal; anything but yes is no.
-fn ask(out: &Mutex<std::io::Stdout>, question: &str) -> bool {
-    {
-        let mut out = out.lock().unwrap_or_else(|p| p.into_inner());
-        let _ = write!(out, "{question} [y/N] ");
-        let _ = out.flush();
-    }
-    let mut answer = String::new();
-    let _ = std::io::stdin().lock().read_line(&mut answer);
-    matches!(answer.trim(), "y" | "Y" | "yes" | "Yes")
 }
 
 /// The environment to deploy: the one named, else `dev` when a person at a terminal will see
 /// it in the plans and confirm; without a terminal a deploy never picks one itself.
-fn environment_named(args: &DeployArgs) -> Result<String, CliError> {
+fn environment_named(args: &DeployArgs, console: &Console) -> Result<String, CliError> {
     match &args.env {
         Some(env) => Ok(env.clone()),
-        None if std::io::stdin().is_terminal() && std::io::stdout().is_terminal() => Ok("dev".to_owned()),
+        None if console.interactive => Ok("dev".to_owned()),
         None => Err(CliError::Usage(
             "deploy without a terminal needs --env: name the environment to deploy (dev, test, prod or local)".into(),
         )),
     }
 }
 
-pub fn run(args: &DeployArgs) -> Result<ExitCode, CliError> {
-    let env_name = environment_named(args)?;
+pub fn run(args: &DeployArgs, console: &Console) -> Result<ExitCode, CliError> {
+    let env_name = environment_named(args, console)?;
     let (lake, output) = session::synthesize(&env_name)?;
     let env = session::environment(&lake, &output);
     let direction = if args.exclusively { Direction::Exclusively } else { Direction::Dependencies };
     let selected = select(&sdlf_deploy::select::nodes(&output), &env_name, &args.stacks, direction)?;
     debug_assert_eq!(output.assets_bucket, sdlf_lake::Names::new(&lake, env).bucket(Layer::Artifacts));
     let protect = sdlf_lake::protection::protected_stacks(&lake, env);
-    deploy_output(env, &output, &selected, protect, args)
+    deploy_output(env, &output, &selected, protect, args, console)
 }
 
 /// Deploys `selected` of a synthesized `output` of environment `env` — the lake's stacks, or
@@ -269,16 +263,53 @@ pub fn deploy_output(
     selected: &[String],
     protect: BTreeSet<String>,
     args: &DeployArgs,
+    console: &Console,
 ) -> Result<ExitCode, CliError> {
     let assets = sdlf_package::RepoAssets::new(crate::project_root()?);
-    let on_terminal = std::io::stdout().is_terminal();
-    let interactive = std::io::stdin().is_terminal() && on_terminal;
+    let interrupts = Arc::new(Interrupts::default());
+    let code = crate::runtime()?.block_on(async {
+        crate::watch_interrupts(interrupts.clone(), None)?;
+        let conn = connect(env, &args.aws).await?;
+        let calls = || conn.calls.get();
+        let cloud = Cloud { stacks: &conn.cloudformation, objects: &conn.s3, queues: &conn.sqs, calls: &calls };
+        let run_id = sdlf_deploy::naming::new_run_id();
+        let request = DeployRequest { env, output, selected, protect, region: &conn.region, run_id };
+        deploy_with(&cloud, &assets, &request, args, console, &interrupts).await
+    })?;
+    Ok(ExitCode::from(code))
+}
+
+/// What a deploy is asked to do.
+pub struct DeployRequest<'a> {
+    pub env: &'a sdlf_lake::Environment,
+    pub output: &'a sdlf_lake::output::EnvironmentOutput,
+    /// Stack names, in deploy order.
+    pub selected: &'a [String],
+    /// The stacks that get termination protection.
+    pub protect: BTreeSet<String>,
+    /// The region the connection is in (it is in the change sets' template URLs).
+    pub region: &'a str,
+    /// This run's id, in its change sets' names (see `sdlf_deploy::naming::new_run_id`).
+    pub run_id: String,
+}
+
+/// The deploy after connecting: what is deployed, the engine's run with its progress on
+/// `console`, and the closing summary (or the `--json` result). Returns the exit code.
+pub async fn deploy_with<S: Stacks, O: Objects, Q: Queues, A: AssetBytes>(
+    cloud: &Cloud<'_, S, O, Q>,
+    assets: &A,
+    request: &DeployRequest<'_>,
+    args: &DeployArgs,
+    console: &Console,
+    interrupts: &Interrupts,
+) -> Result<u8, CliError> {
+    let json = args.json;
     let terminal = Terminal {
-        style: if crate::colour(on_terminal) { Style::COLOUR } else { Style::PLAIN },
-        out: Mutex::new(std::io::stdout()),
+        console,
+        style: console.style(),
         // On the stream that is the terminal, so the lines printed above the bars (plans,
         // failures) reach the user whatever stderr is redirected to.
-        bars: on_terminal.then(|| Bars {
+        bars: (console.terminal && !json).then(|| Bars {
             multi: MultiProgress::with_draw_target(ProgressDrawTarget::stdout()),
             stacks: Mutex::new(BTreeMap::new()),
         }),
@@ -287,39 +318,84 @@ pub fn deploy_output(
             crate::Verbosity::Normal => args.compact,
             crate::Verbosity::Verbose => false,
         },
-        asks: interactive && !args.yes,
+        asks: console.interactive && !args.yes,
+        to_stderr: json,
         started: Mutex::new(BTreeMap::new()),
     };
+    let deployed = session::deployed(cloud.stacks, request.output).await?;
+    let deployer = Deployer {
+        stacks: cloud.stacks,
+        objects: cloud.objects,
+        queues: cloud.queues,
+        assets,
+        reporter: &terminal,
+        interrupts,
+        options: DeployOptions {
+            concurrency: args.concurrency,
+            yes: args.yes,
+            interactive: console.interactive,
+            allow_replace: args.allow_replace.clone(),
+            no_wait: args.no_wait,
+            protect: request.protect.clone(),
+            region: request.region.to_owned(),
+            role_arn: args.role_arn.clone(),
+            run_id: request.run_id.clone(),
+            parameters: crate::aws_target::stack_parameters(request.env, &args.aws),
+        },
+    };
+    let results = deployer.deploy(request.output, request.selected, &deployed).await;
+    let interrupted = interrupts.count() > 0;
+    let code = exit_code(results.iter().map(|(_, r)| r), interrupted);
+    if json {
+        let now = session::deployed(cloud.stacks, request.output).await?;
+        console.print(&crate::to_json_text(&results_json(&request.env.name, &results, &now, code)));
+    } else {
+        summary(console, &request.env.name, &results, (cloud.calls)(), interrupted);
+    }
+    Ok(code)
+}
 
-    let interrupts = Arc::new(Interrupts::default());
-    let (results, calls) = crate::runtime()?.block_on(async {
-        crate::watch_interrupts(interrupts.clone(), None)?;
-        let conn = connect(env, &args.aws).await?;
-        let deployed = session::deployed(&conn, output).await?;
-        let deployer = Deployer {
-            stacks: &conn.cloudformation,
-            objects: &conn.s3,
-            queues: &conn.sqs,
-            assets: &assets,
-            reporter: &terminal,
-            interrupts: &interrupts,
-            options: DeployOptions {
-                concurrency: args.concurrency,
-                yes: args.yes,
-                interactive,
-                allow_replace: args.allow_replace.clone(),
-                no_wait: args.no_wait,
-                protect,
-                region: conn.region.clone(),
-                role_arn: args.role_arn.clone(),
-                run_id: sdlf_deploy::naming::new_run_id(),
-                parameters: crate::aws_target::stack_parameters(env, &args.aws),
-            },
-        };
-        let results = deployer.deploy(output, selected, &deployed).await;
-        Ok::<_, CliError>((results, conn.calls.get()))
-    })?;
-    Ok(ExitCode::from(summary(&env.name, &results, calls, interrupts.count() > 0)))
+/// `deploy --json`: per stack what was done and why, with the stack's outputs as deployed now.
+fn results_json(
+    env: &str,
+    results: &[(String, StackResult)],
+    deployed: &BTreeMap<String, sdlf_deploy::api::DeployedStack>,
+    code: u8,
+) -> serde_json::Value {
+    let stacks: Vec<serde_json::Value> = results
+        .iter()
+        .map(|(name, result)| {
+            let (outcome, detail) = outcome(result);
+            let now = deployed.get(name);
+            serde_json::json!({
+                "name": name,
+                "result": outcome,
+                "detail": detail,
+                "status": now.map(|d| d.status.as_str()),
+                "outputs": now.map(|d| &d.outputs),
+            })
+        })
+        .collect();
+    serde_json::json!({ "environment": env, "exitCode": code, "stacks": stacks })
+}
+
+/// A stack's result as a word for programs, and what else it says (reasons, advice, state).
+fn outcome(result: &StackResult) -> (&'static str, Option<String>) {
+    match result {
+        StackResult::Deployed => ("deployed", None),
+        StackResult::NoChanges => ("unchanged", None),
+        StackResult::Failed { status, reasons, advice } => {
+            let mut text = std::iter::once(status.clone()).chain(reasons.iter().cloned()).collect::<Vec<_>>();
+            text.extend(advice.iter().map(|a| format!("next: {a}")));
+            ("failed", Some(text.join("\n")))
+        }
+        StackResult::Refused(refused) => ("refused", Some(refused.to_string())),
+        StackResult::NotConfirmed { why } => ("not-confirmed", Some(why.clone())),
+        StackResult::Blocked { dependency } => ("blocked", Some(format!("{dependency} did not deploy"))),
+        StackResult::Detached => ("detached", None),
+        StackResult::Interrupted { state } => ("interrupted", Some(state.clone())),
+        StackResult::Error(e) => ("error", Some(e.clone())),
+    }
 }
 
 /// The exit code of stacks that ended differently: the most severe wins, which the codes'
@@ -342,8 +418,8 @@ fn exit_code<'r>(results: impl IntoIterator<Item = &'r StackResult>, interrupted
         .unwrap_or(exit::OK)
 }
 
-/// Prints the closing summary; returns the exit code.
-fn summary(env: &str, results: &[(String, StackResult)], calls: u64, interrupted: bool) -> u8 {
+/// Prints the closing summary.
+fn summary(console: &Console, env: &str, results: &[(String, StackResult)], calls: u64, interrupted: bool) {
     let code = exit_code(results.iter().map(|(_, r)| r), interrupted);
     let (mut deployed, mut unchanged) = (0, 0);
     let mut problems = Vec::new();
@@ -382,20 +458,19 @@ fn summary(env: &str, results: &[(String, StackResult)], calls: u64, interrupted
         }
     }
     if interrupted {
-        eprintln!("\nInterrupted (Ctrl-C). Each stack as it was left:");
+        console.error("\nInterrupted (Ctrl-C). Each stack as it was left:");
     }
     if problems.is_empty() {
-        println!("\n{deployed} deployed, {unchanged} unchanged ({calls} AWS calls)");
+        console.line(&format!("\n{deployed} deployed, {unchanged} unchanged ({calls} AWS calls)"));
     } else {
-        eprintln!("\n{deployed} deployed, {unchanged} unchanged, {} not deployed:", problems.len());
+        console.error(&format!("\n{deployed} deployed, {unchanged} unchanged, {} not deployed:", problems.len()));
         for p in &problems {
-            eprintln!("  {p}");
+            console.error(&format!("  {p}"));
         }
         if code == exit::FAILED {
-            eprintln!("Fix the cause, then run `sdlf deploy --env {env}` again.");
+            console.error(&format!("Fix the cause, then run `sdlf deploy --env {env}` again."));
         }
     }
-    code
 }
 
 #[cfg(test)]

@@ -1,35 +1,45 @@
 //! `sdlf destroy` and `sdlf status`.
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::collections::BTreeMap;
+use std::fmt::Write;
 use std::process::ExitCode;
 
 use clap::Args;
+use sdlf_deploy::api::{DeployedStack, Stacks};
 use sdlf_deploy::engine::deploy::Interrupts;
 use sdlf_deploy::engine::destroy::{Destroyed, destroy};
 use sdlf_deploy::select::{Direction, select};
+use sdlf_diff::Style;
+use sdlf_lake::output::EnvironmentOutput;
 
 use crate::aws_target::{AwsArgs, connect};
+use crate::console::Console;
 use crate::{CliError, exit, session};
 
 #[derive(Debug, Args)]
 pub struct DestroyArgs {
-    /// Environment of the lake definition (dev, test, prod or local); always named: a
-    /// deletion never picks an environment itself.
-    #[arg(long, short)]
+    /// The global `--env`, always named: a deletion never picks an environment itself.
+    #[arg(skip)]
     pub env: String,
-    /// Stacks to delete, with the stacks that depend on them (default: all).
+    /// Stacks to delete, with the stacks that depend on them (default: all); names or glob
+    /// patterns (`'*-team-*'`).
     pub stacks: Vec<String>,
     /// Delete without asking (required without a terminal).
     #[arg(long, short)]
     pub yes: bool,
-    #[command(flatten)]
+    /// Print what was done per stack as JSON on standard output (progress goes to standard
+    /// error).
+    #[arg(long)]
+    pub json: bool,
+    /// The global `--profile`, `--region` and `--endpoint-url`.
+    #[arg(skip)]
     pub aws: AwsArgs,
 }
 
 #[derive(Debug, Args)]
 pub struct StatusArgs {
-    /// Environment of the lake definition (dev, test, prod or local).
-    #[arg(long, short, default_value = "dev")]
+    /// The global `--env` (default: dev).
+    #[arg(skip)]
     pub env: String,
     /// Print as JSON.
     #[arg(long)]
@@ -38,20 +48,19 @@ pub struct StatusArgs {
     /// published, its Glue table and its data-quality results.
     #[arg(long)]
     pub batches: bool,
-    #[command(flatten)]
+    /// The global `--profile`, `--region` and `--endpoint-url`.
+    #[arg(skip)]
     pub aws: AwsArgs,
 }
 
 /// Batches `status --batches` shows.
 const LATEST_BATCHES: usize = 20;
 
-pub fn run_destroy(args: &DestroyArgs) -> Result<ExitCode, CliError> {
+pub fn run_destroy(args: &DestroyArgs, console: &Console) -> Result<ExitCode, CliError> {
     let (lake, output) = session::synthesize(&args.env)?;
     let env = session::environment(&lake, &output);
-    let selected = select(&sdlf_deploy::select::nodes(&output), &args.env, &args.stacks, Direction::Dependents)?;
-    let stacks: Vec<_> = output.stacks.iter().filter(|s| selected.contains(&s.name)).collect();
     let interrupts = std::sync::Arc::new(Interrupts::default());
-    let results = crate::runtime()?.block_on(async {
+    let code = crate::runtime()?.block_on(async {
         crate::watch_interrupts(
             interrupts.clone(),
             Some(
@@ -60,126 +69,208 @@ pub fn run_destroy(args: &DestroyArgs) -> Result<ExitCode, CliError> {
             ),
         )?;
         let conn = connect(env, &args.aws).await?;
-        let deployed = session::deployed(&conn, &output).await?;
-        let present: Vec<&str> = stacks.iter().map(|s| s.name.as_str()).filter(|n| deployed.contains_key(*n)).collect();
-        if present.is_empty() {
-            return Ok(Vec::new());
-        }
-        if !args.yes {
-            let interactive = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
-            if !interactive {
-                return Err(CliError::NeedsYes { what: format!("deleting {} stack(s)", present.len()) });
-            }
-            print!("Delete {} stack(s) of environment {}: {}? [y/N] ", present.len(), args.env, present.join(", "));
-            let _ = std::io::stdout().flush();
-            let mut answer = String::new();
-            let _ = std::io::stdin().lock().read_line(&mut answer);
-            if !matches!(answer.trim(), "y" | "Y" | "yes") {
-                return Err(CliError::NeedsYes { what: "deleting (declined)".into() });
-            }
-        }
-        let progress = |stack: &str, what: &str| println!("{stack}: {what}");
-        destroy(&conn.cloudformation, &stacks, &deployed, &interrupts, progress).await.map_err(CliError::from)
+        destroy_with(&conn.cloudformation, &output, args, console, &interrupts).await
     })?;
-    let mut code = exit::OK;
-    if results.is_empty() {
-        println!("nothing to delete: no stack of environment {} is deployed", args.env);
-    }
-    for (stack, r) in &results {
-        match r {
-            Destroyed::Deleted { retained } if !retained.is_empty() => {
-                println!("{stack}: deleted; kept (DeletionPolicy Retain), delete them yourself if no longer needed:");
-                for k in retained {
-                    println!("    {} ({})", k.logical_id, k.resource_type);
-                }
-            }
-            Destroyed::Deleted { .. } | Destroyed::NotDeployed => {}
-            Destroyed::Protected => {
-                code = exit::FAILED;
-                eprintln!(
-                    "{stack}: termination protection is on; nothing was deleted. If you mean it: aws cloudformation \
-                     update-termination-protection --no-enable-termination-protection --stack-name {stack}"
-                );
-            }
-            Destroyed::Failed { status, reasons } => {
-                code = exit::FAILED;
-                eprintln!("{stack}: {status}");
-                for reason in reasons {
-                    eprintln!("    {reason}");
-                }
-            }
-            Destroyed::Blocked { dependent } => {
-                code = exit::FAILED;
-                eprintln!("{stack}: not deleted: {dependent}, which depends on it, is still there");
-            }
-            Destroyed::Interrupted { state } => eprintln!("{stack}: interrupted: {state}"),
-        }
-    }
-    if interrupts.count() > 0 {
-        code = exit::INTERRUPTED;
-    }
     Ok(ExitCode::from(code))
 }
 
-pub fn run_status(args: &StatusArgs) -> Result<ExitCode, CliError> {
+/// The deletion after connecting: what is deployed, the confirmation, the engine's run with
+/// its progress on `console`, and what each stack ended as. Returns the exit code.
+pub async fn destroy_with(
+    api: &impl Stacks,
+    output: &EnvironmentOutput,
+    args: &DestroyArgs,
+    console: &Console,
+    interrupts: &Interrupts,
+) -> Result<u8, CliError> {
+    let selected = select(&sdlf_deploy::select::nodes(output), &args.env, &args.stacks, Direction::Dependents)?;
+    let stacks: Vec<_> = output.stacks.iter().filter(|s| selected.contains(&s.name)).collect();
+    let deployed = session::deployed(api, output).await?;
+    let present: Vec<&str> = stacks.iter().map(|s| s.name.as_str()).filter(|n| deployed.contains_key(*n)).collect();
+    if !present.is_empty() && !args.yes {
+        if !console.interactive {
+            return Err(CliError::NeedsYes { what: format!("deleting {} stack(s)", present.len()) });
+        }
+        let question =
+            format!("Delete {} stack(s) of environment {}: {}?", present.len(), args.env, present.join(", "));
+        if !console.ask(&question, args.json) {
+            return Err(CliError::NeedsYes { what: "deleting (declined)".into() });
+        }
+    }
+    let results = if present.is_empty() {
+        Vec::new()
+    } else {
+        let progress = |stack: &str, what: &str| {
+            let line = format!("{stack}: {what}");
+            if args.json { console.error(&line) } else { console.line(&line) }
+        };
+        destroy(api, &stacks, &deployed, interrupts, progress).await?
+    };
+    let code = destroy_exit_code(&results, interrupts.count() > 0);
+    if args.json {
+        console.print(&crate::to_json_text(&destroyed_json(&args.env, &results, code)));
+    } else {
+        report_destroyed(console, &args.env, &results);
+    }
+    Ok(code)
+}
+
+/// The most severe outcome decides: interrupted, else failed.
+fn destroy_exit_code(results: &[(String, Destroyed)], interrupted: bool) -> u8 {
+    let failed = results
+        .iter()
+        .any(|(_, r)| matches!(r, Destroyed::Protected | Destroyed::Failed { .. } | Destroyed::Blocked { .. }));
+    match (interrupted, failed) {
+        (true, _) => exit::INTERRUPTED,
+        (false, true) => exit::FAILED,
+        (false, false) => exit::OK,
+    }
+}
+
+fn report_destroyed(console: &Console, env: &str, results: &[(String, Destroyed)]) {
+    if results.is_empty() {
+        console.line(&format!("nothing to delete: no stack of environment {env} is deployed"));
+    }
+    for (stack, r) in results {
+        match r {
+            Destroyed::Deleted { retained } if !retained.is_empty() => {
+                console.line(&format!(
+                    "{stack}: deleted; kept (DeletionPolicy Retain), delete them yourself if no longer needed:"
+                ));
+                for k in retained {
+                    console.line(&format!("    {} ({})", k.logical_id, k.resource_type));
+                }
+            }
+            Destroyed::Deleted { .. } | Destroyed::NotDeployed => {}
+            Destroyed::Protected => console.error(&format!(
+                "{stack}: termination protection is on; nothing was deleted. If you mean it: aws cloudformation \
+                 update-termination-protection --no-enable-termination-protection --stack-name {stack}"
+            )),
+            Destroyed::Failed { status, reasons } => {
+                console.error(&format!("{stack}: {status}"));
+                for reason in reasons {
+                    console.error(&format!("    {reason}"));
+                }
+            }
+            Destroyed::Blocked { dependent } => {
+                console.error(&format!("{stack}: not deleted: {dependent}, which depends on it, is still there"))
+            }
+            Destroyed::Interrupted { state } => console.error(&format!("{stack}: interrupted: {state}")),
+        }
+    }
+}
+
+/// `destroy --json`: per stack what was done (deleted, with what was kept; or why not).
+fn destroyed_json(env: &str, results: &[(String, Destroyed)], code: u8) -> serde_json::Value {
+    let stacks: Vec<serde_json::Value> = results
+        .iter()
+        .map(|(name, r)| {
+            let (result, detail) = match r {
+                Destroyed::Deleted { .. } => ("deleted", None),
+                Destroyed::NotDeployed => ("not-deployed", None),
+                Destroyed::Protected => ("protected", Some("termination protection is on".to_owned())),
+                Destroyed::Failed { status, reasons } => (
+                    "failed",
+                    Some(std::iter::once(status.clone()).chain(reasons.iter().cloned()).collect::<Vec<_>>().join("\n")),
+                ),
+                Destroyed::Blocked { dependent } => ("blocked", Some(format!("{dependent} depends on it"))),
+                Destroyed::Interrupted { state } => ("interrupted", Some(state.clone())),
+            };
+            let retained: Vec<serde_json::Value> = match r {
+                Destroyed::Deleted { retained } => retained
+                    .iter()
+                    .map(|k| serde_json::json!({"logicalId": k.logical_id, "type": k.resource_type}))
+                    .collect(),
+                _ => Vec::new(),
+            };
+            serde_json::json!({"name": name, "result": result, "detail": detail, "retained": retained})
+        })
+        .collect();
+    serde_json::json!({ "environment": env, "exitCode": code, "stacks": stacks })
+}
+
+pub fn run_status(args: &StatusArgs, console: &Console) -> Result<ExitCode, CliError> {
     let (lake, output) = session::synthesize(&args.env)?;
     let env = session::environment(&lake, &output);
     if args.batches {
-        return run_status_batches(args, &lake, env);
+        return run_status_batches(args, &lake, env, console);
     }
-    let deployed = crate::runtime()?.block_on(async {
+    crate::runtime()?.block_on(async {
         let conn = connect(env, &args.aws).await?;
-        session::deployed(&conn, &output).await
+        status_with(&conn.cloudformation, &output, args, console).await
     })?;
-    if args.json {
-        let stacks: Vec<serde_json::Value> = output
-            .stacks
-            .iter()
-            .map(|s| {
-                let d = deployed.get(&s.name);
-                serde_json::json!({
-                    "name": s.name,
-                    "status": d.map(|d| d.status.as_str()),
-                    "reason": d.and_then(|d| d.status_reason.as_deref()),
-                    "lastUpdated": d.and_then(|d| d.last_updated.as_deref()),
-                    "drift": d.and_then(|d| d.drift.as_deref()),
-                    "terminationProtection": d.map(|d| d.termination_protection),
-                    "outputs": d.map(|d| &d.outputs),
-                })
+    Ok(ExitCode::from(exit::OK))
+}
+
+/// `status` after connecting: each stack's state and outputs, as text or JSON.
+pub async fn status_with(
+    api: &impl Stacks,
+    output: &EnvironmentOutput,
+    args: &StatusArgs,
+    console: &Console,
+) -> Result<(), CliError> {
+    let deployed = session::deployed(api, output).await?;
+    console.print(&if args.json {
+        crate::to_json_text(&status_json(output, &deployed))
+    } else {
+        status_text(output, &deployed, &console.style())
+    });
+    Ok(())
+}
+
+/// `status --json`: each stack of the environment, deployed or not, with its outputs.
+fn status_json(output: &EnvironmentOutput, deployed: &BTreeMap<String, DeployedStack>) -> serde_json::Value {
+    let stacks: Vec<serde_json::Value> = output
+        .stacks
+        .iter()
+        .map(|s| {
+            let d = deployed.get(&s.name);
+            serde_json::json!({
+                "name": s.name,
+                "status": d.map(|d| d.status.as_str()),
+                "reason": d.and_then(|d| d.status_reason.as_deref()),
+                "lastUpdated": d.and_then(|d| d.last_updated.as_deref()),
+                "drift": d.and_then(|d| d.drift.as_deref()),
+                "terminationProtection": d.map(|d| d.termination_protection),
+                "outputs": d.map(|d| &d.outputs),
             })
-            .collect();
-        println!("{}", serde_json::to_string_pretty(&stacks).expect("JSON values serialize"));
-        return Ok(ExitCode::from(exit::OK));
-    }
-    let width = output.stacks.iter().map(|s| s.name.len()).max().unwrap_or(5);
-    println!("{:<width$}  {:<28}  {:<24}  DRIFT", "STACK", "STATUS", "LAST UPDATE");
-    for s in &output.stacks {
-        match deployed.get(&s.name) {
-            Some(d) => println!(
-                "{:<width$}  {:<28}  {:<24}  {}",
-                s.name,
-                d.status,
-                d.last_updated.as_deref().unwrap_or("-"),
-                d.drift.as_deref().unwrap_or("unknown")
-            ),
-            None => println!("{:<width$}  {:<28}  {:<24}  -", s.name, "not deployed", "-"),
-        }
-    }
+        })
+        .collect();
+    serde_json::Value::Array(stacks)
+}
+
+/// `status`: a row per stack of the environment, then each deployed stack's outputs.
+fn status_text(output: &EnvironmentOutput, deployed: &BTreeMap<String, DeployedStack>, style: &Style) -> String {
+    let rows: Vec<Vec<String>> = output
+        .stacks
+        .iter()
+        .map(|s| match deployed.get(&s.name) {
+            Some(d) => vec![
+                s.name.clone(),
+                d.status.clone(),
+                d.last_updated.clone().unwrap_or_else(|| "-".to_owned()),
+                d.drift.clone().unwrap_or_else(|| "unknown".to_owned()),
+            ],
+            None => vec![s.name.clone(), "not deployed".to_owned(), "-".to_owned(), "-".to_owned()],
+        })
+        .collect();
+    let mut text = sdlf_diff::render_table(&["STACK", "STATUS", "LAST UPDATE", "DRIFT"], &rows, style);
     for (name, d) in output.stacks.iter().filter_map(|s| Some((&s.name, deployed.get(&s.name)?))) {
         if !d.outputs.is_empty() {
-            println!("\nOutputs of {name}:");
+            let _ = writeln!(text, "\nOutputs of {name}:");
             for (key, value) in &d.outputs {
-                println!("  {key} = {value}");
+                let _ = writeln!(text, "  {key} = {value}");
             }
         }
     }
-    Ok(ExitCode::from(exit::OK))
+    text
 }
 
 fn run_status_batches(
     args: &StatusArgs,
     lake: &sdlf_lake::Lake,
     env: &sdlf_lake::Environment,
+    console: &Console,
 ) -> Result<ExitCode, CliError> {
     let table = sdlf_lake::Names::new(lake, env)
         .lake_resource(sdlf_lambda_core::contract::resources::LakeResource::ExecutionHistoryTable.suffix());
@@ -188,13 +279,10 @@ fn run_status_batches(
         conn.lake.scan(&table).await.map_err(CliError::from)
     })?;
     let batches = sdlf_local::batches::latest(&rows, LATEST_BATCHES);
-    if args.json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&sdlf_local::batches::to_json(&batches)).expect("JSON values serialize")
-        );
+    console.print(&if args.json {
+        crate::to_json_text(&sdlf_local::batches::to_json(&batches))
     } else {
-        print!("{}", sdlf_local::batches::render_text(&batches));
-    }
+        sdlf_local::batches::render_text(&batches)
+    });
     Ok(ExitCode::from(exit::OK))
 }

@@ -1,7 +1,6 @@
 //! `sdlf diff`: what a deploy would change, per stack, for one or more environments.
 
 use std::collections::BTreeMap;
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -12,17 +11,22 @@ use sdlf_diff::{
     EnvironmentPlan, MarkdownOptions, Style, TemplateDiff, render_json, render_markdown, render_text, summary_line,
 };
 
+use sdlf_deploy::api::{Objects, Stacks};
+use sdlf_lake::output::EnvironmentOutput;
+
 use crate::aws_target::{AwsArgs, connect};
+use crate::console::Console;
 use crate::{CliError, exit, session};
 
 #[derive(Debug, Args, Clone)]
 pub struct DiffArgs {
-    /// Environment of the lake definition (dev, test, prod or local); repeat it for several
-    /// (text and Markdown).
-    #[arg(long = "env", short, value_name = "ENV", default_value = "dev")]
+    /// The global `--env`, repeatable here for several environments (text and Markdown;
+    /// default: dev).
+    #[arg(skip)]
     pub envs: Vec<String>,
-    /// Stacks to compare (default: all of the environment); or two template files, OLD.json
-    /// NEW.json, compared with each other without AWS (as `rain diff`).
+    /// Stacks to compare (default: all of the environment), names or glob patterns
+    /// (`'*-team-*'`); or two template files, OLD.json NEW.json, compared with each other
+    /// without AWS (as `rain diff`).
     pub stacks: Vec<String>,
     /// template: compare templates only; change-set: ask CloudFormation too (its answer wins);
     /// auto: change sets where possible.
@@ -66,7 +70,8 @@ pub struct DiffArgs {
     /// Also write the one-line summary to this file (what the CI/CD's approval shows).
     #[arg(long, value_name = "FILE")]
     pub summary_out: Option<PathBuf>,
-    #[command(flatten)]
+    /// The global `--profile`, `--region` and `--endpoint-url`.
+    #[arg(skip)]
     pub aws: AwsArgs,
 }
 
@@ -92,15 +97,14 @@ struct EnvironmentDiffs {
     refused: BTreeMap<String, BTreeMap<String, String>>,
 }
 
-pub fn run(args: &DiffArgs) -> Result<ExitCode, CliError> {
-    let format = if args.json { Format::Json } else { args.format };
+pub fn run(args: &DiffArgs, console: &Console) -> Result<ExitCode, CliError> {
     if let [old, new] = args.stacks.as_slice()
         && [old, new].iter().all(|p| p.ends_with(".json") || Path::new(p).is_file())
     {
-        return run_files(Path::new(old), Path::new(new), format, args);
+        return run_files(Path::new(old), Path::new(new), args, console);
     }
     let single = args.envs.len() == 1;
-    if !single && (format == Format::Json || args.json_out.is_some() || args.summary_out.is_some()) {
+    if !single && (format(args) == Format::Json || args.json_out.is_some() || args.summary_out.is_some()) {
         return Err(CliError::Usage(
             "JSON and the summary file are of one environment: pass a single --env, or use --format markdown or text"
                 .into(),
@@ -116,32 +120,64 @@ pub fn run(args: &DiffArgs) -> Result<ExitCode, CliError> {
     }
     let mut all = Vec::new();
     for env in &args.envs {
-        let diffs = diff_environment(env, args)?;
-        let refused = diffs.iter().map(|d| (d.stack.clone(), sdlf_deploy::guard::at_review(d))).collect();
-        all.push(EnvironmentDiffs { environment: env.clone(), diffs, refused });
+        let (lake, output) = session::synthesize(env)?;
+        let environment = session::environment(&lake, &output);
+        let mut aws = args.aws.clone();
+        if let Some((_, profile)) = args.env_profiles.iter().find(|(e, _)| e == env) {
+            aws.profile = Some(profile.clone());
+        }
+        let diffs = crate::runtime()?.block_on(async {
+            let conn = connect(environment, &aws).await?;
+            let parameters = crate::aws_target::stack_parameters(environment, &aws);
+            diff_environment(&conn.cloudformation, &conn.s3, &output, &parameters, args).await
+        })?;
+        all.push(diffs);
     }
+    Ok(ExitCode::from(finish(&all, args, console)?))
+}
+
+/// `diff` of one environment after connecting: its diffs, written and printed as asked, and
+/// the exit code.
+pub async fn diff_with(
+    stacks: &impl Stacks,
+    objects: &impl Objects,
+    output: &EnvironmentOutput,
+    parameters: &BTreeMap<String, String>,
+    args: &DiffArgs,
+    console: &Console,
+) -> Result<u8, CliError> {
+    let diffs = diff_environment(stacks, objects, output, parameters, args).await?;
+    finish(&[diffs], args, console)
+}
+
+fn format(args: &DiffArgs) -> Format {
+    if args.json { Format::Json } else { args.format }
+}
+
+/// Writes the files asked for, prints the diff (or writes it to `--out`) and returns the exit code.
+fn finish(all: &[EnvironmentDiffs], args: &DiffArgs, console: &Console) -> Result<u8, CliError> {
     let write = |path: &Path, text: String| std::fs::write(path, text).map_err(|e| CliError::io(path, e));
-    if let (Some(path), [one]) = (&args.json_out, all.as_slice()) {
-        write(path, serde_json::to_string_pretty(&render_json(&one.diffs)).expect("JSON values serialize") + "\n")?;
+    if let (Some(path), [one]) = (&args.json_out, all) {
+        write(path, crate::to_json_text(&render_json(&one.diffs)))?;
     }
-    if let (Some(path), [one]) = (&args.summary_out, all.as_slice()) {
+    if let (Some(path), [one]) = (&args.summary_out, all) {
         write(path, summary_line(&one.diffs) + "\n")?;
     }
     if let Some(path) = &args.full_out {
-        write(path, render(&all, Format::Markdown, &DiffArgs { max_bytes: None, ..args.clone() }))?;
+        write(path, render(all, Format::Markdown, &DiffArgs { max_bytes: None, ..args.clone() }, console))?;
     }
-    let rendered = render(&all, format, args);
+    let rendered = render(all, format(args), args, console);
     match &args.out {
         Some(path) => write(path, rendered)?,
-        None => print!("{rendered}"),
+        None => console.print(&rendered),
     }
     let changed = all.iter().flat_map(|e| &e.diffs).any(|d| !d.is_empty());
     let refused = all.iter().flat_map(|e| e.refused.values()).any(|r| !r.is_empty());
-    Ok(ExitCode::from(exit_code(changed && args.fail, refused && args.fail_if_refused)))
+    Ok(exit_code(changed && args.fail, refused && args.fail_if_refused))
 }
 
 /// `sdlf diff OLD.json NEW.json`: two template files, no AWS; the diff is named after NEW.
-fn run_files(old: &Path, new: &Path, format: Format, args: &DiffArgs) -> Result<ExitCode, CliError> {
+fn run_files(old: &Path, new: &Path, args: &DiffArgs, console: &Console) -> Result<ExitCode, CliError> {
     let read = |path: &Path| {
         let body = std::fs::read_to_string(path).map_err(|e| CliError::io(path, e))?;
         let mut template =
@@ -152,15 +188,8 @@ fn run_files(old: &Path, new: &Path, format: Format, args: &DiffArgs) -> Result<
     let (old, new) = (read(old)?, read(new)?);
     let diff = sdlf_diff::diff(Some(&old), &new, &sdlf_cfn_types::Registry);
     let refused = BTreeMap::from([(diff.stack.clone(), sdlf_deploy::guard::at_review(&diff))]);
-    let changed = !diff.is_empty();
     let all = [EnvironmentDiffs { environment: "files".into(), diffs: vec![diff], refused }];
-    let rendered = render(&all, format, args);
-    match &args.out {
-        Some(path) => std::fs::write(path, rendered).map_err(|e| CliError::io(path, e))?,
-        None => print!("{rendered}"),
-    }
-    let refused = all[0].refused.values().any(|r| !r.is_empty());
-    Ok(ExitCode::from(exit_code(changed && args.fail, refused && args.fail_if_refused)))
+    Ok(ExitCode::from(finish(&all, args, console)?))
 }
 
 fn parse_env_profile(text: &str) -> Result<(String, String), String> {
@@ -179,38 +208,33 @@ fn exit_code(fail_on_changes: bool, fail_on_refusal: bool) -> u8 {
     }
 }
 
-/// The diffs of the selected stacks of `env` against what is deployed.
-fn diff_environment(env: &str, args: &DiffArgs) -> Result<Vec<TemplateDiff>, CliError> {
-    let (lake, output) = session::synthesize(env)?;
-    let environment = session::environment(&lake, &output);
-    let selected = select(&sdlf_deploy::select::nodes(&output), env, &args.stacks, Direction::Exclusively)?;
+/// The diffs of the selected stacks of an environment against what is deployed, and what of
+/// them the data-loss guard would refuse.
+async fn diff_environment(
+    api: &impl Stacks,
+    objects: &impl Objects,
+    output: &EnvironmentOutput,
+    parameters: &BTreeMap<String, String>,
+    args: &DiffArgs,
+) -> Result<EnvironmentDiffs, CliError> {
+    let env = &output.environment;
+    let selected = select(&sdlf_deploy::select::nodes(output), env, &args.stacks, Direction::Exclusively)?;
     let stacks: Vec<_> = output.stacks.iter().filter(|s| selected.contains(&s.name)).collect();
     let method = match args.method {
         MethodArg::Template => Method::Template,
         MethodArg::ChangeSet => Method::ChangeSet,
         MethodArg::Auto => Method::Auto,
     };
-    let mut aws = args.aws.clone();
-    if let Some((_, profile)) = args.env_profiles.iter().find(|(e, _)| e == env) {
-        aws.profile = Some(profile.clone());
-    }
-    crate::runtime()?.block_on(async {
-        let conn = connect(environment, &aws).await?;
-        let deployed = session::deployed(&conn, &output).await?;
-        let upload = Upload { objects: &conn.s3, bucket: &output.assets_bucket };
-        let parameters = crate::aws_target::stack_parameters(environment, &aws);
-        diff_stacks(&conn.cloudformation, Some(&upload), &stacks, &deployed, method, &parameters)
-            .await
-            .map_err(CliError::from)
-    })
+    let deployed = session::deployed(api, output).await?;
+    let upload = Upload { objects, bucket: &output.assets_bucket };
+    let diffs = diff_stacks(api, Some(&upload), &stacks, &deployed, method, parameters).await?;
+    let refused = diffs.iter().map(|d| (d.stack.clone(), sdlf_deploy::guard::at_review(d))).collect();
+    Ok(EnvironmentDiffs { environment: env.clone(), diffs, refused })
 }
 
-fn render(all: &[EnvironmentDiffs], format: Format, args: &DiffArgs) -> String {
+fn render(all: &[EnvironmentDiffs], format: Format, args: &DiffArgs, console: &Console) -> String {
     match format {
-        Format::Json => {
-            let diffs = all.first().map_or(&[][..], |e| e.diffs.as_slice());
-            serde_json::to_string_pretty(&render_json(diffs)).expect("JSON values serialize") + "\n"
-        }
+        Format::Json => crate::to_json_text(&render_json(all.first().map_or(&[][..], |e| e.diffs.as_slice()))),
         Format::Markdown => {
             let plans: Vec<EnvironmentPlan<'_>> = all
                 .iter()
@@ -224,8 +248,8 @@ fn render(all: &[EnvironmentDiffs], format: Format, args: &DiffArgs) -> String {
             render_markdown(&plans, &options)
         }
         Format::Text => {
-            let colour = args.out.is_none() && crate::colour(std::io::stdout().is_terminal());
-            let style = if colour { Style::COLOUR } else { Style::PLAIN };
+            // A file gets neither colour nor the terminal's width.
+            let style = if args.out.is_none() { console.style() } else { Style::PLAIN };
             let texts: Vec<String> = all
                 .iter()
                 .map(|e| {

@@ -4,6 +4,7 @@
 //! the lake's stacks, synthesis and validation live in `sdlf-lake` and `sdlf-cfn`.
 
 pub mod aws_target;
+pub mod console;
 pub mod deploy;
 pub mod destroy;
 pub mod diff;
@@ -56,6 +57,8 @@ pub mod exit {
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    #[command(flatten)]
+    pub globals: Globals,
     /// No colour in the output (as NO_COLOR does); CLICOLOR_FORCE forces it where there is
     /// no terminal.
     #[arg(long = "no-color", global = true)]
@@ -67,6 +70,47 @@ pub struct Cli {
     /// Less output: results, prompts and errors only.
     #[arg(short, long, global = true, conflicts_with = "verbose")]
     pub quiet: bool,
+}
+
+/// The flags every command takes, before or after its name (`sdlf --env prod diff` and `sdlf
+/// diff --env prod` alike).
+#[derive(Debug, Args, Clone, Default)]
+pub struct Globals {
+    /// Environment of the lake definition (dev, test, prod or local). `diff` takes several;
+    /// `deploy` takes dev when not given only on a terminal; `destroy` always needs it; the
+    /// others default to dev.
+    #[arg(long = "env", short = 'e', global = true, value_name = "ENV")]
+    pub envs: Vec<String>,
+    #[arg(long, global = true, value_name = "PROFILE", help = aws_target::PROFILE_HELP)]
+    pub profile: Option<String>,
+    #[arg(long, global = true, value_name = "REGION", help = aws_target::REGION_HELP)]
+    pub region: Option<String>,
+    #[arg(long, global = true, value_name = "URL", help = aws_target::ENDPOINT_URL_HELP)]
+    pub endpoint_url: Option<String>,
+}
+
+impl Globals {
+    pub fn aws(&self) -> aws_target::AwsArgs {
+        aws_target::AwsArgs {
+            profile: self.profile.clone(),
+            region: self.region.clone(),
+            endpoint_url: self.endpoint_url.clone(),
+        }
+    }
+
+    /// The one `--env` of a command that takes one, if given.
+    fn env(&self, command: &str) -> Result<Option<String>, CliError> {
+        match self.envs.as_slice() {
+            [] => Ok(None),
+            [one] => Ok(Some(one.clone())),
+            _ => Err(CliError::Usage(format!("{command} takes one --env, not {}", self.envs.join(", ")))),
+        }
+    }
+
+    /// The one `--env` of a command, else dev.
+    fn env_or_dev(&self, command: &str) -> Result<String, CliError> {
+        Ok(self.env(command)?.unwrap_or_else(|| "dev".to_owned()))
+    }
 }
 
 /// How much a command says (`-q`, default, `-v`…).
@@ -153,8 +197,8 @@ pub struct CompletionsArgs {
 
 #[derive(Debug, Args)]
 pub struct SynthArgs {
-    /// Environment to synthesize (default: every environment of the lake).
-    #[arg(long, short)]
+    /// The global `--env` (default: every environment of the lake).
+    #[arg(skip)]
     pub env: Option<String>,
     /// Output directory; each environment gets a subdirectory.
     #[arg(long, short, default_value = "sdlf.out")]
@@ -259,16 +303,54 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
     };
     let _ = VERBOSITY.set(verbosity);
     init_logging(cli.verbose);
+    let console = console::Console::process();
+    let g = &cli.globals;
     match cli.command {
-        Command::Synth(args) => run_synth(&args),
-        Command::Diff(args) => diff::run(&args),
-        Command::Deploy(args) => deploy::run(&args),
-        Command::Destroy(args) => destroy::run_destroy(&args),
-        Command::Status(args) => destroy::run_status(&args),
-        Command::Redrive(args) => redrive::run(&args),
-        Command::Local(args) => local::run(&args),
-        Command::Review(args) => review::run(&args),
-        Command::List(args) => synth::run_list(&args),
+        Command::Synth(mut args) => {
+            args.env = g.env("synth")?;
+            run_synth(&args, &console)
+        }
+        Command::Diff(mut args) => {
+            args.envs = if g.envs.is_empty() { vec!["dev".to_owned()] } else { g.envs.clone() };
+            args.aws = g.aws();
+            diff::run(&args, &console)
+        }
+        Command::Deploy(mut args) => {
+            (args.env, args.aws) = (g.env("deploy")?, g.aws());
+            deploy::run(&args, &console)
+        }
+        Command::Destroy(mut args) => {
+            let Some(env) = g.env("destroy")? else {
+                return Err(CliError::Usage(
+                    "destroy needs --env: name the environment whose stacks are deleted (it never picks one itself)"
+                        .into(),
+                ));
+            };
+            (args.env, args.aws) = (env, g.aws());
+            destroy::run_destroy(&args, &console)
+        }
+        Command::Status(mut args) => {
+            (args.env, args.aws) = (g.env_or_dev("status")?, g.aws());
+            destroy::run_status(&args, &console)
+        }
+        Command::Redrive(mut args) => {
+            (args.env, args.aws) = (g.env_or_dev("redrive")?, g.aws());
+            redrive::run(&args)
+        }
+        Command::Local(args) => {
+            if g.env("local")?.is_some_and(|e| e != "local") {
+                return Err(CliError::Usage("sdlf local runs the `local` environment; --env names no other".into()));
+            }
+            local::run(&args, &g.aws(), &console)
+        }
+        Command::Review(mut args) => {
+            (args.env, args.aws) = (g.env_or_dev("review")?, g.aws());
+            review::run(&args)
+        }
+        Command::List(mut args) => {
+            args.env = g.env_or_dev("list")?;
+            synth::run_list(&args, &console)
+        }
         Command::Completions(args) => {
             let mut command = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(args.shell, &mut command, "sdlf", &mut std::io::stdout());
@@ -277,16 +359,21 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
     }
 }
 
-fn run_synth(args: &SynthArgs) -> Result<ExitCode, CliError> {
+/// A JSON document as the commands print it: indented, with a final newline.
+pub fn to_json_text(value: &serde_json::Value) -> String {
+    serde_json::to_string_pretty(value).expect("JSON values serialize") + "\n"
+}
+
+fn run_synth(args: &SynthArgs, console: &console::Console) -> Result<ExitCode, CliError> {
     let lake = sdlf_pipelines::lake();
     let fingerprints = sdlf_package::RepoFingerprints::new(project_root()?);
     let outputs = synth::synthesize(&lake, args.env.as_deref(), &fingerprints)?;
     synth::write(&lake, &args.out, &outputs)?;
     if args.json {
         let manifests: Vec<serde_json::Value> = outputs.iter().map(|o| o.manifest(&lake)).collect();
-        println!("{}", serde_json::to_string_pretty(&manifests).expect("JSON values serialize"));
+        console.print(&to_json_text(&serde_json::Value::Array(manifests)));
     } else {
-        print!("{}", synth::render(&lake, &args.out, &outputs));
+        console.print(&synth::render(&lake, &args.out, &outputs));
     }
     Ok(ExitCode::from(exit::OK))
 }

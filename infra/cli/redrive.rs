@@ -29,8 +29,8 @@ impl From<Stage> for contract::env::Stage {
 
 #[derive(Debug, Args)]
 pub struct RedriveArgs {
-    /// Environment of the lake definition.
-    #[arg(long, short, default_value = "dev")]
+    /// The global `--env` (default: dev).
+    #[arg(skip)]
     pub env: String,
     /// Team that owns the pipeline.
     #[arg(long)]
@@ -44,7 +44,8 @@ pub struct RedriveArgs {
     /// Print the result as JSON.
     #[arg(long)]
     pub json: bool,
-    #[command(flatten)]
+    /// The global `--profile`, `--region` and `--endpoint-url`.
+    #[arg(skip)]
     pub aws: AwsArgs,
 }
 

@@ -43,10 +43,12 @@ pub struct ReviewArgs {
     /// Server `https://HOST/api/v3`, self-managed GitLab `https://HOST/api/v4`).
     #[arg(long)]
     pub api_url: Option<String>,
-    /// CodeCommit: the environment whose region the repository is in (the CI/CD's home).
-    #[arg(long, short, default_value = "dev")]
+    /// The global `--env`; CodeCommit: the environment whose region the repository is in (the
+    /// CI/CD's home; default: dev).
+    #[arg(skip)]
     pub env: String,
-    #[command(flatten)]
+    /// The global `--profile`, `--region` and `--endpoint-url`.
+    #[arg(skip)]
     pub aws: AwsArgs,
 }
 

@@ -31,13 +31,23 @@ pub fn stack_prefix(output: &EnvironmentOutput) -> String {
     })
 }
 
+/// The AWS a command works on after connecting: a connection's clients, or another
+/// implementation of the engine's interfaces (the CLI's tests use an in-memory CloudFormation).
+pub struct Cloud<'a, S, O, Q> {
+    pub stacks: &'a S,
+    pub objects: &'a O,
+    /// Message counts for the data-loss guard.
+    pub queues: &'a Q,
+    /// How many AWS calls were made so far (the deploy's summary says).
+    pub calls: &'a (dyn Fn() -> u64 + Sync),
+}
+
 /// The environment's deployed stacks, by name (deleted ones left out).
 pub async fn deployed(
-    conn: &sdlf_aws::Connection,
+    stacks: &impl Stacks,
     output: &EnvironmentOutput,
 ) -> Result<BTreeMap<String, DeployedStack>, CliError> {
-    Ok(conn
-        .cloudformation
+    Ok(stacks
         .describe_all(&stack_prefix(output))
         .await?
         .into_iter()

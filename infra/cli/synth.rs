@@ -113,8 +113,8 @@ mod tests {
 
 #[derive(Debug, clap::Args)]
 pub struct ListArgs {
-    /// Environment of the lake definition (dev, test, prod or local).
-    #[arg(long, short, default_value = "dev")]
+    /// The global `--env` (default: dev).
+    #[arg(skip)]
     pub env: String,
     /// Print as JSON: each stack, in deploy order, with the stacks it depends on.
     #[arg(long)]
@@ -123,25 +123,27 @@ pub struct ListArgs {
 
 /// `sdlf list`: the environment's stacks in deploy order, as `cdk ls` lists them, with what
 /// each depends on; no AWS involved.
-pub fn run_list(args: &ListArgs) -> Result<std::process::ExitCode, CliError> {
+pub fn run_list(args: &ListArgs, console: &crate::console::Console) -> Result<std::process::ExitCode, CliError> {
     let (_, output) = crate::session::synthesize(&args.env)?;
     if args.json {
         let stacks: Vec<serde_json::Value> =
             output.stacks.iter().map(|s| serde_json::json!({"name": s.name, "depends_on": s.depends_on})).collect();
-        println!("{}", serde_json::to_string_pretty(&stacks).expect("JSON values serialize"));
+        console.print(&crate::to_json_text(&serde_json::Value::Array(stacks)));
     } else {
-        print!("{}", render_list(&output));
+        console.print(&render_list(&output, &console.style()));
     }
     Ok(std::process::ExitCode::from(exit::OK))
 }
 
-/// One line per stack in deploy order: its name, then the stacks it depends on.
-pub fn render_list(output: &EnvironmentOutput) -> String {
-    let width = output.stacks.iter().map(|s| s.name.len()).max().unwrap_or(0).max("STACK".len());
-    let mut text = format!("{:width$}  DEPENDS ON\n", "STACK");
-    for s in &output.stacks {
-        let depends = if s.depends_on.is_empty() { "-".to_owned() } else { s.depends_on.join(", ") };
-        let _ = writeln!(text, "{:width$}  {depends}", s.name);
-    }
-    text
+/// A row per stack in deploy order: its name, then the stacks it depends on, one per line.
+pub fn render_list(output: &EnvironmentOutput, style: &sdlf_diff::Style) -> String {
+    let rows: Vec<Vec<String>> = output
+        .stacks
+        .iter()
+        .map(|s| {
+            let depends = if s.depends_on.is_empty() { "-".to_owned() } else { s.depends_on.join("\n") };
+            vec![s.name.clone(), depends]
+        })
+        .collect();
+    sdlf_diff::render_table(&["STACK", "DEPENDS ON"], &rows, style)
 }

@@ -7,6 +7,9 @@ use std::process::{Command, Output, Stdio};
 
 use sdlf_testkit::Emulator;
 
+mod terminal;
+pub use terminal::OnTerminal;
+
 /// `sdlf ARGS` with the emulator as the endpoint and no AWS profile or region of the caller's.
 pub fn sdlf(emulator: &Emulator, args: &[&str]) -> Output {
     command(emulator, args).output().expect("the sdlf binary runs")
@@ -15,6 +18,13 @@ pub fn sdlf(emulator: &Emulator, args: &[&str]) -> Output {
 /// As [`sdlf`], with `vars` set in its environment too.
 pub fn sdlf_with(emulator: &Emulator, args: &[&str], vars: &[(&str, &str)]) -> Output {
     command(emulator, args).envs(vars.iter().copied()).output().expect("the sdlf binary runs")
+}
+
+/// `sdlf ARGS` as a person at a terminal runs it, with standard error redirected to a file:
+/// standard input and output on a pseudo-terminal 100 columns wide, each `[y/N]` question
+/// answered with the line `answer`.
+pub fn sdlf_on_terminal(emulator: &Emulator, args: &[&str], answer: &str) -> OnTerminal {
+    terminal::run(command(emulator, args), answer)
 }
 
 fn command(emulator: &Emulator, args: &[&str]) -> Command {

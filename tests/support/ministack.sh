@@ -16,14 +16,15 @@
 # Environment:
 #   SDLF_STATE_DIR           instance state (default: <repo>/.tools/ministack); one folder
 #                            per port with the PID file, the log and MiniStack's scratch dirs
-#   MINISTACK_START_TIMEOUT  seconds to wait for /_ministack/health (default 30)
+#   MINISTACK_START_TIMEOUT  seconds to wait for /_ministack/health (default 120: three
+#                            emulators starting at once on a busy 2-core machine)
 #   SDLF_TOOLS_DIR           passed on to tools.sh, which installs MiniStack into a venv
 set -euo pipefail
 
 SUPPORT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_ROOT=$(cd "$SUPPORT_DIR/../.." && pwd)
 STATE_ROOT=${SDLF_STATE_DIR:-$REPO_ROOT/.tools/ministack}
-START_TIMEOUT=${MINISTACK_START_TIMEOUT:-30}
+START_TIMEOUT=${MINISTACK_START_TIMEOUT:-120}
 HOST=127.0.0.1
 
 die() {
@@ -278,7 +279,8 @@ cmd_start() {
             stop_instance "$port" || true
             die "MiniStack did not answer $(url_of "$port")/_ministack/health within ${START_TIMEOUT}s (log: $log)"
         fi
-        sleep 0.1
+        # Each look is a Python process: a few per second is enough and leaves the CPU to MiniStack.
+        sleep 0.25
     done
 
     if ! addrs=$(check_loopback_only "$port" "$pid"); then

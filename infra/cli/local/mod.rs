@@ -10,6 +10,7 @@ use std::time::Duration;
 use clap::Args;
 
 use crate::aws_target::{AwsArgs, LOCAL_ENDPOINT, connect};
+use crate::console::Console;
 use crate::deploy::DeployArgs;
 use crate::{CliError, exit, session};
 
@@ -24,7 +25,8 @@ pub struct LocalArgs {
     /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,
-    /// Stop the emulator `sdlf local` uses (at AWS_ENDPOINT_URL, else 127.0.0.1:4566) instead.
+    /// Stop the emulator `sdlf local` uses (at --endpoint-url, else AWS_ENDPOINT_URL, else
+    /// 127.0.0.1:4566) instead.
     #[arg(long, conflicts_with = "status")]
     pub stop: bool,
     /// Say whether the emulator `sdlf local` uses runs (exit 0) or not (exit 1) instead.
@@ -32,43 +34,53 @@ pub struct LocalArgs {
     pub status: bool,
 }
 
-pub fn run(args: &LocalArgs) -> Result<ExitCode, CliError> {
+pub fn run(args: &LocalArgs, aws: &AwsArgs, console: &Console) -> Result<ExitCode, CliError> {
     let root = crate::project_root()?;
-    let endpoint = std::env::var("AWS_ENDPOINT_URL").unwrap_or_else(|_| LOCAL_ENDPOINT.to_owned());
+    let endpoint = aws
+        .endpoint_url
+        .clone()
+        .or_else(|| std::env::var("AWS_ENDPOINT_URL").ok())
+        .unwrap_or_else(|| LOCAL_ENDPOINT.to_owned());
     if args.stop {
         sdlf_local::emulator::stop(&root, &endpoint)?;
-        println!("stopped: {endpoint}");
+        console.line(&format!("stopped: {endpoint}"));
         return Ok(ExitCode::from(exit::OK));
     }
     if args.status {
         let (running, said) = sdlf_local::emulator::status(&root, &endpoint)?;
-        println!("{said}");
+        console.line(&said);
         return Ok(ExitCode::from(if running { exit::OK } else { exit::CHANGES }));
     }
     let (lake, output) = session::synthesize("local")?;
     let env = session::environment(&lake, &output);
     let samples = sdlf_local::sample_files(&root.join(&args.samples))?;
-    if std::env::var_os("AWS_ENDPOINT_URL").is_none() {
-        sdlf_local::emulator::start(&root, LOCAL_ENDPOINT)?;
+    // An emulator already answering is used however it was started; on this machine, one is
+    // started when none answers (elsewhere, connecting fails and says what to do).
+    if !sdlf_local::emulator::answers(&endpoint) && sdlf_local::emulator::is_loopback(&endpoint) {
+        sdlf_local::emulator::start(&root, &endpoint)?;
     }
-    let deployed = crate::deploy::run(&DeployArgs {
-        env: Some(env.name.clone()),
-        stacks: Vec::new(),
-        exclusively: false,
-        yes: true,
-        concurrency: 4,
-        allow_replace: Vec::new(),
-        no_wait: false,
-        role_arn: None,
-        aws: AwsArgs::default(),
-        compact: true,
-    })?;
+    let deployed = crate::deploy::run(
+        &DeployArgs {
+            env: Some(env.name.clone()),
+            stacks: Vec::new(),
+            exclusively: false,
+            yes: true,
+            concurrency: 4,
+            allow_replace: Vec::new(),
+            no_wait: false,
+            role_arn: None,
+            json: false,
+            aws: aws.clone(),
+            compact: true,
+        },
+        console,
+    )?;
     if deployed != ExitCode::from(exit::OK) {
         return Ok(deployed);
     }
     let report = crate::runtime()?.block_on(async {
-        let conn = connect(env, &AwsArgs::default()).await?;
-        let progress = |line: &str| eprintln!("{line}");
+        let conn = connect(env, aws).await?;
+        let progress = |line: &str| console.error(line);
         let run = sdlf_local::flow::Run {
             lake: &lake,
             env,
@@ -79,21 +91,21 @@ pub fn run(args: &LocalArgs) -> Result<ExitCode, CliError> {
         };
         Ok::<_, CliError>(sdlf_local::run(&run, &samples).await?)
     })?;
-    if args.json {
-        println!("{}", serde_json::to_string_pretty(&report.to_json()).expect("JSON values serialize"));
+    console.print(&if args.json {
+        crate::to_json_text(&report.to_json())
     } else {
-        println!("\n{}", report.render_text());
-    }
+        format!("\n{}\n", report.render_text())
+    });
     // A run that left something without an outcome did not do its job, whatever it printed.
     let unfinished = report.unfinished();
     if unfinished.is_empty() {
         return Ok(ExitCode::from(exit::OK));
     }
-    eprintln!("\nNot finished within --timeout {} s:", args.timeout);
+    console.error(&format!("\nNot finished within --timeout {} s:", args.timeout));
     for u in &unfinished {
-        eprintln!("  {u}");
+        console.error(&format!("  {u}"));
     }
-    eprintln!("Look at the functions' logs on the emulator, or run again with a longer --timeout.");
+    console.error("Look at the functions' logs on the emulator, or run again with a longer --timeout.");
     Ok(ExitCode::from(exit::FAILED))
 }
 

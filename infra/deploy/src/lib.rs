@@ -11,6 +11,8 @@
 
 pub mod api;
 pub mod engine;
+#[cfg(feature = "fake")]
+pub mod fake;
 pub mod guard;
 pub mod naming;
 pub mod rivals;

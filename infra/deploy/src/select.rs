@@ -18,6 +18,10 @@ pub struct Node {
 pub enum SelectError {
     #[error("no stack named `{name}` in environment `{env}`; its stacks are: {}", known.join(", "))]
     Unknown { name: String, env: String, known: Vec<String> },
+    #[error("no stack of environment `{env}` matches `{pattern}`; its stacks are: {}", known.join(", "))]
+    NoMatch { pattern: String, env: String, known: Vec<String> },
+    #[error("`{pattern}` is not a valid stack pattern: {problem} (patterns take `*`, `?` and `[...]`)")]
+    BadPattern { pattern: String, problem: String },
 }
 
 /// The graph of a synthesized environment's stacks.
@@ -36,23 +40,44 @@ pub enum Direction {
     Exclusively,
 }
 
-/// The selected stacks, in the given (deploy) order. Names are full stack names, matched
-/// exactly (a guess could pick the wrong stack).
+/// Whether a stack argument is a glob pattern (`'*-team-*'`, as `cdk deploy` takes) rather
+/// than a stack name.
+fn is_pattern(name: &str) -> bool {
+    name.contains(['*', '?', '['])
+}
+
+/// The stacks `names` stand for: full stack names, matched exactly (a guess could pick the
+/// wrong stack), or glob patterns, each of which must match at least one stack.
+fn named<'n>(nodes: &'n [Node], env: &str, names: &[String]) -> Result<BTreeSet<&'n str>, SelectError> {
+    let known = || nodes.iter().map(|n| n.name.clone()).collect();
+    let mut chosen = BTreeSet::new();
+    for name in names {
+        if is_pattern(name) {
+            // `glob`'s matcher: the shell's syntax users already quote (`*`, `?`, `[...]`).
+            let pattern = glob::Pattern::new(name)
+                .map_err(|e| SelectError::BadPattern { pattern: name.clone(), problem: e.msg.to_owned() })?;
+            let matched: Vec<&str> = nodes.iter().map(|n| n.name.as_str()).filter(|n| pattern.matches(n)).collect();
+            if matched.is_empty() {
+                return Err(SelectError::NoMatch { pattern: name.clone(), env: env.to_owned(), known: known() });
+            }
+            chosen.extend(matched);
+        } else {
+            let Some(node) = nodes.iter().find(|n| &n.name == name) else {
+                return Err(SelectError::Unknown { name: name.clone(), env: env.to_owned(), known: known() });
+            };
+            chosen.insert(node.name.as_str());
+        }
+    }
+    Ok(chosen)
+}
+
+/// The selected stacks, in the given (deploy) order: those `names` stand for (see [`named`]),
+/// with the stacks `direction` brings.
 pub fn select(nodes: &[Node], env: &str, names: &[String], direction: Direction) -> Result<Vec<String>, SelectError> {
     if names.is_empty() {
         return Ok(nodes.iter().map(|n| n.name.clone()).collect());
     }
-    let known: BTreeSet<&str> = nodes.iter().map(|n| n.name.as_str()).collect();
-    for name in names {
-        if !known.contains(name.as_str()) {
-            return Err(SelectError::Unknown {
-                name: name.clone(),
-                env: env.to_owned(),
-                known: nodes.iter().map(|n| n.name.clone()).collect(),
-            });
-        }
-    }
-    let mut chosen: BTreeSet<&str> = names.iter().map(String::as_str).collect();
+    let mut chosen = named(nodes, env, names)?;
     let edges: Vec<(&str, &str)> =
         nodes.iter().flat_map(|n| n.depends_on.iter().map(move |d| (n.name.as_str(), d.as_str()))).collect();
     loop {
@@ -149,6 +174,25 @@ mod tests {
             "no stack named `team-c` in environment `dev`; its stacks are: foundations, team-a, team-b, pipeline-a, \
              dataset-a, dataset-b"
         );
+    }
+
+    #[test]
+    fn a_glob_selects_every_stack_it_matches_with_what_they_depend_on() {
+        let teams = select(&lake(), "dev", &names(&["team-*"]), Direction::Exclusively).unwrap();
+        assert_eq!(teams, names(&["team-a", "team-b"]));
+        let a = select(&lake(), "dev", &names(&["*-a"]), Direction::Dependencies).unwrap();
+        assert_eq!(a, names(&["foundations", "team-a", "pipeline-a", "dataset-a"]));
+        let mixed = select(&lake(), "dev", &names(&["dataset-?", "team-a"]), Direction::Exclusively).unwrap();
+        assert_eq!(mixed, names(&["team-a", "dataset-a", "dataset-b"]));
+    }
+
+    #[test]
+    fn a_glob_that_matches_nothing_or_does_not_parse_is_refused() {
+        let none = select(&lake(), "dev", &names(&["*-c"]), Direction::Dependencies).unwrap_err();
+        assert!(matches!(&none, SelectError::NoMatch { pattern, .. } if pattern == "*-c"), "{none}");
+        assert!(none.to_string().starts_with("no stack of environment `dev` matches `*-c`; its stacks are: "));
+        let bad = select(&lake(), "dev", &names(&["team-[a"]), Direction::Dependencies).unwrap_err();
+        assert!(matches!(bad, SelectError::BadPattern { .. }), "{bad}");
     }
 
     #[test]

@@ -303,6 +303,36 @@ fn iam_statements_added_and_broadened_are_listed() {
 }
 
 #[test]
+fn on_a_narrow_terminal_the_iam_table_wraps_its_cells() {
+    let old = lake();
+    let mut new = lake();
+    let crawl = Expr::map([
+        ("Effect", Expr::string("Allow")),
+        ("Action", Expr::list(["glue:BatchCreatePartition", "glue:GetTableVersions", "s3:ListBucketMultipartUploads"])),
+        (
+            "Resource",
+            Expr::list([
+                Expr::sub("arn:${AWS::Partition}:glue:${AWS::Region}:${AWS::AccountId}:table/${RawBucket}/*"),
+                Expr::get_att("RawBucket", "Arn"),
+            ]),
+        ),
+        (
+            "Condition",
+            Expr::map([("StringEquals", Expr::map([("aws:SourceAccount", Expr::reference("AWS::AccountId"))]))]),
+        ),
+    ]);
+    let policy = sdlf_cfn_types::iam::role::Policy::new(policy_document([crawl]), "crawl-raw");
+    set(&mut new, "FunctionRole", "Policies", Expr::list([sdlf_cfn::IntoExpr::into_expr(policy)]));
+    let d = diff(Some(&old), &new, &Registry);
+
+    let narrow = render_text(std::slice::from_ref(&d), &Style::PLAIN.with_width(Some(72)));
+    let table = narrow.lines().filter(|l| l.starts_with(['┌', '│', '├', '└']));
+    assert!(table.clone().all(|l| l.chars().count() <= 72), "{narrow}");
+    assert!(table.count() > 10, "{narrow}");
+    insta::assert_snapshot!(narrow);
+}
+
+#[test]
 fn the_change_set_wins_and_adds_what_only_it_knows() {
     let old = lake();
     let mut new = lake();

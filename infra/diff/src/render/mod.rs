@@ -9,6 +9,7 @@ mod value;
 
 pub use json::{JSON_FORMAT_VERSION, render_json};
 pub use markdown::{EnvironmentPlan, MarkdownOptions, render_markdown};
+pub use table::plain as render_table;
 pub use text::{render_text, summary_line};
 
 /// How text output looks.
@@ -18,11 +19,19 @@ pub struct Style {
     pub colour: bool,
     /// Unchanged lines shown around each change of a multi-line value.
     pub context_lines: usize,
+    /// The widest a line may be (a terminal's columns): a wider table wraps its cells (other
+    /// lines are not wrapped). `None` is as wide as the content, for a pipe or a file.
+    pub width: Option<usize>,
 }
 
 impl Style {
-    pub const PLAIN: Style = Style { colour: false, context_lines: 3 };
-    pub const COLOUR: Style = Style { colour: true, context_lines: 3 };
+    pub const PLAIN: Style = Style { colour: false, context_lines: 3, width: None };
+    pub const COLOUR: Style = Style { colour: true, context_lines: 3, width: None };
+
+    /// This style with lines at most `width` columns wide (`None`: as wide as the content).
+    pub const fn with_width(self, width: Option<usize>) -> Style {
+        Style { width, ..self }
+    }
 }
 
 impl Default for Style {

@@ -234,7 +234,7 @@ fn iam_table(out: &mut String, changes: &[IamChange], style: &Style) {
         })
         .collect();
     let headers = ["", "Held by", "Effect", "Action", "Resource", "Principal", "Condition"];
-    out.push_str(&table::draw(&headers, &rows, style));
+    out.push_str(&table::draw(&headers, &rows, style, true));
     out.push_str("(Policy documents only: grants without one, such as AWS::Lambda::Permission, are not listed.)\n");
 }
 
