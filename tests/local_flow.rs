@@ -6,7 +6,8 @@
 //! registered; the campaigns batch, whose chargeback sample breaks a quality rule of a dataset
 //! that fails on them, is quarantined and its raw objects fail with the rule and the observed
 //! value. The malformed sample goes to stage A's dead-letter queue, `sdlf redrive` takes it
-//! back, and it fails (and is dead-lettered) again, once. A second `sdlf local` works the same.
+//! back, and it fails (and is dead-lettered) again, once; a dead-lettered stage B batch is
+//! started again by its redrive. A second `sdlf local` works the same.
 //! The emulator is not started by the test: the first `sdlf local` finds nothing answering at
 //! the endpoint it is given and starts it itself, as on a user's first run.
 
@@ -57,7 +58,29 @@ const RAW: &str = "anycompany-datalake-local-us-east-1-000000000000-raw";
 const BROKEN: &str = "engineering/legislators/persons-2024-05-03-broken.jsonl";
 
 fn dead_letters(emulator: &Emulator) -> u64 {
-    let url = emulator.call("sqs", "get_queue_url", json!({"QueueName": "sdlf-engineering-main-queue-a-dlq"}));
+    queue_depth(emulator, "sdlf-engineering-main-queue-a-dlq")
+}
+
+/// The executions of the state machine called `name`, as ListExecutions gives them.
+fn executions(emulator: &Emulator, name: &str) -> Vec<Value> {
+    let machines = emulator.call("stepfunctions", "list_state_machines", json!({}));
+    let arn = machines["stateMachines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["name"] == name)
+        .map(|m| m["stateMachineArn"].clone())
+        .unwrap_or_else(|| panic!("no state machine {name}"));
+    let executions = emulator.call("stepfunctions", "list_executions", json!({"stateMachineArn": arn}));
+    executions["executions"].as_array().unwrap().clone()
+}
+
+fn failed_stage_a_executions(emulator: &Emulator) -> usize {
+    executions(emulator, "sdlf-engineering-main-sm-a").iter().filter(|e| e["status"] == "FAILED").count()
+}
+
+fn queue_depth(emulator: &Emulator, queue: &str) -> u64 {
+    let url = emulator.call("sqs", "get_queue_url", json!({"QueueName": queue}));
     let attributes = emulator.call(
         "sqs",
         "get_queue_attributes",
@@ -66,17 +89,36 @@ fn dead_letters(emulator: &Emulator) -> u64 {
     attributes["Attributes"]["ApproximateNumberOfMessages"].as_str().unwrap().parse().unwrap()
 }
 
-fn failed_stage_a_executions(emulator: &Emulator) -> usize {
-    let machines = emulator.call("stepfunctions", "list_state_machines", json!({}));
-    let arn = machines["stateMachines"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|m| m["name"] == "sdlf-engineering-main-sm-a")
-        .map(|m| m["stateMachineArn"].clone())
-        .expect("stage A's state machine");
-    let executions = emulator.call("stepfunctions", "list_executions", json!({"stateMachineArn": arn}));
-    executions["executions"].as_array().unwrap().iter().filter(|e| e["status"] == "FAILED").count()
+/// Stage B's redrive: a dead-lettered batch (a stage B input in the pipeline's stage B
+/// dead-letter queue, as the machine's failure path leaves it) starts again as a new
+/// execution named after the dead letter's message id, with the batch's input; the dead
+/// letter is gone.
+fn stage_b_redrive_starts_the_batch_again(emulator: &Emulator) {
+    const MACHINE: &str = "sdlf-engineering-main-sm-b";
+    const DEAD_LETTERS: &str = "sdlf-engineering-main-dlq-b";
+    let ran = executions(emulator, MACHINE);
+    let batch = emulator.call("stepfunctions", "describe_execution", json!({"executionArn": ran[0]["executionArn"]}));
+    let mut input: Value = serde_json::from_str(batch["input"].as_str().unwrap()).unwrap();
+    let url = emulator.call("sqs", "get_queue_url", json!({"QueueName": DEAD_LETTERS}));
+    let sent =
+        emulator.call("sqs", "send_message", json!({"QueueUrl": url["QueueUrl"], "MessageBody": input.to_string()}));
+    let message_id = sent["MessageId"].as_str().unwrap().to_owned();
+
+    let redrive = sdlf(
+        emulator,
+        &["redrive", "--env", "local", "--team", "engineering", "--pipeline", "main", "--stage", "b", "--json"],
+    );
+    assert_eq!(redrive.status.code(), Some(0), "{}", text(&redrive));
+    let answer: Value = serde_json::from_slice(&redrive.stdout).unwrap();
+    assert_eq!(answer["moved"], 1, "{answer}");
+    assert_eq!(queue_depth(emulator, DEAD_LETTERS), 0, "the dead letter left the queue");
+    let again = executions(emulator, MACHINE);
+    let started = again.iter().find(|e| e["name"] == message_id.as_str()).unwrap_or_else(|| panic!("{again:#?}"));
+    let described =
+        emulator.call("stepfunctions", "describe_execution", json!({"executionArn": started["executionArn"]}));
+    input["execution_id"] = Value::String(message_id);
+    assert_eq!(serde_json::from_str::<Value>(described["input"].as_str().unwrap()).unwrap(), input);
+    wait_for("the redriven batch to end", || executions(emulator, MACHINE).iter().all(|e| e["status"] != "RUNNING"));
 }
 
 /// Waits until `done` (each look starts Python processes, so once a second, for up to three
@@ -165,6 +207,7 @@ fn samples_flow_through_both_stages_and_every_raw_object_is_accounted_for() {
     // Moved once, failed once: not looping between the queue and its dead letters.
     assert_eq!(failed_stage_a_executions(&emulator), failed_before + 1);
     assert_eq!(dead_letters(&emulator), 1);
+    stage_b_redrive_starts_the_batch_again(&emulator);
 
     // Again, on the same lake: the same outcome.
     let (again, said) = run_local(&emulator);

@@ -44,7 +44,9 @@ pub struct Connection {
     /// The running lake: catalog, functions, executions.
     pub lake: crate::Lake,
     /// The CI/CD's pipeline and connection (`bootstrap --status`, `--wait`).
+    #[cfg(feature = "cicd")]
     pub codepipeline: crate::CodePipeline,
+    #[cfg(feature = "cicd")]
     pub connections: crate::CodeConnections,
     /// The first push into a new repository.
     pub codecommit: crate::CodeCommit,
@@ -114,8 +116,10 @@ pub async fn connect(target: &Target) -> Connection {
             calls.clone(),
         ),
         sqs: Sqs::new(aws_sdk_sqs::Client::new(&config), calls.clone()),
+        #[cfg(feature = "cicd")]
         codepipeline: crate::CodePipeline::new(aws_sdk_codepipeline::Client::new(&config), calls.clone()),
         codecommit: crate::CodeCommit::new(aws_sdk_codecommit::Client::new(&config), calls.clone()),
+        #[cfg(feature = "cicd")]
         connections: crate::CodeConnections::new(aws_sdk_codeconnections::Client::new(&config), calls.clone()),
         lake: crate::Lake::new(&config, aws_sdk_s3::Client::from_conf(s3_config), calls.clone()),
         region,

@@ -8,6 +8,7 @@
 
 mod cloudformation;
 mod codecommit;
+#[cfg(feature = "cicd")]
 mod codepipeline;
 mod connect;
 mod lake;
@@ -16,6 +17,7 @@ mod sqs;
 
 pub use cloudformation::CloudFormation;
 pub use codecommit::{CodeCommit, CodeCommitPullRequest};
+#[cfg(feature = "cicd")]
 pub use codepipeline::{CodeConnections, CodePipeline};
 pub use connect::{Connection, Target, connect};
 pub use lake::{Execution, Lake, Object, Row};

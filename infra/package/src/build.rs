@@ -134,10 +134,15 @@ fn build(
 }
 
 /// The `cargo build` arguments of `binary` for this machine: the dev profile, as `cargo run`
-/// builds the command line, so the two share every dependency compiled alike.
+/// builds the command line, and its `host` feature, which gives the dependencies the CLI's
+/// features (infra/unify): the two share every dependency compiled alike.
 fn host_build_args(binary: &str, manifest: &Path) -> Vec<std::ffi::OsString> {
+    let host = format!("{binary}/host");
     let mut args: Vec<std::ffi::OsString> =
-        ["build", "--package", binary, "--bin", binary, "--manifest-path"].into_iter().map(Into::into).collect();
+        ["build", "--package", binary, "--bin", binary, "--features", &host, "--manifest-path"]
+            .into_iter()
+            .map(Into::into)
+            .collect();
     args.push(manifest.into());
     args
 }

@@ -96,7 +96,15 @@ pub async fn put(url: &str, body: Vec<u8>) -> Result<(), Error> {
     use hyper_util::client::legacy::Client;
     use hyper_util::rt::TokioExecutor;
 
-    let https = hyper_rustls::HttpsConnectorBuilder::new().with_native_roots()?.https_or_http().enable_http1().build();
+    // The crypto provider named, not left to rustls' default: that default is ambiguous (a
+    // panic) in a build whose dependencies enable ring as well, as the host build for the
+    // emulator does (it shares the command line's features: infra/unify).
+    let provider = rustls::crypto::aws_lc_rs::default_provider();
+    let https = hyper_rustls::HttpsConnectorBuilder::new()
+        .with_provider_and_native_roots(provider)?
+        .https_or_http()
+        .enable_http1()
+        .build();
     let client: Client<_, Full<Bytes>> = Client::builder(TokioExecutor::new()).build(https);
     let length = body.len();
     let request = hyper::Request::put(url)
