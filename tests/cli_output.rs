@@ -123,7 +123,7 @@ async fn diff_before_the_first_deploy_at_a_wide_and_a_narrow_width() {
     // With colour (a terminal, or CLICOLOR_FORCE): the same text, painted.
     let coloured = diff(&fake, &output, &args, WIDE, true).await;
     assert!(coloured.contains("\x1b[32m"), "{coloured}");
-    assert_eq!(strip_ansi(&coloured), wide);
+    assert_eq!(sdlf_diff::strip_escapes(&coloured), wide);
 }
 
 #[tokio::test(start_paused = true)]
@@ -172,18 +172,4 @@ async fn destroy(fake: &FakeCloud, output: &EnvironmentOutput, stacks: &[&str], 
     let (console, captured) = Console::captured(Some(WIDE), false);
     let code = destroy_with(fake, output, &args, &console, &Interrupts::default()).await.unwrap();
     printed(code, &captured)
-}
-
-/// `text` without ANSI SGR sequences (`ESC [ … m`).
-fn strip_ansi(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut chars = text.chars();
-    while let Some(c) = chars.next() {
-        if c == '\x1b' {
-            chars.by_ref().find(|&c| c == 'm');
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }

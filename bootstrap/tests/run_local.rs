@@ -4,9 +4,12 @@
 //! The pipeline's builds get a target directory of their own that lasts between test runs
 //! (`target/pipeline-test/`, as CodeBuild's cache of `target/` would), at stable paths, so a
 //! second run compiles only what changed; never this workspace's own target directory, whose
-//! binaries the other tests run and whose artifacts must point at this checkout. The Lambda
-//! package, named by the hash of its sources, is shared with the other emulator tests in both
-//! directions, so it is built once per source state.
+//! binaries the other tests run and whose artifacts must point at this checkout. Their build
+//! directory (cargo's `build-dir`: compiled dependencies, not the final binaries) is this
+//! workspace's, so the dependencies `cargo test` compiled are reused instead of compiled a
+//! second time (the clone's own crates, at another path, get artifacts of their own). The
+//! Lambda package, named by the hash of its sources, is shared with the other emulator tests in
+//! both directions, so it is built once per source state.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -56,6 +59,7 @@ fn run_local(repo: &Path, work: &Path, target: &Path, endpoint: Option<&str>, ex
         .args(extra)
         .current_dir(repo)
         .env("CARGO_TARGET_DIR", target)
+        .env("CARGO_BUILD_BUILD_DIR", workspace_target())
         .env("SDLF_TOOLS_DIR", tools)
         .env_remove("AWS_PROFILE")
         .env_remove("AWS_REGION");

@@ -347,7 +347,20 @@ pub async fn deploy_with<S: Stacks, O: Objects, Q: Queues, A: AssetBytes>(
     let interrupted = interrupts.count() > 0;
     let code = exit_code(results.iter().map(|(_, r)| r), interrupted);
     if json {
-        let now = session::deployed(cloud.stacks, request.output).await?;
+        // The stacks as they are now: read again only if some stack may have moved.
+        let moved = results.iter().any(|(_, r)| {
+            !matches!(
+                r,
+                StackResult::NoChanges
+                    | StackResult::Refused(_)
+                    | StackResult::NotConfirmed { .. }
+                    | StackResult::Blocked { .. }
+            )
+        });
+        let now = match moved {
+            true => std::borrow::Cow::Owned(session::deployed(cloud.stacks, request.output).await?),
+            false => std::borrow::Cow::Borrowed(&deployed),
+        };
         console.print(&crate::to_json_text(&results_json(&request.env.name, &results, &now, code)));
     } else {
         summary(console, &request.env.name, &results, (cloud.calls)(), interrupted);
@@ -385,7 +398,7 @@ fn outcome(result: &StackResult) -> (&'static str, Option<String>) {
         StackResult::Deployed => ("deployed", None),
         StackResult::NoChanges => ("unchanged", None),
         StackResult::Failed { status, reasons, advice } => {
-            let mut text = std::iter::once(status.clone()).chain(reasons.iter().cloned()).collect::<Vec<_>>();
+            let mut text = session::failure_lines(status, reasons);
             text.extend(advice.iter().map(|a| format!("next: {a}")));
             ("failed", Some(text.join("\n")))
         }

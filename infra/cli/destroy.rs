@@ -169,10 +169,9 @@ fn destroyed_json(env: &str, results: &[(String, Destroyed)], code: u8) -> serde
                 Destroyed::Deleted { .. } => ("deleted", None),
                 Destroyed::NotDeployed => ("not-deployed", None),
                 Destroyed::Protected => ("protected", Some("termination protection is on".to_owned())),
-                Destroyed::Failed { status, reasons } => (
-                    "failed",
-                    Some(std::iter::once(status.clone()).chain(reasons.iter().cloned()).collect::<Vec<_>>().join("\n")),
-                ),
+                Destroyed::Failed { status, reasons } => {
+                    ("failed", Some(session::failure_lines(status, reasons).join("\n")))
+                }
                 Destroyed::Blocked { dependent } => ("blocked", Some(format!("{dependent} depends on it"))),
                 Destroyed::Interrupted { state } => ("interrupted", Some(state.clone())),
             };

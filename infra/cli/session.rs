@@ -31,6 +31,11 @@ pub fn stack_prefix(output: &EnvironmentOutput) -> String {
     })
 }
 
+/// A failed stack's account for `--json`: its status, then CloudFormation's reasons, one per line.
+pub(crate) fn failure_lines(status: &str, reasons: &[String]) -> Vec<String> {
+    std::iter::once(status.to_owned()).chain(reasons.iter().cloned()).collect()
+}
+
 /// The AWS a command works on after connecting: a connection's clients, or another
 /// implementation of the engine's interfaces (the CLI's tests use an in-memory CloudFormation).
 pub struct Cloud<'a, S, O, Q> {

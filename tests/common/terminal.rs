@@ -87,21 +87,5 @@ fn watch(mut terminal: File, answer: &str) -> Vec<u8> {
 
 /// The text of what a terminal was sent: escape sequences and carriage returns removed.
 fn plain(raw: &[u8]) -> String {
-    let text = String::from_utf8_lossy(raw);
-    let (mut out, mut chars) = (String::with_capacity(text.len()), text.chars());
-    while let Some(c) = chars.next() {
-        match c {
-            '\u{1b}' => match chars.next() {
-                // CSI (colour, cursor, clearing): up to its final character.
-                Some('[') => _ = chars.by_ref().find(|c| ('@'..='~').contains(c)),
-                // OSC (a title, a link): up to BEL or ST (`ESC \`).
-                Some(']') => _ = chars.by_ref().find(|&c| c == '\u{7}' || c == '\\'),
-                // Other escapes are two characters.
-                _ => {}
-            },
-            '\r' => {}
-            c => out.push(c),
-        }
-    }
-    out
+    sdlf_diff::strip_escapes(&String::from_utf8_lossy(raw)).replace('\r', "")
 }

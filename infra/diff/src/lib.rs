@@ -64,5 +64,5 @@ pub use model::{
 pub use plan::Plan;
 pub use render::{
     EnvironmentPlan, JSON_FORMAT_VERSION, MarkdownOptions, Style, render_json, render_markdown, render_table,
-    render_text, summary_line,
+    render_text, strip_escapes, summary_line,
 };

@@ -67,3 +67,34 @@ impl Style {
         format!("\x1b[{code}m{text}\x1b[0m")
     }
 }
+
+/// `text` as it reads without terminal escape sequences: CSI (colour, cursor movement,
+/// clearing) up to its final character, OSC (titles, links) up to BEL or ST; other escapes
+/// are two characters. What a user sees of coloured output, or of a terminal's recording.
+pub fn strip_escapes(text: &str) -> String {
+    let (mut out, mut chars) = (String::with_capacity(text.len()), text.chars());
+    while let Some(c) = chars.next() {
+        match c {
+            '\u{1b}' => match chars.next() {
+                Some('[') => _ = chars.by_ref().find(|c| ('@'..='~').contains(c)),
+                Some(']') => _ = chars.by_ref().find(|&c| c == '\u{7}' || c == '\\'),
+                _ => {}
+            },
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::strip_escapes;
+
+    #[test]
+    fn escapes_are_removed_and_text_kept() {
+        // Colour, a cursor move with parameters, a hyperlink (OSC ended by ST and by BEL).
+        let raw = "\x1b[1;31mfailed\x1b[0m \x1b[2K\x1b[12Dnext \x1b]8;;https://x\x1b\\link\x1b]8;;\x07 end";
+        assert_eq!(strip_escapes(raw), "failed next link end");
+        assert_eq!(strip_escapes("plain │ text"), "plain │ text");
+    }
+}

@@ -217,20 +217,6 @@ mod tests {
             .collect()
     }
 
-    fn visible(line: &str) -> String {
-        let mut out = String::new();
-        let mut chars = line.chars();
-        while let Some(ch) = chars.next() {
-            if ch == '\x1b' {
-                // An SGR sequence: `ESC [ codes m`.
-                chars.by_ref().find(|&c| c == 'm');
-            } else {
-                out.push(ch);
-            }
-        }
-        out
-    }
-
     fn without_whitespace(text: &str) -> String {
         text.chars().filter(|c| !c.is_whitespace()).collect()
     }
@@ -316,9 +302,9 @@ mod tests {
         let rows = iam_rows(5);
         let coloured = draw(&IAM_HEADERS[..5], &rows, &Style::COLOUR.with_width(Some(60)), true);
         assert!(coloured.contains("\x1b[32m+"), "{coloured}");
-        assert!(coloured.lines().all(|l| width(&visible(l)) <= 60), "{coloured}");
+        assert!(coloured.lines().all(|l| width(&crate::strip_escapes(l)) <= 60), "{coloured}");
         let plain = draw(&IAM_HEADERS[..5], &rows, &Style::PLAIN.with_width(Some(60)), true);
-        assert_eq!(visible(&coloured), plain);
+        assert_eq!(crate::strip_escapes(&coloured), plain);
     }
 
     #[test]
