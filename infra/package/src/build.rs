@@ -118,7 +118,7 @@ fn build(
     if architecture == LambdaArchitecture::Arm64 {
         add_rust_target("aarch64-unknown-linux-gnu")?;
     }
-    let output = Command::new(&cargo_lambda)
+    let output = crate::cargo_env::without_inherited_package_vars(&mut Command::new(&cargo_lambda))
         .args(build_args(binary, architecture, &out_dir, &root.join("Cargo.toml")))
         .env("PATH", path_with(&venv_bin)?)
         .current_dir(root)
@@ -153,7 +153,7 @@ fn build_host(root: &Path, binary: &str) -> Result<Vec<u8>, PackageError> {
     // The cargo that runs us (`cargo run`, `cargo test`), so the same toolchain builds both.
     let cargo = std::env::var_os("CARGO").map_or_else(|| PathBuf::from("cargo"), PathBuf::from);
     eprintln!("building the Lambda package `{binary}` for the local emulator (cargo build)");
-    let status = Command::new(&cargo)
+    let status = crate::cargo_env::without_inherited_package_vars(&mut Command::new(&cargo))
         .args(host_build_args(binary, &root.join("Cargo.toml")))
         // Symbols off: a debug build of the DataFusion package is 250 MB with them, 160 MB
         // without; stripping is done at link time only, so no dependency is rebuilt for it.

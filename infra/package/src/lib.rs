@@ -6,6 +6,7 @@
 
 pub mod assets;
 pub mod build;
+pub mod cargo_env;
 pub mod fingerprint;
 pub mod root;
 pub mod zip;

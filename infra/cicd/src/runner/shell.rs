@@ -68,9 +68,11 @@ pub(super) struct Shell {
 }
 
 impl Shell {
-    /// Starts `program` in `dir` with the process environment plus `env`.
+    /// Starts `program` in `dir` with the process environment plus `env`, less what cargo set
+    /// for this program if cargo started it (CodeBuild's is not a cargo package's environment,
+    /// and the builds the commands make would not reuse the compiled dependencies with it).
     pub(super) fn start(program: &str, dir: &Path, env: &[(String, String)]) -> Result<Shell, RunnerError> {
-        let mut child = Command::new(program)
+        let mut child = sdlf_package::cargo_env::without_inherited_package_vars(&mut Command::new(program))
             .current_dir(dir)
             .envs(env.iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::piped())
