@@ -357,9 +357,10 @@ pub async fn deploy_with<S: Stacks, O: Objects, Q: Queues, A: AssetBytes>(
                     | StackResult::Blocked { .. }
             )
         });
-        let now = match moved {
-            true => std::borrow::Cow::Owned(session::deployed(cloud.stacks, request.output).await?),
-            false => std::borrow::Cow::Borrowed(&deployed),
+        let now = if moved {
+            std::borrow::Cow::Owned(session::deployed(cloud.stacks, request.output).await?)
+        } else {
+            std::borrow::Cow::Borrowed(&deployed)
         };
         console.print(&crate::to_json_text(&results_json(&request.env.name, &results, &now, code)));
     } else {

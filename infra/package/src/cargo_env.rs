@@ -12,9 +12,9 @@ use std::process::Command;
 
 /// Whether cargo sets `name` for the programs it runs (the cargo book's "Environment variables
 /// Cargo sets for crates"). `CARGO` itself stays: it names the toolchain to build with.
-pub fn set_by_cargo_for_its_programs(name: &OsStr) -> bool {
+fn set_by_cargo_for_its_programs(name: &OsStr) -> bool {
     let Some(name) = name.to_str() else { return false };
-    const EXACT: [&str; 7] = [
+    const EXACT: [&str; 8] = [
         "CARGO_MANIFEST_DIR",
         "CARGO_MANIFEST_PATH",
         "CARGO_CRATE_NAME",
@@ -22,8 +22,9 @@ pub fn set_by_cargo_for_its_programs(name: &OsStr) -> bool {
         "CARGO_PRIMARY_PACKAGE",
         "CARGO_TARGET_TMPDIR",
         "CARGO_RUSTC_CURRENT_DIR",
+        "OUT_DIR",
     ];
-    EXACT.contains(&name) || name.starts_with("CARGO_PKG_") || name.starts_with("CARGO_BIN_EXE_") || name == "OUT_DIR"
+    EXACT.contains(&name) || name.starts_with("CARGO_PKG_") || name.starts_with("CARGO_BIN_EXE_")
 }
 
 /// `cmd` without the variables of [`set_by_cargo_for_its_programs`] from this process's
