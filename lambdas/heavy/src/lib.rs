@@ -12,6 +12,7 @@ pub mod glue_batch;
 pub mod publish;
 pub mod quality;
 pub mod session;
+mod sort_key;
 mod sql;
 pub mod stage;
 pub mod transform;
