@@ -8,8 +8,8 @@
 # 3.3 pins boto3 1.35 (botocore < 1.36), MiniStack pins botocore 1.43 exactly.
 #
 #   tools.sh ensure       create or update both venvs (fast no-op when up to date)
-#   tools.sh env          ensure, then print `export ...` lines for eval (the main venv's bin first on PATH)
-#   tools.sh path NAME    ensure, then print the absolute path of tool NAME (cfn-lint, ministack, checkov, ...)
+#   tools.sh env          ensure the main venv, then print `export ...` lines for eval (its bin first on PATH)
+#   tools.sh path NAME    ensure the venv of tool NAME, then print its absolute path (cfn-lint, ministack, checkov, ...)
 #   tools.sh lock [ARG..] regenerate requirements.txt and checkov-requirements.txt from their .in files
 #                         with pip-compile (in a throwaway venv); existing pins are kept unless ARGs
 #                         such as --upgrade or --upgrade-package NAME say otherwise
@@ -88,9 +88,10 @@ up_to_date() {
     [[ -f "$stamp" ]] && [[ "$(cat "$stamp")" == "$(expected_stamp "$1")" ]] && venv_python_works "$1"
 }
 
+# all_up_to_date NAME...: whether every named venv is up to date.
 all_up_to_date() {
     local name
-    for name in "${VENV_NAMES[@]}"; do
+    for name in "$@"; do
         up_to_date "$name" || return 1
     done
 }
@@ -141,10 +142,20 @@ install_venv() {
     mv -f "$stamp.tmp" "$stamp"
 }
 
+# ensure [quiet] [NAME...]: installs the named venvs (default: all) where they are stale. A
+# caller that needs one tool gets its venv only: `sdlf local`'s first run needs MiniStack,
+# not checkov (41 s of pip).
 ensure() {
+    local quiet=no
+    if [[ ${1:-} == quiet ]]; then
+        quiet=yes
+        shift
+    fi
+    local names=("$@")
+    ((${#names[@]})) || names=("${VENV_NAMES[@]}")
     # Fast path without the lock: nothing to do.
-    if all_up_to_date; then
-        [[ ${1:-} == quiet ]] || echo "tools: up to date ($TOOLS_DIR)" >&2
+    if all_up_to_date "${names[@]}"; then
+        [[ $quiet == yes ]] || echo "tools: up to date ($TOOLS_DIR)" >&2
         return 0
     fi
     exec 9>"$LOCK"
@@ -154,18 +165,18 @@ ensure() {
     fi
     local name start
     # Another process may have finished the job while we waited: only what is stale is installed.
-    for name in "${VENV_NAMES[@]}"; do
+    for name in "${names[@]}"; do
         up_to_date "$name" && continue
         start=$(date +%s)
         install_venv "$name"
         echo "tools: installed ${SUPPORT_DIR#"$REPO_ROOT"/}/$(basename "$(requirements_of "$name")") into $(venv_dir "$name") in $(($(date +%s) - start)) s (log: $(pip_log "$name"))" >&2
     done
     exec 9>&-
-    [[ ${1:-} == quiet ]] || echo "tools: up to date ($TOOLS_DIR)" >&2
+    [[ $quiet == yes ]] || echo "tools: up to date ($TOOLS_DIR)" >&2
 }
 
 print_env() {
-    ensure quiet
+    ensure quiet main
     # Drop earlier copies of the venv's bin so repeated evals don't grow PATH. Only the main
     # venv goes on PATH: the checkov venv's Python packages are older than the main one's.
     local rest=":$PATH:"
@@ -182,13 +193,13 @@ tool_path() {
     local name=${1:-} venv_name=main candidate bin
     [[ -n $name ]] || die "usage: tools.sh path NAME"
     [[ $name != */* ]] || die "tool name must not contain '/': $name"
-    ensure quiet
     # A tool of its own venv by that venv's name (checkov), any other from the main venv.
     for candidate in "${VENV_NAMES[@]}"; do
         if [[ $candidate == "$name" ]]; then
             venv_name=$candidate
         fi
     done
+    ensure quiet "$venv_name"
     bin="$(venv_dir "$venv_name")/bin/$name"
     if [[ -x "$bin" && ! -d "$bin" ]]; then
         printf '%s\n' "$bin"

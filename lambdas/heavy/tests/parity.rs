@@ -154,6 +154,14 @@ fn cases() -> Vec<Case> {
              count(DISTINCT orderid) AS ids FROM batch GROUP BY lower(customer)",
             &[],
         ),
+        // Stage B plans a DISTINCT string beside other aggregates in two steps, sorted by a hash.
+        case(
+            "distinct strings",
+            "orders",
+            "SELECT lower(customer) AS customer, count(*) AS orders, avg(qty) AS mean_qty, \
+             count(DISTINCT orderdate) AS days FROM batch GROUP BY lower(customer)",
+            &[],
+        ),
         case(
             "windows with explicit NULL ordering",
             "orders",
