@@ -202,10 +202,12 @@ fn add_rust_target(target: &str) -> Result<(), PackageError> {
 /// The project's pinned tools (cargo-lambda, zig), installed by its own script.
 fn install_tools(root: &Path) -> Result<(), PackageError> {
     let script = root.join("tests/support/tools.sh");
-    eprintln!("installing the pinned cargo-lambda and zig ({} ensure)", script.display());
+    eprintln!("installing the pinned cargo-lambda and zig ({} path cargo-lambda)", script.display());
+    // `path`, not `ensure`: only the venv that holds cargo-lambda, not checkov's.
     let status = Command::new("bash")
         .arg(&script)
-        .arg("ensure")
+        .args(["path", "cargo-lambda"])
+        .stdout(std::process::Stdio::null())
         .status()
         .map_err(|error| PackageError::Start { program: script.clone(), error })?;
     if status.success() { Ok(()) } else { Err(PackageError::ToolsInstall { script, status }) }

@@ -25,9 +25,9 @@ pub enum PackageError {
     Io { path: PathBuf, error: std::io::Error },
     #[error("{} could not be started: {error}", .program.display())]
     Start { program: PathBuf, error: std::io::Error },
-    #[error("{} ensure failed ({status}); see .tools/pip-install.log", .script.display())]
+    #[error("{} path cargo-lambda failed ({status}); see .tools/pip-install.log", .script.display())]
     ToolsInstall { script: PathBuf, status: ExitStatus },
-    #[error("tests/support/tools.sh ensure left no cargo-lambda in {}", .venv_bin.display())]
+    #[error("tests/support/tools.sh installed no cargo-lambda in {}", .venv_bin.display())]
     NoCargoLambda { venv_bin: PathBuf },
     #[error("rustup target add {target} failed: {detail}")]
     RustTarget { target: String, detail: String },

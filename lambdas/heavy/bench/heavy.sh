@@ -12,9 +12,10 @@
 #                   target/heavy-bench/ and reused
 #   --function-mb N the heavy function's memory setting (default 1024); DataFusion's pool is
 #                   that less the function's headroom, as in the function (Limits::function)
-#   --runs N        rounds, each running every case on both engines in turn (default 2); each
-#                   figure is its best round's, and the spread is shown: on a shared virtual
-#                   machine the same run varies by a third from one minute to the next
+#   --runs N        rounds, each running every case on both engines in turn (default 2); times
+#                   are the best round's with the slowest beside them, peak memory the highest
+#                   of any round: on a shared virtual machine the same run varies by a third
+#                   from one minute to the next
 #   --json          the figures as one JSON object on stdout
 #
 # Spark comes from tests/support/spark.sh (PySpark 3.5.6, Glue 5.1's Spark, on Java 17).
@@ -37,6 +38,7 @@ while (($#)); do
     esac
     shift
 done
+[[ $RUNS =~ ^[1-9][0-9]*$ ]] || { echo "heavy.sh: --runs takes a number of rounds, at least 1 (got $RUNS)" >&2; exit 2; }
 
 echo "building the benchmark (release)..." >&2
 (cd "$ROOT" && cargo build -q --release --locked -p sdlf-heavy --bin heavy_bench >&2)

@@ -17,17 +17,24 @@ struct SortKey {
     signature: Signature,
 }
 
+/// The types the function takes: strings and binaries.
+const TYPES: [DataType; 6] = [
+    DataType::Utf8,
+    DataType::Utf8View,
+    DataType::LargeUtf8,
+    DataType::Binary,
+    DataType::BinaryView,
+    DataType::LargeBinary,
+];
+
+/// Whether values of `data_type` can be given a sort key.
+pub fn applies_to(data_type: &DataType) -> bool {
+    TYPES.contains(data_type)
+}
+
 impl SortKey {
     fn new() -> SortKey {
-        let types = [
-            DataType::Utf8,
-            DataType::Utf8View,
-            DataType::LargeUtf8,
-            DataType::Binary,
-            DataType::BinaryView,
-            DataType::LargeBinary,
-        ];
-        let exact = types.into_iter().map(|t| TypeSignature::Exact(vec![t])).collect();
+        let exact = TYPES.into_iter().map(|t| TypeSignature::Exact(vec![t])).collect();
         SortKey { signature: Signature::one_of(exact, Volatility::Immutable) }
     }
 }
